@@ -1,0 +1,291 @@
+"""The ``django-db`` result backend: task, group and chord state in Django models.
+
+Each method does one step and leaves the SQL to the managers; the task
+result model is the active one (``CELERY_RESULTS_TASKRESULT_MODEL``).
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import json
+import logging
+from typing import Any
+
+from celery import maybe_signature, states
+from celery.backends.base import BaseDictBackend, get_current_task
+from celery.exceptions import ChordError
+from celery.result import GroupResult, allow_join_result, result_from_tuple
+from celery.utils.serialization import b64decode, b64encode
+from django.db import DataError, IntegrityError, connections, router, transaction
+from django.db.utils import InterfaceError, OperationalError
+from django.utils import timezone
+from kombu.exceptions import DecodeError
+
+from ..extension import extend_task_properties
+from ..models import ChordCounter, get_group_result_model, get_task_result_model
+
+logger = logging.getLogger(__name__)
+
+# Connection-level errors after which a fresh connection may succeed.
+RETRYABLE_ERRORS = (InterfaceError, OperationalError)
+META_FIELDS = (
+    "task_id",
+    "task_name",
+    "task_args",
+    "task_kwargs",
+    "status",
+    "result",
+    "date_done",
+    "traceback",
+    "meta",
+    "worker",
+    "content_encoding",
+)
+
+
+class DatabaseBackend(BaseDictBackend):
+    """The Django database backend, using models to store task state."""
+
+    subpolling_interval = 0.5
+
+    @property
+    def TaskModel(self):
+        """The active task result model."""
+        return get_task_result_model()
+
+    @property
+    def GroupModel(self):
+        """The active group result model."""
+        return get_group_result_model()
+
+    def exception_safe_to_retry(self, exc: Exception) -> bool:
+        """Retry connection errors (with ``result_backend_always_retry``) on a new connection."""
+        if not isinstance(exc, RETRYABLE_ERRORS):
+            return False
+        for alias in {router.db_for_write(self.TaskModel), router.db_for_write(self.GroupModel)}:
+            connection = connections[alias]
+            if connection.in_atomic_block:
+                return False
+            connection.close()
+        return True
+
+    # Encoding
+
+    def encode_content(self, data: Any) -> tuple[str, str, str]:
+        """Serialise ``data``; binary content is stored as base64 text."""
+        content_type, content_encoding, content = self._encode(data)
+        if content_encoding == "binary":
+            content = b64encode(content)
+        return content_type, content_encoding, content
+
+    def decode_content(self, obj: Any, content: str | None) -> Any:
+        """Deserialise ``content`` stored with ``obj.content_encoding``."""
+        if content:
+            if obj.content_encoding == "binary":
+                content = b64decode(content)
+            return self.decode(content)
+        return None
+
+    # Tasks
+
+    def _get_meta_from_request(self, request: Any = None) -> dict:
+        request = request or getattr(get_current_task(), "request", None)
+        return getattr(request, "meta", None) or {}
+
+    def _get_extended_properties(self, request: Any) -> dict[str, Any]:
+        """Return the columns ``result_extended`` stores, encoded like the result."""
+        task_args = getattr(request, "argsrepr", None)
+        if task_args is None:
+            task_args = getattr(request, "args", None)
+        task_kwargs = getattr(request, "kwargsrepr", None)
+        if task_kwargs is None:
+            task_kwargs = getattr(request, "kwargs", None)
+        # An eager request carries no task name; the running task has it.
+        task_name = getattr(request, "task", None) or getattr(get_current_task(), "name", None)
+        return {
+            "task_name": task_name,
+            "task_args": None if task_args is None else self.encode_content(task_args)[2],
+            "task_kwargs": None if task_kwargs is None else self.encode_content(task_kwargs)[2],
+            "worker": getattr(request, "hostname", None),
+            "periodic_task_name": getattr(request, "periodic_task_name", None),
+        }
+
+    def _store_result(
+        self,
+        task_id: str,
+        result: Any,
+        status: str,
+        traceback: str | None = None,
+        request: Any = None,
+        using: str | None = None,
+    ) -> Any:
+        """Store one state of a task, with the callback's values, in one statement."""
+        content_type, content_encoding, encoded_result = self.encode_content(result)
+        meta = {
+            **self._get_meta_from_request(request),
+            "children": self.current_task_children(request),
+        }
+        properties = {
+            "task_id": task_id,
+            "status": status,
+            "result": encoded_result,
+            "traceback": traceback,
+            "meta": self.encode_content(meta)[2],
+            "content_type": content_type,
+            "content_encoding": content_encoding,
+        }
+        if status == states.STARTED:
+            properties["date_started"] = timezone.now()
+        if request is not None and self.app.conf.result_extended:
+            properties.update(self._get_extended_properties(request))
+
+        model = self.TaskModel
+        manager = model._default_manager
+        extension = extend_task_properties(model, request, properties)
+        if not extension:
+            manager.store_values(properties, using=using)
+            return result
+        alias = using or router.db_for_write(model)
+        try:
+            with _savepoint_if_in_transaction(alias):
+                manager.store_values({**properties, **extension}, using=alias)
+        except (IntegrityError, DataError) as exc:
+            logger.error(
+                "Task %s stored without extended properties: the database refused them: %s",
+                task_id,
+                exc,
+            )
+            manager.store_values(properties, using=alias)
+        return result
+
+    def _get_task_meta_for(self, task_id: str) -> dict[str, Any]:
+        """Return the decoded meta of ``task_id`` (PENDING if nothing is stored)."""
+        row = self.TaskModel._default_manager.get_task_values(task_id, META_FIELDS)
+        if row is None:
+            return self.meta_from_decoded(
+                {"task_id": task_id, "status": states.PENDING, "result": None}
+                | dict.fromkeys(
+                    ("task_name", "task_args", "task_kwargs", "date_done", "traceback", "worker")
+                )
+                | {"args": None, "kwargs": None}
+            )
+        stored = _Stored(row.pop("content_encoding"))
+        meta = self.decode_content(stored, row.pop("meta")) or {}
+        task_args, task_kwargs = row["task_args"], row["task_kwargs"]
+        with contextlib.suppress(DecodeError, binascii.Error):
+            task_args = self.decode_content(stored, task_args)
+            task_kwargs = self.decode_content(stored, task_kwargs)
+        row.update(
+            meta,
+            result=self.decode_content(stored, row["result"]),
+            # Celery's names are args/kwargs; task_args/task_kwargs stay for compatibility.
+            task_args=task_args,
+            task_kwargs=task_kwargs,
+            args=task_args,
+            kwargs=task_kwargs,
+        )
+        return self.meta_from_decoded(row)
+
+    def _forget(self, task_id: str) -> None:
+        self.TaskModel._default_manager.forget(task_id)
+
+    def cleanup(self) -> None:
+        """Delete expired task results, group results and stale chord counters."""
+        if not self.expires:
+            return
+        task_model = self.TaskModel
+        ChordCounter._default_manager.delete_expired(self.expires, task_model)
+        task_model._default_manager.delete_expired(self.expires)
+        self.GroupModel._default_manager.delete_expired(self.expires)
+
+    # Groups
+
+    def _restore_group(self, group_id: str) -> dict[str, Any] | None:
+        group = self.GroupModel._default_manager.filter(group_id=group_id).first()
+        if group is None:
+            return None
+        meta = group.as_dict()
+        decoded = self.decode_content(group, meta["result"])
+        meta["result"] = result_from_tuple(decoded, app=self.app) if decoded else None
+        return meta
+
+    def _save_group(self, group_id: str, group_result: GroupResult) -> GroupResult:
+        content_type, content_encoding, result = self.encode_content(group_result.as_tuple())
+        self.GroupModel._default_manager.store_group_result(
+            content_type, content_encoding, group_id, result
+        )
+        return group_result
+
+    def _delete_group(self, group_id: str) -> None:
+        self.GroupModel._default_manager.forget(group_id)
+
+    # Chords
+
+    def apply_chord(self, header_result_args: Any, body: Any, **kwargs: Any) -> None:
+        """Create the counter that the chord's header tasks count down."""
+        if isinstance(header_result_args, GroupResult):
+            header_result = header_result_args
+        else:
+            header_result = self.app.GroupResult(*header_result_args)
+        results = [result.as_tuple() for result in header_result]
+        chord_size = body.get("chord_size") or len(results)
+        ChordCounter._default_manager.create_counter(
+            header_result.id, json.dumps(results), chord_size
+        )
+
+    def on_chord_part_return(self, request: Any, state: str, result: Any, **kwargs: Any) -> None:
+        """Count a finished header task; the call that completes the chord runs its body."""
+        task_id, group_id = request.id, request.group
+        if not task_id or not group_id:
+            return
+        try:
+            counter = ChordCounter._default_manager.count_down(group_id, self.TaskModel)
+        except ChordCounter.DoesNotExist:
+            logger.warning(
+                "No ChordCounter for group %s (task %s): its body already ran or it expired",
+                group_id,
+                task_id,
+            )
+            return
+        if counter is not None:
+            callback = maybe_signature(request.chord, app=self.app)
+            trigger_callback(self.app, callback, counter.group_result(app=self.app))
+
+
+def trigger_callback(app: Any, callback: Any, group_result: GroupResult) -> None:
+    """Send the chord body with the header's results, or mark it failed."""
+    join = group_result.join_native if group_result.supports_native_join else group_result.join
+    try:
+        with allow_join_result():
+            ret = join(timeout=app.conf.result_chord_join_timeout, propagate=True)
+    except Exception as exc:
+        try:
+            culprit = next(group_result._failed_join_report())
+            reason = f"Dependency {culprit.id} raised {exc!r}"
+        except StopIteration:
+            reason = repr(exc)
+        logger.exception("Chord %r raised: %r", group_result.id, exc)
+        app.backend.chord_error_from_stack(callback, ChordError(reason))
+        return
+    try:
+        callback.delay(ret)
+    except Exception as exc:
+        logger.exception("Chord %r raised: %r", group_result.id, exc)
+        app.backend.chord_error_from_stack(callback, exc=ChordError(f"Callback error: {exc!r}"))
+
+
+class _Stored:
+    """The ``content_encoding`` of a stored row, for :meth:`DatabaseBackend.decode_content`."""
+
+    __slots__ = ("content_encoding",)
+
+    def __init__(self, content_encoding: str) -> None:
+        self.content_encoding = content_encoding
+
+
+def _savepoint_if_in_transaction(alias: str):
+    """Return a savepoint inside a transaction, so a refused write can be retried."""
+    if connections[alias].in_atomic_block:
+        return transaction.atomic(using=alias)
+    return contextlib.nullcontext()

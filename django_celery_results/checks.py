@@ -1,0 +1,101 @@
+"""System checks: misconfiguration fails at start-up with what to change.
+
+Ids: E001-E003 the task result model setting, E004-E006 the group result
+model setting, E010-E011 the extend-props callback, E020 the public
+django-celery-results distribution installed beside this one.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any
+
+from django.apps import apps
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+from . import conf
+from .models.abstract import AbstractGroupResult, AbstractTaskResult
+
+PUBLIC_DISTRIBUTION = "django-celery-results"
+
+
+def _check_model_setting(setting: str, base: type, first_id: int) -> list[Error]:
+    label = conf.get_setting(setting)
+    base_path = f"{base.__module__}.{base.__qualname__}"
+    if not isinstance(label, str) or label.count(".") != 1:
+        return [
+            Error(
+                f"{setting} must be 'app_label.ModelName', not {label!r}.",
+                hint=f'Set {setting} = "myapp.TaskResult" (a model subclassing {base_path}).',
+                id=f"django_celery_results.E{first_id:03d}",
+            )
+        ]
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return [
+            Error(
+                f"{setting} refers to {label!r}, which is not an installed model.",
+                hint="Add the model's app to INSTALLED_APPS, or correct the label.",
+                id=f"django_celery_results.E{first_id + 1:03d}",
+            )
+        ]
+    if not issubclass(model, base):
+        return [
+            Error(
+                f"{setting} refers to {label!r}, which does not subclass {base_path}.",
+                hint=f"Declare the model as `class {model.__name__}({base.__name__})`.",
+                id=f"django_celery_results.E{first_id + 2:03d}",
+            )
+        ]
+    return []
+
+
+@register()
+def check_result_models(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Check that the model settings name installed subclasses of the abstract models."""
+    return _check_model_setting(conf.TASKRESULT_MODEL, AbstractTaskResult, 1) + (
+        _check_model_setting(conf.GROUPRESULT_MODEL, AbstractGroupResult, 4)
+    )
+
+
+@register()
+def check_extend_task_props_callback(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Check that the extend-props callback can be imported and called."""
+    try:
+        conf.get_extend_task_props_callback()
+    except ImproperlyConfigured as exc:
+        not_importable = isinstance(exc.__cause__, ImportError)
+        return [
+            Error(
+                str(exc),
+                hint=(
+                    "Give a function f(request, task_properties) -> dict, or the dotted "
+                    'path of one, e.g. "myapp.results.extend_task_props".'
+                ),
+                id="django_celery_results.E010" if not_importable else "django_celery_results.E011",
+            )
+        ]
+    return []
+
+
+@register()
+def check_public_distribution_absent(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Check that the public django-celery-results is not installed over our package."""
+    try:
+        public = importlib.metadata.distribution(PUBLIC_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    return [
+        Error(
+            f"The public {PUBLIC_DISTRIBUTION} {public.version} is installed beside "
+            "celery-results-api; both install the package django_celery_results, so "
+            "one overwrites the other's files.",
+            hint=(
+                f"Run `pip uninstall {PUBLIC_DISTRIBUTION}` and then "
+                "`pip install --force-reinstall celery-results-api`."
+            ),
+            id="django_celery_results.E020",
+        )
+    ]

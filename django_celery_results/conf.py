@@ -1,0 +1,73 @@
+"""The flat ``CELERY_RESULTS_*`` settings of the result store, with their defaults.
+
+Settings are read when used, never at import time, so ``override_settings``
+works in tests; the resolved callback is cached and reset on ``setting_changed``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+TASKRESULT_MODEL = "CELERY_RESULTS_TASKRESULT_MODEL"
+GROUPRESULT_MODEL = "CELERY_RESULTS_GROUPRESULT_MODEL"
+EXTEND_TASK_PROPS_CALLBACK = "CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK"
+TASK_ID_MAX_LENGTH = "DJANGO_CELERY_RESULTS_TASK_ID_MAX_LENGTH"
+CLEANUP_BATCH_SIZE = "CELERY_RESULTS_CLEANUP_BATCH_SIZE"
+
+DEFAULTS: dict[str, Any] = {
+    # The model that stores task results, as "app_label.ModelName". It must
+    # subclass django_celery_results.models.abstract.AbstractTaskResult.
+    TASKRESULT_MODEL: "django_celery_results.TaskResult",
+    # The model that stores group results; it must subclass AbstractGroupResult.
+    GROUPRESULT_MODEL: "django_celery_results.GroupResult",
+    # f(request, task_properties) -> dict, or its dotted path. Its keys name
+    # fields of the task result model; the values are stored with each state.
+    EXTEND_TASK_PROPS_CALLBACK: None,
+    # Longest task and group id stored (upstream name). Changing it needs a migration.
+    TASK_ID_MAX_LENGTH: 255,
+    # Rows removed per DELETE statement when expired results are cleaned up.
+    CLEANUP_BATCH_SIZE: 5000,
+}
+
+
+def get_setting(name: str) -> Any:
+    """Return the project's value of ``name``, or its documented default."""
+    return getattr(settings, name, DEFAULTS[name])
+
+
+@functools.cache
+def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
+    """Return the extend-task-props callback, importing it once if given by path.
+
+    Raises ``ImproperlyConfigured`` naming the setting when it cannot be used.
+    """
+    value = get_setting(EXTEND_TASK_PROPS_CALLBACK)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                f"{EXTEND_TASK_PROPS_CALLBACK} = {value!r} cannot be imported: {exc}"
+            ) from exc
+    if not callable(value):
+        raise ImproperlyConfigured(
+            f"{EXTEND_TASK_PROPS_CALLBACK} must be a callable or the dotted path "
+            f"of one, not {type(value).__name__}."
+        )
+    return value
+
+
+@receiver(setting_changed)
+def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == EXTEND_TASK_PROPS_CALLBACK:
+        get_extend_task_props_callback.cache_clear()

@@ -1,0 +1,282 @@
+"""All ORM writes of the result store: the upsert, batched expiry, groups, chords.
+
+Each stored state is one ``INSERT ... ON CONFLICT DO UPDATE`` statement, built
+once per model and column set and run on the connection the router picks
+for writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from celery import states
+from celery.utils.time import maybe_timedelta
+from django.db import connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+
+from .conf import CLEANUP_BATCH_SIZE, get_setting
+
+# Columns an upsert never overwrites once the row exists.
+KEPT_ON_UPDATE = frozenset({"date_created"})
+UPSERT_VENDORS = frozenset({"postgresql", "sqlite", "mysql"})
+
+
+@functools.lru_cache(maxsize=512)
+def _upsert_statement(
+    model: type[models.Model],
+    vendor: str,
+    columns: tuple[str, ...],
+    conflict: str,
+    ops: Any,
+) -> tuple[str, tuple[models.Field, ...]]:
+    """Return the upsert SQL for ``columns`` (attnames) and the fields to prepare values."""
+    opts = model._meta
+    fields = tuple(opts.get_field(name) for name in columns)
+    quote = ops.quote_name
+    names = [quote(field.column) for field in fields]
+    updated = [
+        quote(field.column)
+        for field in fields
+        if field.attname != conflict and field.attname not in KEPT_ON_UPDATE
+    ]
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(opts.db_table)} ({', '.join(names)}) VALUES ({placeholders})"
+    if vendor == "mysql":
+        sets = ", ".join(f"{name} = VALUES({name})" for name in updated)
+        sql += f" ON DUPLICATE KEY UPDATE {sets}"
+    else:
+        target = quote(opts.get_field(conflict).column)
+        sets = ", ".join(f"{name} = EXCLUDED.{name}" for name in updated)
+        sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+    return sql, fields
+
+
+class UpsertManager(models.Manager):
+    """Manager whose writes are single-statement upserts on the write database."""
+
+    def connection_for_write(self) -> BaseDatabaseWrapper:
+        """Return the connection the router picks for writes of this model."""
+        return connections[router.db_for_write(self.model)]
+
+    def connection_for_read(self) -> BaseDatabaseWrapper:
+        """Return the connection the router picks for reads of this model."""
+        return connections[self.db]
+
+    def upsert(self, values: Mapping[str, Any], conflict: str, using: str | None = None) -> None:
+        """Insert ``values`` (attname -> value), or update the row with the same ``conflict``.
+
+        One SQL statement; ``date_created`` keeps the value of the first write.
+        """
+        alias = using or router.db_for_write(self.model)
+        connection = connections[alias]
+        if connection.vendor not in UPSERT_VENDORS:
+            self._upsert_with_orm(values, conflict, alias)
+            return
+        sql, fields = _upsert_statement(
+            self.model, connection.vendor, tuple(values), conflict, connection.ops
+        )
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, values.values(), strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def _upsert_with_orm(self, values: Mapping[str, Any], conflict: str, alias: str) -> None:
+        """Upsert on databases without ``ON CONFLICT``, under a row lock."""
+        values = dict(values)
+        key = {conflict: values.pop(conflict)}
+        created = values.pop("date_created", None)
+        with transaction.atomic(using=alias):
+            updated = self.using(alias).select_for_update().filter(**key).update(**values)
+            if not updated:
+                self.using(alias).create(**key, **values, date_created=created)
+
+
+class ResultManager(UpsertManager):
+    """Generic manager for celery results: upserts plus expiry."""
+
+    def get_all_expired(self, expires: timedelta | float) -> models.QuerySet:
+        """Return the results whose ``date_done`` is older than ``expires``."""
+        return self.filter(date_done__lt=timezone.now() - maybe_timedelta(expires))
+
+    def delete_expired(self, expires: timedelta | float, batch_size: int | None = None) -> int:
+        """Delete expired results in batches on the write database; return how many."""
+        alias = router.db_for_write(self.model)
+        batch_size = batch_size or get_setting(CLEANUP_BATCH_SIZE)
+        expired = self.using(alias).filter(date_done__lt=timezone.now() - maybe_timedelta(expires))
+        return delete_in_batches(expired, batch_size)
+
+
+def delete_in_batches(queryset: models.QuerySet, batch_size: int) -> int:
+    """Delete the rows of ``queryset`` ``batch_size`` at a time; return how many."""
+    deleted = 0
+    while True:
+        batch = list(queryset.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        count, _ = queryset.model._base_manager.using(queryset.db).filter(pk__in=batch).delete()
+        deleted += count
+
+
+class TaskResultManager(ResultManager):
+    """Manager for task result models."""
+
+    def store_result(
+        self,
+        content_type: str,
+        content_encoding: str,
+        task_id: str,
+        result: Any,
+        status: str,
+        traceback: str | None = None,
+        meta: str | None = None,
+        periodic_task_name: str | None = None,
+        task_name: str | None = None,
+        task_args: str | None = None,
+        task_kwargs: str | None = None,
+        worker: str | None = None,
+        using: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Store the state of a task, overwriting every standard column (upstream's API).
+
+        ``date_started`` may be passed as a keyword; other keywords are ignored.
+        """
+        values = {
+            "task_id": task_id,
+            "status": status,
+            "result": result,
+            "traceback": traceback,
+            "meta": meta,
+            "content_encoding": content_encoding,
+            "content_type": content_type,
+            "periodic_task_name": periodic_task_name,
+            "task_name": task_name,
+            "task_args": task_args,
+            "task_kwargs": task_kwargs,
+            "worker": worker,
+        }
+        if "date_started" in kwargs:
+            values["date_started"] = kwargs["date_started"]
+        self.store_values(values, using=using)
+
+    def store_values(self, values: Mapping[str, Any], using: str | None = None) -> None:
+        """Upsert one task state from ``values`` (attname -> value); only those columns change."""
+        now = timezone.now()
+        self.upsert({**values, "date_done": now, "date_created": now}, "task_id", using)
+
+    def get_task(self, task_id: str) -> models.Model:
+        """Return the result of ``task_id``, or an unsaved PENDING instance."""
+        try:
+            return self.get(task_id=task_id)
+        except self.model.DoesNotExist:
+            return self.model(task_id=task_id)
+
+    def get_task_values(self, task_id: str, fields: Iterable[str]) -> dict[str, Any] | None:
+        """Return ``fields`` of the result of ``task_id`` as a dict, or None."""
+        rows = list(self.filter(task_id=task_id).values(*fields)[:1])
+        return rows[0] if rows else None
+
+    def forget(self, task_id: str) -> None:
+        """Delete the result of ``task_id``, if there is one."""
+        self.using(router.db_for_write(self.model)).filter(task_id=task_id).delete()
+
+
+class GroupResultManager(ResultManager):
+    """Manager for group result models."""
+
+    def get_group(self, group_id: str) -> models.Model:
+        """Return the result of ``group_id``, or an unsaved instance."""
+        try:
+            return self.get(group_id=group_id)
+        except self.model.DoesNotExist:
+            return self.model(group_id=group_id)
+
+    def store_group_result(
+        self,
+        content_type: str,
+        content_encoding: str,
+        group_id: str,
+        result: str,
+        using: str | None = None,
+    ) -> None:
+        """Store the result of a group in one statement."""
+        now = timezone.now()
+        values = {
+            "group_id": group_id,
+            "result": result,
+            "content_encoding": content_encoding,
+            "content_type": content_type,
+            "date_done": now,
+            "date_created": now,
+        }
+        self.upsert(values, "group_id", using)
+
+    def forget(self, group_id: str) -> None:
+        """Delete the result of ``group_id``, if there is one."""
+        self.using(router.db_for_write(self.model)).filter(group_id=group_id).delete()
+
+
+class ChordCounterManager(UpsertManager):
+    """Manager for chord counters: create, count down under a lock, expire."""
+
+    def create_counter(self, group_id: str, sub_tasks: str, count: int) -> None:
+        """Create the counter of a chord header (a redelivered header resets it)."""
+        self.upsert({"group_id": group_id, "sub_tasks": sub_tasks, "count": count}, "group_id")
+
+    def count_down(self, group_id: str, task_model: type[models.Model]) -> models.Model | None:
+        """Count the finished header tasks of a chord; return its counter once, when complete.
+
+        Raise ``DoesNotExist`` when the chord has no counter (any more).
+
+        The count is the number of header results in a ready state, not a
+        decrement, so a header task delivered twice is not counted twice; the
+        counter is deleted by exactly one caller, which alone gets it back.
+        """
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
+        # SQLite has no row locks; there, the DELETE's row count alone decides.
+        lock = connection.features.has_select_for_update
+        with transaction.atomic(using=alias) if lock else contextlib.nullcontext():
+            counters = self.using(alias).filter(group_id=group_id)
+            counter = (counters.select_for_update() if lock else counters).first()
+            if counter is None:
+                raise self.model.DoesNotExist(f"No chord counter for group {group_id}")
+            header_ids = counter.header_task_ids()
+            if header_ids:
+                ready = (
+                    task_model._default_manager.using(router.db_for_write(task_model))
+                    .filter(task_id__in=header_ids, status__in=states.READY_STATES)
+                    .count()
+                )
+                remaining = max(len(header_ids) - ready, 0)
+            else:
+                remaining = max(counter.count - 1, 0)
+            if remaining:
+                counters.update(count=remaining)
+                return None
+            deleted, _ = counters.delete()
+        return counter if deleted else None
+
+    def delete_expired(self, expires: timedelta | float, task_model: type[models.Model]) -> int:
+        """Delete counters of chords with an expired header result; return how many.
+
+        Such a chord can never be joined (its header results are being
+        deleted), so without this its counter would stay forever.
+        """
+        alias = router.db_for_write(self.model)
+        cutoff = timezone.now() - maybe_timedelta(expires)
+        results = task_model._default_manager.using(router.db_for_write(task_model))
+        stale = [
+            counter.pk
+            for counter in self.using(alias).only("pk", "sub_tasks").iterator()
+            if results.filter(task_id__in=counter.header_task_ids(), date_done__lt=cutoff).exists()
+        ]
+        deleted, _ = self.using(alias).filter(pk__in=stale).delete()
+        return deleted

@@ -1,0 +1,1 @@
+"""A read-only REST API over the stored Celery results, built from the active model."""

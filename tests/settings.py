@@ -1,0 +1,94 @@
+"""Test settings: the default result models. Environment variables pick the servers.
+
+``CRA_DATABASE=postgres`` switches from SQLite to PostgreSQL (``CRA_PG_*``);
+``CRA_REDIS_URL`` is the broker of the real-worker tests.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("CRA_VAR_DIR", ROOT / "var"))
+VAR.mkdir(exist_ok=True)
+
+SECRET_KEY = "tests-only"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "tests.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_results",
+    "results_api",
+    "tests.testapp",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+if os.environ.get("CRA_DATABASE", "sqlite") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": os.environ.get("CRA_PG_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("CRA_PG_PORT", "5432"),
+            "USER": os.environ.get("CRA_PG_USER", "postgres"),
+            "PASSWORD": os.environ.get("CRA_PG_PASSWORD", ""),
+            "NAME": os.environ.get("CRA_DB_NAME", "celery_results"),
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("CRA_DB_NAME", str(VAR / "tests.sqlite3")),
+            "OPTIONS": {"timeout": 30},
+            # A file, so that a worker process sees the test database too.
+            "TEST": {
+                "NAME": str(VAR / f"test-{os.environ.get('CRA_SETTINGS_TAG', 'default')}.sqlite3")
+            },
+        }
+    }
+
+CELERY_BROKER_URL = os.environ.get("CRA_REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_TRACK_STARTED = True
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

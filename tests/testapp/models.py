@@ -1,0 +1,34 @@
+"""A multi-tenant custom task result model, as a user of the package writes it."""
+
+from django.db import models
+
+from django_celery_results.models.abstract import AbstractTaskResult
+
+
+class Tenant(models.Model):
+    """A customer whose tasks are kept apart from the others'."""
+
+    name = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskResult(AbstractTaskResult):
+    """Task result that also records the tenant, a priority and the attempt number."""
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    attempt = models.PositiveIntegerField(null=True)
+
+    class Meta(AbstractTaskResult.Meta):
+        indexes = [
+            *AbstractTaskResult.Meta.indexes,
+            models.Index(fields=["tenant", "-date_created"]),
+            models.Index(fields=["tenant", "status", "-date_done"]),
+        ]
