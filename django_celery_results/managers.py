@@ -33,18 +33,30 @@ def _upsert_statement(
     columns: tuple[str, ...],
     conflict: str,
     ops: Any,
-) -> tuple[str, tuple[models.Field, ...]]:
-    """Return the upsert SQL for ``columns`` (attnames) and the fields to prepare values."""
+) -> tuple[str, tuple[models.Field, ...], tuple[models.Field, ...]]:
+    """Return the upsert SQL for ``columns`` (attnames), their fields, and the defaulted fields.
+
+    Columns not given are inserted with their field's default (as the ORM
+    would) but left alone when the row exists.
+    """
     opts = model._meta
     fields = tuple(opts.get_field(name) for name in columns)
+    given = {field.attname for field in fields}
+    defaulted = tuple(
+        field
+        for field in opts.concrete_fields
+        if field.attname not in given
+        and not field.primary_key
+        and not (hasattr(field, "has_db_default") and field.has_db_default())
+    )
     quote = ops.quote_name
-    names = [quote(field.column) for field in fields]
+    names = [quote(field.column) for field in (*fields, *defaulted)]
     updated = [
         quote(field.column)
         for field in fields
         if field.attname != conflict and field.attname not in KEPT_ON_UPDATE
     ]
-    placeholders = ", ".join(["%s"] * len(fields))
+    placeholders = ", ".join(["%s"] * len(names))
     sql = f"INSERT INTO {quote(opts.db_table)} ({', '.join(names)}) VALUES ({placeholders})"
     if vendor == "mysql":
         sets = ", ".join(f"{name} = VALUES({name})" for name in updated)
@@ -53,7 +65,7 @@ def _upsert_statement(
         target = quote(opts.get_field(conflict).column)
         sets = ", ".join(f"{name} = EXCLUDED.{name}" for name in updated)
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
-    return sql, fields
+    return sql, fields, defaulted
 
 
 class UpsertManager(models.Manager):
@@ -77,13 +89,14 @@ class UpsertManager(models.Manager):
         if connection.vendor not in UPSERT_VENDORS:
             self._upsert_with_orm(values, conflict, alias)
             return
-        sql, fields = _upsert_statement(
+        sql, fields, defaulted = _upsert_statement(
             self.model, connection.vendor, tuple(values), conflict, connection.ops
         )
         params = [
             field.get_db_prep_save(value, connection)
             for field, value in zip(fields, values.values(), strict=True)
         ]
+        params += [field.get_db_prep_save(field.get_default(), connection) for field in defaulted]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
 

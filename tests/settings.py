@@ -81,6 +81,8 @@ else:
 
 CELERY_BROKER_URL = os.environ.get("CRA_REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = "django-db"
+# A queue of its own per test session, so concurrent suites on one Redis never mix.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CRA_CELERY_QUEUE", "celery")
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_BACKEND_ALWAYS_RETRY = False

@@ -21,6 +21,7 @@ from django.db import DataError, IntegrityError, connections, router, transactio
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import DecodeError
+from kombu.serialization import loads
 
 from ..extension import extend_task_properties
 from ..models import ChordCounter, get_group_result_model, get_task_result_model
@@ -40,6 +41,7 @@ META_FIELDS = (
     "traceback",
     "meta",
     "worker",
+    "content_type",
     "content_encoding",
 )
 
@@ -80,12 +82,20 @@ class DatabaseBackend(BaseDictBackend):
         return content_type, content_encoding, content
 
     def decode_content(self, obj: Any, content: str | None) -> Any:
-        """Deserialise ``content`` stored with ``obj.content_encoding``."""
-        if content:
-            if obj.content_encoding == "binary":
-                content = b64decode(content)
-            return self.decode(content)
-        return None
+        """Deserialise ``content`` with the type it was stored with (``obj.content_type``).
+
+        Only types in the backend's ``accept`` list are decoded.
+        """
+        if not content:
+            return None
+        if obj.content_encoding == "binary":
+            content = b64decode(content)
+        return loads(
+            content,
+            content_type=obj.content_type or self.content_type,
+            content_encoding=self.content_encoding,
+            accept=self.accept,
+        )
 
     # Tasks
 
@@ -170,7 +180,7 @@ class DatabaseBackend(BaseDictBackend):
                 )
                 | {"args": None, "kwargs": None}
             )
-        stored = _Stored(row.pop("content_encoding"))
+        stored = _Stored(row.pop("content_type"), row.pop("content_encoding"))
         meta = self.decode_content(stored, row.pop("meta")) or {}
         task_args, task_kwargs = row["task_args"], row["task_kwargs"]
         with contextlib.suppress(DecodeError, binascii.Error):
@@ -276,11 +286,12 @@ def trigger_callback(app: Any, callback: Any, group_result: GroupResult) -> None
 
 
 class _Stored:
-    """The ``content_encoding`` of a stored row, for :meth:`DatabaseBackend.decode_content`."""
+    """How a stored row is encoded, for :meth:`DatabaseBackend.decode_content`."""
 
-    __slots__ = ("content_encoding",)
+    __slots__ = ("content_encoding", "content_type")
 
-    def __init__(self, content_encoding: str) -> None:
+    def __init__(self, content_type: str, content_encoding: str) -> None:
+        self.content_type = content_type
         self.content_encoding = content_encoding
 
 

@@ -1,0 +1,129 @@
+"""Shared fixtures: the Celery app, the active models, and a real worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from django_celery_results.models import get_task_result_model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect tests written for another database or another active model."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    swapped = getattr(settings, "CELERY_RESULTS_TASKRESULT_MODEL", None) not in (
+        None,
+        "django_celery_results.TaskResult",
+    )
+    keep, drop = [], []
+    for item in items:
+        unfit = (
+            (item.get_closest_marker("postgres") and not on_postgres)
+            or (item.get_closest_marker("swapped") and not swapped)
+            or (item.get_closest_marker("default_model") and swapped)
+        )
+        (drop if unfit else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def celery_app():
+    from tests.celery_app import app
+
+    return app
+
+
+@pytest.fixture
+def backend(celery_app):
+    return celery_app.backend
+
+
+@pytest.fixture
+def task_result_model():
+    return get_task_result_model()
+
+
+@pytest.fixture
+def tenant(db):
+    from tests.testapp.models import Tenant
+
+    return Tenant.objects.create(name="acme")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """Start a real prefork worker (2 processes) on the test database and Redis."""
+    from tests.celery_app import app
+
+    queue = f"tests-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = queue
+    log = Path(settings.VAR) / f"worker-{queue}.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
+        "CRA_DB_NAME": connection.settings_dict["NAME"],
+        "CRA_CELERY_QUEUE": queue,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "tests.celery_app", "worker",
+        "-P", "prefork", "-c", "2", "-Q", queue, "-n", f"{queue}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
+    try:
+        _wait_for_worker(app, process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_for_worker(app, process, log, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{log.read_text()[-3000:]}")
+        replies = app.control.ping(timeout=1.0)
+        if replies:
+            return
+    raise RuntimeError(f"worker did not answer a ping in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def make_request():
+    """Return a factory of task requests shaped like those a worker passes to the backend."""
+    from celery.app.task import Context
+
+    def make(task_id=None, task="tests.testapp.tasks.add", args=(), kwargs=None, **extra):
+        kwargs = kwargs or {}
+        return Context(
+            id=task_id or str(uuid.uuid4()),
+            task=task,
+            args=list(args),
+            kwargs=kwargs,
+            argsrepr=repr(tuple(args)),
+            kwargsrepr=repr(kwargs),
+            hostname="celery@worker-1",
+            retries=0,
+            delivery_info={"routing_key": "celery"},
+            **extra,
+        )
+
+    return make
