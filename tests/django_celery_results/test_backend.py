@@ -6,9 +6,9 @@ import pytest
 from celery import states
 from celery.result import AsyncResult, GroupResult
 from django.db import connection
-from kombu.exceptions import ContentDisallowed
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
+from kombu.exceptions import ContentDisallowed
 
 from django_celery_results.backends import CacheBackend, DatabaseBackend
 from django_celery_results.models import ChordCounter, get_group_result_model
