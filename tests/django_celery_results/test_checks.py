@@ -1,0 +1,85 @@
+"""System checks: each misconfiguration is reported at start-up with its id and a hint."""
+
+import sys
+
+import pytest
+from django.core import checks
+from django.test.utils import override_settings
+
+
+def errors_with_ids():
+    return sorted(message.id for message in checks.run_checks() if message.is_serious())
+
+
+def test_a_valid_configuration_has_no_errors():
+    assert errors_with_ids() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "error_id"),
+    [
+        ("TaskResult", "django_celery_results.E001"),
+        ("a.b.c", "django_celery_results.E001"),
+        ("nowhere.TaskResult", "django_celery_results.E002"),
+        ("testapp.Missing", "django_celery_results.E002"),
+        ("testapp.Tenant", "django_celery_results.E003"),
+    ],
+)
+def test_a_bad_task_result_model_setting_is_an_error(value, error_id):
+    with override_settings(CELERY_RESULTS_TASKRESULT_MODEL=value):
+        assert error_id in errors_with_ids()
+
+
+@pytest.mark.parametrize(
+    ("value", "error_id"),
+    [
+        ("GroupResult", "django_celery_results.E004"),
+        ("testapp.Missing", "django_celery_results.E005"),
+        ("testapp.TaskResult", "django_celery_results.E006"),
+    ],
+)
+def test_a_bad_group_result_model_setting_is_an_error(value, error_id):
+    with override_settings(CELERY_RESULTS_GROUPRESULT_MODEL=value):
+        assert error_id in errors_with_ids()
+
+
+def test_the_error_names_the_setting_and_hints_at_the_fix():
+    with override_settings(CELERY_RESULTS_TASKRESULT_MODEL="testapp.Tenant"):
+        (error,) = [m for m in checks.run_checks() if m.id.startswith("django_celery")]
+
+    assert "CELERY_RESULTS_TASKRESULT_MODEL" in error.msg
+    assert "AbstractTaskResult" in error.hint
+
+
+@pytest.mark.parametrize(
+    "value", ["tests.testapp.results.missing", "no_such_module.callback", "notadottedpath"]
+)
+def test_a_callback_that_cannot_be_imported_is_e010(value):
+    with override_settings(CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=value):
+        assert errors_with_ids() == ["django_celery_results.E010"]
+
+
+@pytest.mark.parametrize("value", [42, "tests.settings.SECRET_KEY", {"a": 1}])
+def test_a_callback_that_is_not_callable_is_e011(value):
+    with override_settings(CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=value):
+        assert errors_with_ids() == ["django_celery_results.E011"]
+
+
+def test_a_callable_or_its_path_passes():
+    for value in ("tests.testapp.results.extend_task_props", lambda request, props: {}):
+        with override_settings(CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=value):
+            assert errors_with_ids() == []
+
+
+def test_the_public_distribution_installed_beside_ours_is_e020(tmp_path, monkeypatch):
+    info = tmp_path / "django_celery_results-2.6.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: django-celery-results\nVersion: 2.6.0\n"
+    )
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+
+    errors = [m for m in checks.run_checks() if m.is_serious()]
+
+    assert [error.id for error in errors] == ["django_celery_results.E020"]
+    assert "pip uninstall django-celery-results" in errors[0].hint

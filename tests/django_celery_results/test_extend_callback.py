@@ -1,0 +1,202 @@
+"""The extend-task-props callback: extra values stored in the same row and statement.
+
+Whatever the callback does wrong, the task's own result is still stored.
+"""
+
+import logging
+
+import pytest
+from celery import states
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from tests.testapp.models import TaskResult as CustomTaskResult
+from tests.testapp.results import extend_task_props
+
+pytestmark = pytest.mark.django_db
+
+CUSTOM = {"CELERY_RESULTS_TASKRESULT_MODEL": "testapp.TaskResult"}
+
+
+def with_callback(callback):
+    return override_settings(**CUSTOM, CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=callback)
+
+
+def seed_callback(request, task_properties):
+    """The callback exactly as the user's documentation page writes it."""
+    task_kwargs = getattr(request, "kwargs", None)
+
+    return {"tenant_id": task_kwargs.get("tenant_id", None)}
+
+
+def test_the_seed_callback_stores_the_tenant_from_the_task_kwargs(backend, make_request, tenant):
+    request = make_request(kwargs={"tenant_id": tenant.id})
+    with with_callback(seed_callback):
+        backend.store_result(request.id, 3, states.SUCCESS, request=request)
+
+    assert CustomTaskResult.objects.get(task_id=request.id).tenant == tenant
+
+
+def test_a_dotted_path_names_the_callback(backend, make_request, tenant):
+    request = make_request(kwargs={"tenant_id": tenant.id, "priority": "high"})
+    with with_callback("tests.testapp.results.extend_task_props"):
+        backend.store_result(request.id, 3, states.SUCCESS, request=request)
+
+    row = CustomTaskResult.objects.get(task_id=request.id)
+    assert (row.tenant_id, row.priority, row.attempt) == (tenant.id, "high", 0)
+
+
+def test_keys_may_be_field_names_with_model_instances(backend, make_request, tenant):
+    request = make_request()
+    with with_callback(lambda request, props: {"tenant": tenant}):
+        backend.store_result(request.id, 3, states.SUCCESS, request=request)
+
+    assert CustomTaskResult.objects.get(task_id=request.id).tenant_id == tenant.id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_extension_goes_into_the_same_single_statement(backend, make_request, tenant):
+    request = make_request(kwargs={"tenant_id": tenant.id})
+    with with_callback(extend_task_props):
+        for state in (states.STARTED, states.SUCCESS):
+            with CaptureQueriesContext(connection) as queries:
+                backend.store_result(request.id, 3, state, request=request)
+            assert len(queries) == 1
+
+    assert CustomTaskResult.objects.get(task_id=request.id).tenant_id == tenant.id
+
+
+def test_the_callback_is_called_for_every_state_with_the_standard_properties(backend, make_request):
+    calls = []
+    request = make_request()
+    with with_callback(lambda request, props: calls.append(props) or {}):
+        backend.store_result(request.id, None, states.STARTED, request=request)
+        backend.store_result(request.id, 3, states.SUCCESS, request=request)
+
+    assert [props["status"] for props in calls] == [states.STARTED, states.SUCCESS]
+    assert calls[1]["task_id"] == request.id
+    assert calls[1]["result"] == "3"
+    assert calls[1]["task_name"] == "tests.testapp.tasks.add"
+
+
+def test_the_callback_runs_without_result_extended(backend, make_request, tenant):
+    backend.app.conf.result_extended = False
+    request = make_request(kwargs={"tenant_id": tenant.id})
+    try:
+        with with_callback(extend_task_props):
+            backend.store_result(request.id, 3, states.SUCCESS, request=request)
+    finally:
+        backend.app.conf.result_extended = True
+
+    row = CustomTaskResult.objects.get(task_id=request.id)
+    assert (row.tenant_id, row.task_args) == (tenant.id, None)
+
+
+def test_the_callback_gets_none_for_a_state_stored_outside_a_worker(backend):
+    requests = []
+    with with_callback(lambda request, props: requests.append(request) or {}):
+        backend.store_result("t-1", None, states.REVOKED)
+
+    assert requests == [None]
+
+
+def test_the_callback_cannot_change_the_standard_values_it_is_given(backend):
+    def meddle(request, props):
+        props["status"] = "HACKED"
+        return {}
+
+    with with_callback(meddle):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.get(task_id="t-1").status == states.SUCCESS
+
+
+def test_a_raising_callback_loses_no_result_and_logs_the_task_id(backend, caplog):
+    with with_callback(seed_callback), caplog.at_level(logging.ERROR):
+        backend.store_result("t-1", 1, states.REVOKED)  # request is None: AttributeError
+
+    assert CustomTaskResult.objects.get(task_id="t-1").status == states.REVOKED
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "t-1" in errors[0].getMessage()
+    assert "AttributeError" in errors[0].getMessage()
+
+
+def test_a_non_dict_return_loses_no_result_and_is_logged(backend, caplog):
+    with with_callback(lambda request, props: ["tenant_id", 1]):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.filter(task_id="t-1").exists()
+    assert "not a dict" in caplog.text
+    assert "t-1" in caplog.text
+
+
+def test_unknown_keys_are_dropped_and_the_rest_is_stored(backend, tenant, caplog):
+    with with_callback(lambda request, props: {"tenant_id": tenant.id, "colour": "red"}):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.get(task_id="t-1").tenant_id == tenant.id
+    assert "'colour' is not a field of testapp.TaskResult" in caplog.text
+
+
+def test_keys_the_store_manages_are_refused(backend, caplog):
+    with with_callback(lambda request, props: {"task_id": "other"}):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.filter(task_id="t-1").exists()
+    assert not CustomTaskResult.objects.filter(task_id="other").exists()
+    assert "'task_id'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("extension", "problem"),
+    [
+        ({"priority": "urgent"}, "not one of the field's choices"),
+        ({"attempt": "many"}, "'attempt'"),
+        ({"attempt": -1}, "'attempt'"),
+        ({"tenant_id": "abc"}, "'tenant_id'"),
+    ],
+)
+def test_values_of_the_wrong_kind_are_dropped_and_logged(backend, caplog, extension, problem):
+    with with_callback(lambda request, props: extension):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    row = CustomTaskResult.objects.get(task_id="t-1")
+    assert (row.status, row.priority, row.attempt, row.tenant_id) == (
+        states.SUCCESS,
+        "normal",
+        None,
+        None,
+    )
+    assert problem in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenant_that_does_not_exist_loses_no_result(backend, caplog):
+    with with_callback(lambda request, props: {"tenant_id": 987654}):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    row = CustomTaskResult.objects.get(task_id="t-1")
+    assert (row.status, row.tenant_id) == (states.SUCCESS, None)
+    assert "t-1" in caplog.text
+    assert "refused" in caplog.text
+
+
+def test_a_callback_path_that_cannot_be_imported_loses_no_result(backend, caplog):
+    with with_callback("tests.testapp.results.missing"):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.filter(task_id="t-1").exists()
+    assert "cannot be imported" in caplog.text
+
+
+def test_custom_field_defaults_apply_on_insert_and_survive_updates(backend, make_request):
+    request = make_request(kwargs={"priority": "high"})
+    with with_callback(extend_task_props):
+        backend.store_result(request.id, None, states.STARTED, request=request)
+    with override_settings(**CUSTOM):
+        backend.store_result(request.id, 1, states.SUCCESS, request=request)
+        backend.store_result("t-2", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.get(task_id=request.id).priority == "high"
+    assert CustomTaskResult.objects.get(task_id="t-2").priority == "normal"
