@@ -68,9 +68,11 @@ def test_the_setting_swaps_the_active_model():
     ],
 )
 def test_a_bad_setting_raises_improperly_configured_naming_it(value, message):
-    with override_settings(CELERY_RESULTS_TASKRESULT_MODEL=value):
-        with pytest.raises(ImproperlyConfigured, match=message) as info:
-            get_task_result_model()
+    with (
+        override_settings(CELERY_RESULTS_TASKRESULT_MODEL=value),
+        pytest.raises(ImproperlyConfigured, match=message) as info,
+    ):
+        get_task_result_model()
     assert "CELERY_RESULTS_TASKRESULT_MODEL" in str(info.value)
 
 

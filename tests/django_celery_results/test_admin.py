@@ -1,0 +1,62 @@
+"""The admin of the active task result model: extra fields shown, filtered, searched."""
+
+import pytest
+from celery import states
+from django.contrib import admin
+from django.urls import reverse
+
+from django_celery_results.admin import TaskResultAdmin
+from django_celery_results.models import get_task_result_model
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_active_task_result_model_is_registered_with_our_admin():
+    assert isinstance(admin.site._registry[get_task_result_model()], TaskResultAdmin)
+
+
+def test_the_changelist_lists_stored_results(admin_client, backend):
+    backend.store_result("t-1", 1, states.SUCCESS)
+
+    response = admin_client.get(reverse(admin_site_url("changelist")))
+
+    assert response.status_code == 200
+    assert b"t-1" in response.content
+
+
+def test_the_detail_page_is_read_only(admin_client, backend, task_result_model):
+    backend.store_result("t-1", 1, states.SUCCESS)
+    row = task_result_model.objects.get(task_id="t-1")
+
+    response = admin_client.get(reverse(admin_site_url("change"), args=[row.pk]))
+
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.fields) == set()
+
+
+@pytest.mark.swapped
+def test_extra_fields_are_listed_filtered_and_searched(admin_client, rf, admin_user):
+    model_admin = admin.site._registry[get_task_result_model()]
+    request = rf.get("/")
+    request.user = admin_user
+
+    assert {"tenant", "priority", "attempt"} <= set(model_admin.get_list_display(request))
+    assert {"tenant", "priority"} <= set(model_admin.get_list_filter(request))
+    assert "attempt" not in model_admin.get_list_filter(request)
+
+
+@pytest.mark.swapped
+def test_the_changelist_filters_by_tenant(admin_client, backend, tenant, task_result_model):
+    backend.store_result("mine", 1, states.SUCCESS)
+    backend.store_result("other", 1, states.SUCCESS)
+    task_result_model.objects.filter(task_id="mine").update(tenant=tenant)
+
+    response = admin_client.get(reverse(admin_site_url("changelist")), {"tenant__id__exact": tenant.id})
+
+    assert b"mine" in response.content
+    assert b"other" not in response.content
+
+
+def admin_site_url(view):
+    opts = get_task_result_model()._meta
+    return f"admin:{opts.app_label}_{opts.model_name}_{view}"
