@@ -181,7 +181,8 @@ class TaskResultManager(ResultManager):
 
     def store_values(self, values: Mapping[str, Any], using: str | None = None) -> None:
         """Upsert one task state from ``values`` (attname -> value); only those columns change."""
-        now = timezone.now()
+        # A STARTED state brings its own time, so that created <= started <= done.
+        now = values.get("date_started") or timezone.now()
         self.upsert({**values, "date_done": now, "date_created": now}, "task_id", using)
 
     def get_task(self, task_id: str) -> models.Model:

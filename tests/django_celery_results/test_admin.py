@@ -51,7 +51,9 @@ def test_the_changelist_filters_by_tenant(admin_client, backend, tenant, task_re
     backend.store_result("other", 1, states.SUCCESS)
     task_result_model.objects.filter(task_id="mine").update(tenant=tenant)
 
-    response = admin_client.get(reverse(admin_site_url("changelist")), {"tenant__id__exact": tenant.id})
+    response = admin_client.get(
+        reverse(admin_site_url("changelist")), {"tenant__id__exact": tenant.id}
+    )
 
     assert b"mine" in response.content
     assert b"other" not in response.content

@@ -28,3 +28,18 @@ def collect(results, tenant_id=None):
 @shared_task
 def ping():
     return "pong"
+
+
+@shared_task
+def process_id(delay=0.0):
+    """Return the id of the worker process that ran it, after ``delay`` seconds."""
+    import os
+    import time
+
+    time.sleep(delay)
+    return os.getpid()
+
+
+@shared_task
+def distinct(values):
+    return sorted(set(values))
