@@ -10,6 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("CRA_VAR_DIR", ROOT / "var"))
 VAR.mkdir(exist_ok=True)
+# Test databases are named per run, so that suites running at once never share one.
+RUN_TAG = f"{os.environ.get('CRA_SETTINGS_TAG', 'default')}_{os.getpid()}"
 
 SECRET_KEY = "tests-only"
 DEBUG = False
@@ -64,6 +66,7 @@ if os.environ.get("CRA_DATABASE", "sqlite") == "postgres":
             "USER": os.environ.get("CRA_PG_USER", "postgres"),
             "PASSWORD": os.environ.get("CRA_PG_PASSWORD", ""),
             "NAME": os.environ.get("CRA_DB_NAME", "celery_results"),
+            "TEST": {"NAME": f"test_celery_results_{RUN_TAG}"},
         }
     }
 else:
