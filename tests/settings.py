@@ -76,9 +76,7 @@ else:
             "NAME": os.environ.get("CRA_DB_NAME", str(VAR / "tests.sqlite3")),
             "OPTIONS": {"timeout": 30},
             # A file, so that a worker process sees the test database too.
-            "TEST": {
-                "NAME": str(VAR / f"test-{os.environ.get('CRA_SETTINGS_TAG', 'default')}.sqlite3")
-            },
+            "TEST": {"NAME": str(VAR / f"test_{RUN_TAG}.sqlite3")},
         }
     }
 

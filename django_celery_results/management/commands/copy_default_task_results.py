@@ -54,12 +54,12 @@ class Command(BaseCommand):
 
     def _copy_statement(self, model: type[AbstractTaskResult], connection: Any) -> tuple[str, list]:
         quote = connection.ops.quote_name
+        extra = model.extra_fields()
         standard = [
             field.column
             for field in model._meta.concrete_fields
-            if not field.primary_key and field not in model.extra_fields()
+            if not field.primary_key and field not in extra
         ]
-        extra = [field for field in model.extra_fields()]
         target = quote(model._meta.db_table)
         columns = ", ".join(quote(column) for column in standard)
         sql = (
