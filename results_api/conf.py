@@ -1,0 +1,115 @@
+"""The ``RESULTS_API`` settings dict, read through ``api_settings`` with documented defaults.
+
+    RESULTS_API = {
+        "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+        "SCOPE_QUERYSET": "myapp.results.scope_to_tenant",
+        "EXCLUDE_FIELDS": ["args", "kwargs"],
+    }
+
+Values are read on first use (never at import time), dotted paths are
+imported once, and everything is reloaded when ``RESULTS_API`` changes
+(``override_settings`` in tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.db.models import Model, QuerySet
+from django.dispatch import receiver
+from rest_framework.request import Request
+from rest_framework.settings import APISettings
+
+SETTING_NAME = "RESULTS_API"
+
+DEFAULTS: dict[str, Any] = {
+    # Permission classes of every endpoint. Results hold arguments and
+    # tracebacks, so only staff may read them unless the project says otherwise.
+    "PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Authentication classes of every endpoint; None keeps REST_FRAMEWORK's
+    # DEFAULT_AUTHENTICATION_CLASSES.
+    "AUTHENTICATION_CLASSES": None,
+    # func(request, queryset) -> queryset, or its dotted path: narrows what a
+    # request may see on every endpoint (task list, detail, stats, groups).
+    # It receives task and group querysets alike; queryset.model tells which.
+    # None: every row is visible to whoever passes the permission classes.
+    "SCOPE_QUERYSET": None,
+    # The pagination class of the list endpoints.
+    "PAGINATION_CLASS": "results_api.pagination.KeysetCursorPagination",
+    # Rows per page when the request gives no ?page_size=.
+    "PAGE_SIZE": 50,
+    # The largest ?page_size= accepted; a larger one is a 400.
+    "MAX_PAGE_SIZE": 500,
+    # Task fields neither serialised, filtered nor orderable, by their API
+    # name ("args", "traceback", "tenant", ...).
+    "EXCLUDE_FIELDS": [],
+    # Unknown or repeated query parameters are a 400 (a typo must not silently
+    # return everything). False ignores them, as DRF does by default.
+    "STRICT_QUERY_PARAMS": True,
+    # States accepted by ?status= and ?status__in= besides Celery's own, for
+    # tasks that call update_state() with custom states ("PROGRESS").
+    "EXTRA_STATES": [],
+    # Base classes the per-model factories subclass: point these at your own
+    # subclasses to add filters or serializer fields for every model.
+    "TASK_FILTERSET_CLASS": "results_api.filters.TaskResultFilterSet",
+    "TASK_SERIALIZER_CLASS": "results_api.serializers.TaskResultSerializer",
+    "GROUP_FILTERSET_CLASS": "results_api.filters.GroupResultFilterSet",
+    "GROUP_SERIALIZER_CLASS": "results_api.serializers.GroupResultSerializer",
+    # The most time buckets one tasks/stats/?interval= request may produce.
+    "STATS_MAX_BUCKETS": 1000,
+}
+
+IMPORT_STRINGS = frozenset(
+    {
+        "PERMISSION_CLASSES",
+        "AUTHENTICATION_CLASSES",
+        "SCOPE_QUERYSET",
+        "PAGINATION_CLASS",
+        "TASK_FILTERSET_CLASS",
+        "TASK_SERIALIZER_CLASS",
+        "GROUP_FILTERSET_CLASS",
+        "GROUP_SERIALIZER_CLASS",
+    }
+)
+
+
+class ResultsAPISettings(APISettings):
+    """DRF's settings object, reading ``settings.RESULTS_API`` and refusing unknown keys."""
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if not hasattr(self, "_user_settings"):
+            user_settings = getattr(settings, SETTING_NAME, None) or {}
+            unknown = sorted(set(user_settings) - set(self.defaults))
+            if unknown:
+                raise ImproperlyConfigured(
+                    f"{SETTING_NAME} has unknown keys {unknown}; "
+                    f"valid keys are {sorted(self.defaults)}."
+                )
+            self._user_settings = user_settings
+        return self._user_settings
+
+
+api_settings = ResultsAPISettings(None, DEFAULTS, IMPORT_STRINGS)
+
+
+def scope_queryset(request: Request, queryset: QuerySet[Model]) -> QuerySet[Model]:
+    """Return ``queryset`` narrowed by the ``SCOPE_QUERYSET`` hook, if one is set."""
+    hook = api_settings.SCOPE_QUERYSET
+    if hook is None:
+        return queryset
+    scoped = hook(request, queryset)
+    if not isinstance(scoped, QuerySet):
+        raise ImproperlyConfigured(
+            f"{SETTING_NAME}['SCOPE_QUERYSET'] must return a QuerySet, not {type(scoped).__name__}."
+        )
+    return scoped
+
+
+@receiver(setting_changed)
+def _reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        api_settings.reload()

@@ -1,0 +1,181 @@
+"""Filter sets of the results API: the standard filters plus typed filters per extra field.
+
+``get_task_filterset_class(model)`` builds ``f"{Model}FilterSet"`` once per
+model from ``TaskResultFilterSet`` (or ``RESULTS_API["TASK_FILTERSET_CLASS"]``)
+and the model's introspected fields. Subclass the public base to add filters::
+
+    class MyFilterSet(TaskResultFilterSet):
+        failed_today = BooleanFilter(method="filter_failed_today")
+
+A ForeignKey filter compares key values only: it never looks the related row
+up, so it cannot reveal whether a row exists outside the caller's scope.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django import forms
+from django.core.signals import setting_changed
+from django.db import models
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from django_celery_results.models import TASK_STATE_CHOICES
+from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
+
+from .conf import SETTING_NAME, api_settings
+from .introspection import get_excluded_names, get_model_fields
+
+__all__ = [
+    "ChoiceInFilter",
+    "GroupResultFilterSet",
+    "IntegerFilter",
+    "ResultFilterSet",
+    "StrictBooleanFilter",
+    "TaskResultFilterSet",
+    "get_group_filterset_class",
+    "get_task_filterset_class",
+]
+
+
+class IntegerFilter(filters.NumberFilter):
+    """Filter on a whole number: ``1.5`` is a 400, not a silent non-match."""
+
+    field_class = forms.IntegerField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """A boolean that rejects anything but true/false/1/0 instead of ignoring it."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Enter true or false.")}
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """Filter on a boolean given as true/false (or 1/0)."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+class CharInFilter(filters.BaseInFilter, filters.CharFilter):
+    """Filter on any of comma-separated strings."""
+
+
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """Filter on any of comma-separated choices, each one validated."""
+
+
+def _integer_filter_defaults() -> dict[type[models.Field], dict[str, Any]]:
+    return {
+        field_class: {"filter_class": IntegerFilter}
+        for field_class in filters.FilterSet.FILTER_DEFAULTS
+        if issubclass(field_class, (models.IntegerField, models.AutoField))
+    }
+
+
+class ResultFilterSet(filters.FilterSet):
+    """A filter set whose generated filters validate every value and compare keys only."""
+
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        **_integer_filter_defaults(),
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+    @classmethod
+    def filter_for_lookup(
+        cls, field: models.Field, lookup_type: str
+    ) -> tuple[type[filters.Filter] | None, dict[str, Any]]:
+        """Return the filter class and arguments for ``field`` and ``lookup_type``."""
+        if field.is_relation:
+            # Filter by the key value, typed like the related primary key: no
+            # ModelChoiceFilter, whose validation would query the related table.
+            return cls.filter_for_lookup(field.target_field, lookup_type)
+        if lookup_type == "in" and field.choices:
+            return ChoiceInFilter, {"choices": field.choices}
+        return super().filter_for_lookup(field, lookup_type)
+
+
+class TaskResultFilterSet(ResultFilterSet):
+    """The standard task filters of DESIGN.md; extra fields are added per model."""
+
+    task_id = filters.CharFilter()
+    status = filters.ChoiceFilter(choices=TASK_STATE_CHOICES)
+    status__in = ChoiceInFilter(field_name="status", lookup_expr="in", choices=TASK_STATE_CHOICES)
+    task_name = filters.CharFilter()
+    task_name__in = CharInFilter(field_name="task_name", lookup_expr="in")
+    worker = filters.CharFilter()
+    periodic_task_name = filters.CharFilter()
+    date_created__gte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
+    date_created__lte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
+    date_started__gte = filters.IsoDateTimeFilter(field_name="date_started", lookup_expr="gte")
+    date_started__lte = filters.IsoDateTimeFilter(field_name="date_started", lookup_expr="lte")
+    date_done__gte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
+    date_done__lte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
+
+
+class GroupResultFilterSet(ResultFilterSet):
+    """The group filters: by id and by date."""
+
+    group_id = filters.CharFilter()
+    date_created__gte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
+    date_created__lte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
+    date_done__gte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
+    date_done__lte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
+
+
+@functools.cache
+def get_task_filterset_class(model: type[AbstractTaskResult]) -> type[TaskResultFilterSet]:
+    """Return ``f"{Model}FilterSet"``: the standard filters plus those of each extra field."""
+    base = api_settings.TASK_FILTERSET_CLASS
+    excluded = get_excluded_names(model)
+    fields = {
+        extra.name: list(extra.lookups)
+        for extra in get_model_fields(model).extra
+        if extra.lookups and extra.name not in excluded
+    }
+    meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": fields})
+    doc = f"Filter {model._meta.label} task results."
+    filterset = type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta})
+    # A field the project hides is not filterable through the standard filters either.
+    filterset.base_filters = {
+        name: filter_
+        for name, filter_ in filterset.base_filters.items()
+        if filter_.field_name not in excluded
+    }
+    return filterset
+
+
+@functools.cache
+def get_group_filterset_class(model: type[AbstractGroupResult]) -> type[GroupResultFilterSet]:
+    """Return ``f"{Model}FilterSet"`` for a group result model."""
+    base = api_settings.GROUP_FILTERSET_CLASS
+    meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": []})
+    doc = f"Filter {model._meta.label} group results."
+    return type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta})
+
+
+@receiver(setting_changed)
+def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        get_task_filterset_class.cache_clear()
+        get_group_filterset_class.cache_clear()

@@ -1,0 +1,159 @@
+"""What the active task result model adds beyond the abstract base, and each field's kind.
+
+    >>> get_model_fields(TaskResult).extra
+    (ExtraField(name='tenant', field=<...ForeignKey: tenant>, kind=<FieldKind.FOREIGN_KEY>), ...)
+
+The serializer, filter set and ordering factories all read this one answer,
+so a field's kind decides its filters, its ordering and its schema type alike.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from django_celery_results.models.abstract import AbstractTaskResult
+
+from .conf import SETTING_NAME, api_settings
+
+# The standard fields of a task in the API, by API name, with the model
+# field each one reads (None: computed).
+STANDARD_TASK_FIELDS: dict[str, str | None] = {
+    "task_id": "task_id",
+    "task_name": "task_name",
+    "status": "status",
+    "worker": "worker",
+    "periodic_task_name": "periodic_task_name",
+    "date_created": "date_created",
+    "date_started": "date_started",
+    "date_done": "date_done",
+    "runtime": None,
+    "args": "task_args",
+    "kwargs": "task_kwargs",
+    "result": "result",
+    "traceback": "traceback",
+    "meta": "meta",
+    "content_type": "content_type",
+}
+
+# Standard fields that ?ordering= accepts: the scalar ones, not the stored blobs.
+STANDARD_ORDERING_FIELDS: tuple[str, ...] = (
+    "task_id",
+    "task_name",
+    "status",
+    "worker",
+    "periodic_task_name",
+    "date_created",
+    "date_started",
+    "date_done",
+)
+
+
+class FieldKind(str, enum.Enum):
+    """How an extra field is filtered (see DESIGN.md, "Filters")."""
+
+    FOREIGN_KEY = "foreign_key"
+    CHAR = "char"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    CHOICES = "choices"
+    UNFILTERABLE = "unfilterable"
+
+
+# Checked in order: the first match wins. Choices are checked before these.
+_KIND_BY_FIELD_CLASS: tuple[tuple[type[models.Field], FieldKind], ...] = (
+    (models.ForeignKey, FieldKind.FOREIGN_KEY),  # OneToOneField too
+    (models.BooleanField, FieldKind.BOOLEAN),
+    (models.DateField, FieldKind.DATE),  # DateTimeField too
+    (models.IntegerField, FieldKind.NUMBER),  # every integer field
+    (models.FloatField, FieldKind.NUMBER),
+    (models.DecimalField, FieldKind.NUMBER),
+    (models.CharField, FieldKind.CHAR),  # SlugField, EmailField, URLField...
+    (models.TextField, FieldKind.CHAR),
+    (models.UUIDField, FieldKind.CHAR),
+)
+
+# Filter lookups per kind, as DESIGN.md lists them; "exact" is the bare name.
+LOOKUPS_BY_KIND: dict[FieldKind, tuple[str, ...]] = {
+    FieldKind.FOREIGN_KEY: ("exact", "in"),
+    FieldKind.CHAR: ("exact", "in", "icontains"),
+    FieldKind.NUMBER: ("exact", "in", "gte", "lte"),
+    FieldKind.DATE: ("gte", "lte"),
+    FieldKind.BOOLEAN: ("exact",),
+    FieldKind.CHOICES: ("exact", "in"),
+    FieldKind.UNFILTERABLE: (),
+}
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A concrete field that a custom model adds, and how it is filtered."""
+
+    name: str
+    field: models.Field
+    kind: FieldKind
+
+    @property
+    def lookups(self) -> tuple[str, ...]:
+        """Return the filter lookups of this field's kind."""
+        return LOOKUPS_BY_KIND[self.kind]
+
+    @property
+    def orderable(self) -> bool:
+        """Return whether ``?ordering=`` accepts this field (scalar kinds only)."""
+        return self.kind is not FieldKind.UNFILTERABLE
+
+
+@dataclass(frozen=True)
+class ModelFields:
+    """The introspected fields of one task result model."""
+
+    model: type[AbstractTaskResult]
+    extra: tuple[ExtraField, ...]
+
+    @property
+    def extra_names(self) -> tuple[str, ...]:
+        """Return the names of the extra fields, in model order."""
+        return tuple(extra.name for extra in self.extra)
+
+    @property
+    def api_names(self) -> tuple[str, ...]:
+        """Return every field name of the task representation, standard then extra."""
+        return (*STANDARD_TASK_FIELDS, *self.extra_names)
+
+
+def field_kind(field: models.Field) -> FieldKind:
+    """Return the filter kind of a model field."""
+    if field.choices and not field.is_relation:
+        return FieldKind.CHOICES
+    for field_class, kind in _KIND_BY_FIELD_CLASS:
+        if isinstance(field, field_class):
+            return kind
+    return FieldKind.UNFILTERABLE
+
+
+@functools.cache
+def get_model_fields(model: type[AbstractTaskResult]) -> ModelFields:
+    """Return the fields ``model`` adds beyond ``AbstractTaskResult``, with their kinds."""
+    extra = tuple(
+        ExtraField(name=field.name, field=field, kind=field_kind(field))
+        for field in model.extra_fields()
+    )
+    return ModelFields(model=model, extra=extra)
+
+
+def get_excluded_names(model: type[AbstractTaskResult]) -> frozenset[str]:
+    """Return the API names that ``EXCLUDE_FIELDS`` hides, checked against ``model``."""
+    excluded = frozenset(api_settings.EXCLUDE_FIELDS)
+    unknown = excluded - set(get_model_fields(model).api_names)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{SETTING_NAME}['EXCLUDE_FIELDS'] names {sorted(unknown)}, which "
+            f"{model._meta.label} does not have."
+        )
+    return excluded

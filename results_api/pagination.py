@@ -1,0 +1,163 @@
+"""Keyset cursor pagination: a page costs the same on row 10 and on row 10 million.
+
+DRF's ``CursorPagination`` keys on the first ordering field alone, plus an
+offset capped at 1,000 rows, and cannot key on a nullable field; ordering by
+any field (``?ordering=status``) needs a key over every ordering field. This
+class keeps DRF's parameters, links and response shape, and puts the values
+of all ordering fields of the page's edge row (ending with the primary key,
+see :mod:`results_api.ordering`) in the cursor. Rows that arrive between two
+requests are never repeated or lost: each page starts strictly after the last
+row that was seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import decimal
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .conf import api_settings
+from .ordering import OrderTerm, order_terms, rows_after
+
+
+def _to_json(value: Any) -> Any:
+    """Return ``value`` as JSON text exactly (no rounding of microseconds)."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+class KeysetCursorPagination(CursorPagination):
+    """Paginate by an opaque cursor holding the ordering keys of the page's edge row."""
+
+    page_size_query_param = "page_size"
+    # None: RESULTS_API["PAGE_SIZE"] / ["MAX_PAGE_SIZE"]; a subclass may set numbers.
+    page_size = None
+    max_page_size = None
+    ordering = ("-date_created",)
+
+    def paginate_queryset(
+        self, queryset: models.QuerySet, request: Request, view: Any = None
+    ) -> list[models.Model]:
+        """Return one page of ``queryset`` from the request's cursor."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.terms = order_terms(queryset.model, self.ordering)
+        reverse, values = self.decode_cursor(request) or (False, None)
+
+        queryset = queryset.order_by(*(term.order_by(reverse) for term in self.terms))
+        if values is not None:
+            queryset = queryset.filter(rows_after(self.terms, values, reverse))
+        rows = list(queryset[: self.page_size + 1])
+        has_more = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        if reverse:
+            self.page.reverse()
+            self.has_previous, self.has_next = has_more, True
+        else:
+            self.has_previous, self.has_next = values is not None, has_more
+        self.display_page_controls = self.has_previous or self.has_next
+        return self.page
+
+    def get_page_size(self, request: Request) -> int:
+        """Return ``?page_size=``, or the default; a 400 naming it when out of range."""
+        default = self.__class__.page_size or api_settings.PAGE_SIZE
+        maximum = self.max_page_size or api_settings.MAX_PAGE_SIZE
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return default
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= maximum:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number from 1 to %(maximum)d.") % {"maximum": maximum}
+                    ]
+                }
+            )
+        return size
+
+    def decode_cursor(self, request: Request) -> tuple[bool, list[Any]] | None:
+        """Return ``(reverse, key values)`` of ``?cursor=``; a 400 naming it when invalid."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")))
+            if data["o"] != list(self.ordering):
+                raise ValueError("the cursor belongs to another ordering")
+            values = [
+                None if value is None else term.field.to_python(value)
+                for term, value in zip(self.terms, data["v"], strict=True)
+            ]
+            return bool(data["r"]), values
+        except (
+            binascii.Error,
+            DjangoValidationError,
+            KeyError,
+            TypeError,
+            UnicodeError,
+            ValueError,
+        ):
+            raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
+
+    def encode_cursor(self, reverse: bool, row: models.Model | None) -> str:
+        """Return the URL of the page that starts after ``row``, in the given direction.
+
+        An empty page (every row past the cursor went away) has no row to
+        key on; its links lead back to the first page.
+        """
+        if row is None:
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        data = {"o": list(self.ordering), "v": self.row_values(row, self.terms), "r": int(reverse)}
+        encoded = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode())
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded.decode("ascii"))
+
+    @staticmethod
+    def row_values(row: models.Model, terms: Sequence[OrderTerm]) -> list[Any]:
+        """Return the ordering keys of ``row`` as JSON values."""
+        return [_to_json(getattr(row, term.field.attname)) for term in terms]
+
+    def get_next_link(self) -> str | None:
+        """Return the URL of the page after this one, or None on the last page."""
+        if not self.has_next:
+            return None
+        return self.encode_cursor(False, self.page[-1] if self.page else None)
+
+    def get_previous_link(self) -> str | None:
+        """Return the URL of the page before this one, or None on the first page."""
+        if not self.has_previous:
+            return None
+        return self.encode_cursor(True, self.page[0] if self.page else None)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """Document ``cursor`` and ``page_size`` with its bounds."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(
+                    minimum=1,
+                    maximum=self.max_page_size or api_settings.MAX_PAGE_SIZE,
+                    default=self.__class__.page_size or api_settings.PAGE_SIZE,
+                )
+        return parameters

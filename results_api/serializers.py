@@ -1,0 +1,130 @@
+"""Serializers of the results API, and the rules for decoding stored content.
+
+``get_task_serializer_class(model)`` builds ``f"{Model}Serializer"`` once per
+model from ``TaskResultSerializer`` (or ``RESULTS_API["TASK_SERIALIZER_CLASS"]``):
+the standard fields of DESIGN.md, then every extra field under its name (a
+ForeignKey as its primary key value, read from the row: no extra query).
+
+Decoding: ``args``, ``kwargs``, ``result`` and ``meta`` are decoded only when
+the row's ``content_type`` is JSON. Pickle, YAML, msgpack or anything else is
+never decoded by the API (decoding pickle runs code): those fields are
+``null`` and ``content_type`` says why. Content that is not valid JSON is
+``null`` too. With ``result_extended``, Celery stores the task's ``argsrepr``
+and ``kwargsrepr`` (Python reprs, possibly shortened or masked by the sender)
+as JSON strings, so ``args`` and ``kwargs`` are those strings; they are
+shown as stored and never evaluated.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from celery import states
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from rest_framework import serializers
+
+from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
+
+from .conf import SETTING_NAME, api_settings
+from .introspection import STANDARD_TASK_FIELDS, get_excluded_names, get_model_fields
+
+__all__ = [
+    "JSON_CONTENT_TYPES",
+    "GroupResultSerializer",
+    "StoredContentField",
+    "TaskResultSerializer",
+    "get_group_serializer_class",
+    "get_task_serializer_class",
+]
+
+# The content types whose stored text the API decodes; nothing else is decoded.
+JSON_CONTENT_TYPES = frozenset({"application/json"})
+
+
+class StoredContentField(serializers.Field):
+    """A stored column, decoded when its row's content type is JSON, else ``null``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if instance.content_type not in JSON_CONTENT_TYPES:
+            return None
+        return super().get_attribute(instance)
+
+    def to_representation(self, value: str) -> Any:
+        try:
+            return json.loads(value)
+        except (TypeError, ValueError):
+            return None
+
+
+class TaskResultSerializer(serializers.ModelSerializer):
+    """Represent a task result; the per-model subclass adds the extra fields."""
+
+    args = StoredContentField(source="task_args")
+    kwargs = StoredContentField(source="task_kwargs")
+    result = StoredContentField()
+    meta = StoredContentField()
+    runtime = serializers.SerializerMethodField()
+
+    class Meta:
+        fields = tuple(STANDARD_TASK_FIELDS)
+        read_only_fields = fields
+
+    def get_runtime(self, instance: AbstractTaskResult) -> float | None:
+        """Seconds from date_started to date_done of a finished task; null until it finishes."""
+        if instance.status not in states.READY_STATES or instance.date_started is None:
+            return None
+        return (instance.date_done - instance.date_started).total_seconds()
+
+
+class GroupResultSerializer(serializers.ModelSerializer):
+    """Represent a group result; ``result`` lists its tasks when stored as JSON."""
+
+    result = StoredContentField()
+
+    class Meta:
+        fields = ("group_id", "date_created", "date_done", "result", "content_type")
+        read_only_fields = fields
+
+
+@functools.cache
+def get_task_serializer_class(model: type[AbstractTaskResult]) -> type[TaskResultSerializer]:
+    """Return ``f"{Model}Serializer"``: the standard fields and every extra field."""
+    base = api_settings.TASK_SERIALIZER_CLASS
+    excluded = get_excluded_names(model)
+    fields = tuple(
+        name
+        for name in (*base.Meta.fields, *get_model_fields(model).extra_names)
+        if name not in excluded
+    )
+    attrs: dict[str, Any] = {
+        "__doc__": f"Represent a {model._meta.label} task result.",
+        "Meta": type(
+            "Meta", (base.Meta,), {"model": model, "fields": fields, "read_only_fields": fields}
+        ),
+    }
+    # A declared field stays declared even if the Meta leaves it out; drop the hidden ones.
+    attrs.update(dict.fromkeys(excluded & set(base._declared_fields)))
+    return type(f"{model._meta.object_name}Serializer", (base,), attrs)
+
+
+@functools.cache
+def get_group_serializer_class(model: type[AbstractGroupResult]) -> type[GroupResultSerializer]:
+    """Return ``f"{Model}Serializer"`` for a group result model."""
+    base = api_settings.GROUP_SERIALIZER_CLASS
+    meta = type("Meta", (base.Meta,), {"model": model})
+    attrs = {"__doc__": f"Represent a {model._meta.label} group result.", "Meta": meta}
+    return type(f"{model._meta.object_name}Serializer", (base,), attrs)
+
+
+@receiver(setting_changed)
+def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        get_task_serializer_class.cache_clear()
+        get_group_serializer_class.cache_clear()

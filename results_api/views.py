@@ -1,0 +1,156 @@
+"""Read-only viewsets over the stored task and group results.
+
+Every request goes through the same steps: the permission classes of
+``RESULTS_API``, the ``SCOPE_QUERYSET`` hook (so a detail outside the scope
+is a 404), the filter set, the ordering and the keyset cursor. Subclass the
+viewsets to change any step; ``serializer_class`` and ``filterset_class``
+set on a subclass replace the generated ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.settings import api_settings as drf_settings
+
+from django_celery_results.models import get_group_result_model, get_task_result_model
+
+from .conf import api_settings, scope_queryset
+from .filters import get_group_filterset_class, get_task_filterset_class
+from .ordering import ResultOrderingFilter, task_ordering_fields
+from .serializers import get_group_serializer_class, get_task_serializer_class
+
+__all__ = ["GroupResultViewSet", "ResultFilterBackend", "ResultViewSet", "TaskResultViewSet"]
+
+
+class FromSettings:
+    """A class attribute read from ``api_settings`` on every access, so changes apply at once."""
+
+    def __init__(self, name: str, fallback: Callable[[], Any] | None = None) -> None:
+        self.name = name
+        self.fallback = fallback
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        value = getattr(api_settings, self.name)
+        if value is None and self.fallback is not None:
+            return self.fallback()
+        return value
+
+
+class ResultFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, taking the filter set class from the view."""
+
+    def get_filterset_class(self, view: Any, queryset: models.QuerySet | None = None) -> Any:
+        return view.get_filterset_class()
+
+
+class ResultViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and retrieve stored results of one model: scoped, filtered, ordered, paginated."""
+
+    # Task and group ids may contain dots and dashes; any path segment will do.
+    lookup_value_regex = "[^/]+"
+    filter_backends = [ResultFilterBackend, ResultOrderingFilter]
+    ordering = ("-date_created",)
+    permission_classes = FromSettings("PERMISSION_CLASSES")
+    authentication_classes = FromSettings(
+        "AUTHENTICATION_CLASSES", lambda: drf_settings.DEFAULT_AUTHENTICATION_CLASSES
+    )
+    pagination_class = FromSettings("PAGINATION_CLASS")
+    serializer_class = None
+    filterset_class = None
+
+    def get_model(self) -> type[models.Model]:
+        """Return the model whose rows this viewset serves."""
+        raise NotImplementedError
+
+    def get_queryset(self) -> models.QuerySet:
+        """Return the model's rows that the request may see (``SCOPE_QUERYSET``)."""
+        queryset = self.get_model()._default_manager.all()
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation: no real request to scope by.
+            return queryset.none()
+        return scope_queryset(self.request, queryset)
+
+    def get_filterset_class(self) -> Any:
+        """Return ``filterset_class``, or the one generated for the model."""
+        raise NotImplementedError
+
+    def get_query_param_names(self) -> set[str]:
+        """Return every query parameter this view understands."""
+        names = set(self.get_filterset_class().base_filters)
+        names.update(
+            backend.ordering_param
+            for backend in self.filter_backends
+            if hasattr(backend, "ordering_param")
+        )
+        if self.paginator is not None:
+            names.add(self.paginator.cursor_query_param)
+            names.add(self.paginator.page_size_query_param)
+        if drf_settings.URL_FORMAT_OVERRIDE:
+            names.add(drf_settings.URL_FORMAT_OVERRIDE)
+        names.discard(None)
+        return names
+
+    def check_query_params(self, request: Request) -> None:
+        """Refuse unknown or repeated query parameters with a 400 naming each one."""
+        known = self.get_query_param_names()
+        errors = {}
+        for name, values in request.query_params.lists():
+            if name not in known:
+                errors[name] = [
+                    _("Unknown query parameter. Known: %(known)s.")
+                    % {"known": ", ".join(sorted(known))}
+                ]
+            elif len(values) > 1:
+                errors[name] = [_("Give this parameter once; separate several values with commas.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Authenticate and check permissions, then the query parameters."""
+        super().initial(request, *args, **kwargs)
+        if api_settings.STRICT_QUERY_PARAMS:
+            self.check_query_params(request)
+
+
+class TaskResultViewSet(ResultViewSet):
+    """List and retrieve task results of the active model, looked up by ``task_id``."""
+
+    lookup_field = "task_id"
+
+    def get_model(self) -> type[models.Model]:
+        return get_task_result_model()
+
+    def get_serializer_class(self) -> Any:
+        return self.serializer_class or get_task_serializer_class(self.get_model())
+
+    def get_filterset_class(self) -> Any:
+        return self.filterset_class or get_task_filterset_class(self.get_model())
+
+    @property
+    def ordering_fields(self) -> tuple[str, ...]:
+        """The fields ``?ordering=`` accepts: every scalar field, extra fields included."""
+        return task_ordering_fields(self.get_model())
+
+
+class GroupResultViewSet(ResultViewSet):
+    """List and retrieve group results, looked up by ``group_id``."""
+
+    lookup_field = "group_id"
+    ordering_fields = ("group_id", "date_created", "date_done")
+
+    def get_model(self) -> type[models.Model]:
+        return get_group_result_model()
+
+    def get_serializer_class(self) -> Any:
+        return self.serializer_class or get_group_serializer_class(self.get_model())
+
+    def get_filterset_class(self) -> Any:
+        return self.filterset_class or get_group_filterset_class(self.get_model())
