@@ -21,6 +21,7 @@ GROUPRESULT_MODEL = "CELERY_RESULTS_GROUPRESULT_MODEL"
 EXTEND_TASK_PROPS_CALLBACK = "CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK"
 TASK_ID_MAX_LENGTH = "DJANGO_CELERY_RESULTS_TASK_ID_MAX_LENGTH"
 CLEANUP_BATCH_SIZE = "CELERY_RESULTS_CLEANUP_BATCH_SIZE"
+PREPARED_STATEMENTS = "CELERY_RESULTS_PREPARED_STATEMENTS"
 
 DEFAULTS: dict[str, Any] = {
     # The model that stores task results, as "app_label.ModelName". It must
@@ -35,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     TASK_ID_MAX_LENGTH: 255,
     # Rows removed per DELETE statement when expired results are cleaned up.
     CLEANUP_BATCH_SIZE: 5000,
+    # Store results through server-side prepared statements on PostgreSQL
+    # (psycopg 3). Turn off behind a pooler that cannot keep them (PgBouncer
+    # in transaction mode before 1.21).
+    PREPARED_STATEMENTS: True,
 }
 
 

@@ -8,7 +8,6 @@ for writes.
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -20,52 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from .conf import CLEANUP_BATCH_SIZE, get_setting
-
-# Columns an upsert never overwrites once the row exists.
-KEPT_ON_UPDATE = frozenset({"date_created"})
-UPSERT_VENDORS = frozenset({"postgresql", "sqlite", "mysql"})
-
-
-@functools.lru_cache(maxsize=512)
-def _upsert_statement(
-    model: type[models.Model],
-    vendor: str,
-    columns: tuple[str, ...],
-    conflict: str,
-    ops: Any,
-) -> tuple[str, tuple[models.Field, ...], tuple[models.Field, ...]]:
-    """Return the upsert SQL for ``columns`` (attnames), their fields, and the defaulted fields.
-
-    Columns not given are inserted with their field's default (as the ORM
-    would) but left alone when the row exists.
-    """
-    opts = model._meta
-    fields = tuple(opts.get_field(name) for name in columns)
-    given = {field.attname for field in fields}
-    defaulted = tuple(
-        field
-        for field in opts.concrete_fields
-        if field.attname not in given
-        and not field.primary_key
-        and not (hasattr(field, "has_db_default") and field.has_db_default())
-    )
-    quote = ops.quote_name
-    names = [quote(field.column) for field in (*fields, *defaulted)]
-    updated = [
-        quote(field.column)
-        for field in fields
-        if field.attname != conflict and field.attname not in KEPT_ON_UPDATE
-    ]
-    placeholders = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {quote(opts.db_table)} ({', '.join(names)}) VALUES ({placeholders})"
-    if vendor == "mysql":
-        sets = ", ".join(f"{name} = VALUES({name})" for name in updated)
-        sql += f" ON DUPLICATE KEY UPDATE {sets}"
-    else:
-        target = quote(opts.get_field(conflict).column)
-        sets = ", ".join(f"{name} = EXCLUDED.{name}" for name in updated)
-        sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
-    return sql, fields, defaulted
+from .upsert import UPSERT_VENDORS, build_upsert, execute
 
 
 class UpsertManager(models.Manager):
@@ -89,16 +43,10 @@ class UpsertManager(models.Manager):
         if connection.vendor not in UPSERT_VENDORS:
             self._upsert_with_orm(values, conflict, alias)
             return
-        sql, fields, defaulted = _upsert_statement(
+        statement = build_upsert(
             self.model, connection.vendor, tuple(values), conflict, connection.ops
         )
-        params = [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, values.values(), strict=True)
-        ]
-        params += [field.get_db_prep_save(field.get_default(), connection) for field in defaulted]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        execute(connection, statement.sql, statement.params(values, connection))
 
     def _upsert_with_orm(self, values: Mapping[str, Any], conflict: str, alias: str) -> None:
         """Upsert on databases without ``ON CONFLICT``, under a row lock."""
