@@ -1,0 +1,75 @@
+"""``api_settings``: defaults, the project's values, imports and reloads."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+from rest_framework.permissions import AllowAny, IsAdminUser
+
+from results_api.conf import DEFAULTS, api_settings
+
+
+def test_defaults():
+    permission_classes = api_settings.PERMISSION_CLASSES
+    assert permission_classes == [IsAdminUser]
+    assert api_settings.SCOPE_QUERYSET is None
+    assert api_settings.PAGE_SIZE == DEFAULTS["PAGE_SIZE"] == 50
+    assert api_settings.MAX_PAGE_SIZE == 500
+    assert api_settings.EXCLUDE_FIELDS == []
+    assert api_settings.STRICT_QUERY_PARAMS is True
+
+
+def test_project_values_override_defaults_and_reload_on_change():
+    with override_settings(RESULTS_API={"PAGE_SIZE": 7}):
+        assert api_settings.PAGE_SIZE == 7
+        with override_settings(RESULTS_API={"PAGE_SIZE": 9}):
+            assert api_settings.PAGE_SIZE == 9
+        assert api_settings.PAGE_SIZE == 7
+    assert api_settings.PAGE_SIZE == 50
+
+
+def test_dotted_paths_are_imported(settings):
+    settings.RESULTS_API = {
+        "PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+        "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
+    }
+    from tests.results_api.scopes import own_ids_only
+
+    permission_classes = api_settings.PERMISSION_CLASSES
+    assert permission_classes == [AllowAny]
+    assert api_settings.SCOPE_QUERYSET is own_ids_only
+
+
+def test_callables_are_accepted_as_they_are(settings):
+    def hook(request, queryset):
+        return queryset
+
+    settings.RESULTS_API = {"SCOPE_QUERYSET": hook}
+    assert api_settings.SCOPE_QUERYSET is hook
+
+
+def test_unknown_key_is_a_configuration_error_naming_it(settings):
+    settings.RESULTS_API = {"PAGE_SIZ": 10}
+    with pytest.raises(ImproperlyConfigured, match="PAGE_SIZ"):
+        api_settings.PAGE_SIZE  # noqa: B018
+
+
+def test_unimportable_path_is_an_error_naming_the_setting(settings):
+    settings.RESULTS_API = {"SCOPE_QUERYSET": "nowhere.hook"}
+    with pytest.raises(ImportError, match="SCOPE_QUERYSET"):
+        api_settings.SCOPE_QUERYSET  # noqa: B018
+
+
+def test_every_default_is_documented_by_a_comment():
+    import inspect
+
+    import results_api.conf
+
+    source = inspect.getsource(results_api.conf)
+    block = source[source.index("DEFAULTS: dict") : source.index("\n}\n")]
+    lines = block.splitlines()
+    for key in DEFAULTS:
+        index = next(i for i, line in enumerate(lines) if line.strip().startswith(f'"{key}"'))
+        above = lines[index - 1].strip()
+        assert above.startswith(("#", '"')), f"{key} has no comment above it"

@@ -1,0 +1,102 @@
+"""The OpenAPI schema drf-spectacular generates: every filter typed, ordering as an enum."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import include, path
+from drf_spectacular.generators import SchemaGenerator
+
+from results_api.filters import get_task_filterset_class
+
+SPECTACULAR = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+
+def _schema() -> dict:
+    patterns = [path("api/results/", include("results_api.urls"))]
+    with override_settings(REST_FRAMEWORK=SPECTACULAR):
+        return SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+
+
+def _parameters(schema: dict, path: str = "/api/results/tasks/") -> dict[str, dict]:
+    return {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+
+
+@pytest.fixture
+def custom_schema(custom_model):
+    return _schema()
+
+
+def test_schema_lists_every_filter_of_the_custom_model(custom_model, custom_schema):
+    names = set(_parameters(custom_schema))
+    assert set(get_task_filterset_class(custom_model).base_filters) <= names
+    assert {"ordering", "cursor", "page_size"} <= names
+
+
+def test_schema_types_a_foreign_key_to_an_integer_pk_as_integer(custom_schema):
+    parameters = _parameters(custom_schema)
+    assert parameters["tenant"]["schema"] == {"type": "integer"}
+    assert parameters["tenant__in"]["schema"] == {"type": "array", "items": {"type": "integer"}}
+    assert parameters["tenant__in"]["explode"] is False
+
+
+def test_schema_types_choices_as_enum(custom_schema):
+    parameters = _parameters(custom_schema)
+    assert parameters["priority"]["schema"]["enum"] == ["high", "low", "normal"]
+    assert parameters["priority__in"]["schema"]["items"]["enum"] == ["high", "low", "normal"]
+
+
+def test_schema_types_status_as_enum_of_celery_states(custom_schema):
+    from celery import states
+
+    parameters = _parameters(custom_schema)
+    assert set(parameters["status"]["schema"]["enum"]) == set(states.ALL_STATES)
+    assert set(parameters["status__in"]["schema"]["items"]["enum"]) == set(states.ALL_STATES)
+
+
+def test_schema_types_numbers_as_integer(custom_schema):
+    parameters = _parameters(custom_schema)
+    for name in ("attempt", "attempt__gte", "attempt__lte"):
+        assert parameters[name]["schema"] == {"type": "integer"}
+
+
+def test_schema_types_dates_as_date_time(custom_schema):
+    parameters = _parameters(custom_schema)
+    for field in ("date_created", "date_started", "date_done"):
+        for bound in ("gte", "lte"):
+            assert parameters[f"{field}__{bound}"]["schema"] == {
+                "type": "string",
+                "format": "date-time",
+            }
+
+
+def test_schema_documents_ordering_as_an_enum_of_fields(custom_schema):
+    ordering = _parameters(custom_schema)["ordering"]
+    enum = set(ordering["schema"]["items"]["enum"])
+    assert {"tenant", "-tenant", "priority", "-attempt", "date_done", "-date_created"} <= enum
+    assert "result" not in enum
+
+
+def test_schema_documents_page_size_bounds(custom_schema):
+    page_size = _parameters(custom_schema)["page_size"]["schema"]
+    assert (page_size["type"], page_size["minimum"], page_size["maximum"]) == ("integer", 1, 500)
+
+
+def test_schema_documents_the_response_fields_with_extra_fields(custom_schema):
+    component = custom_schema["components"]["schemas"]["TaskResult"]["properties"]
+    assert component["tenant"]["type"] == "integer"
+    assert component["attempt"]["type"] == "integer"
+    assert component["runtime"]["type"] == "number"
+    assert component["result"]["nullable"] is True
+
+
+@pytest.mark.default_model
+def test_schema_of_the_default_model_has_no_extra_filters(db):
+    names = set(_parameters(_schema()))
+    assert not {"tenant", "priority", "attempt"} & names
+    assert {"status", "status__in", "task_name__in"} <= names
+
+
+def test_schema_documents_group_filters(db):
+    names = set(_parameters(_schema(), "/api/results/groups/"))
+    assert {"group_id", "date_done__gte", "ordering", "cursor"} <= names
