@@ -1,9 +1,9 @@
-"""The hand-built upsert: one ``INSERT ... ON CONFLICT DO UPDATE`` per stored state.
+"""Hand-built statements of the hot paths: the upsert of each stored state, the read by key.
 
 Statements are built once per model and column set. They run on the
 connection Django holds, straight through the driver where that is faster
 (a prepared statement on psycopg 3, the sqlite3 statement cache), with
-Django's error wrapping and query logging kept.
+Django's error translation and query logging kept.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .conf import PREPARED_STATEMENTS, get_setting
 
 # Columns an upsert never overwrites once the row exists.
 KEPT_ON_UPDATE = frozenset({"date_created"})
-UPSERT_VENDORS = frozenset({"postgresql", "sqlite", "mysql"})
+FAST_VENDORS = frozenset({"postgresql", "sqlite", "mysql"})
 # Values of these fields go to the driver as they are: preparing a str is a no-op.
 PASSED_AS_IS = (models.CharField, models.TextField)
 NEVER_AUTOMATICALLY = 2**31 - 1
@@ -96,27 +96,88 @@ def build_upsert(
     return Upsert(sql, fields, defaulted, prepared)
 
 
-def execute(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> None:
-    """Run ``sql`` on Django's ``connection`` through the driver's fastest path."""
+@dataclass(frozen=True)
+class SelectByKey:
+    """A one-row SELECT of some columns by a unique column, with Django's value converters."""
+
+    sql: str
+    names: tuple[str, ...]
+    converters: tuple[tuple[Any, ...], ...]
+    columns: tuple[Any, ...]
+
+    def as_dict(self, row: tuple, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        """Return ``row`` as attname -> Python value, converted as the ORM would."""
+        values = {}
+        for name, value, converters, column in zip(
+            self.names, row, self.converters, self.columns, strict=True
+        ):
+            for converter in converters:
+                value = converter(value, column, connection)
+            values[name] = value
+        return values
+
+
+@functools.lru_cache(maxsize=128)
+def build_select_by_key(
+    model: type[models.Model], connection: BaseDatabaseWrapper, names: tuple[str, ...], key: str
+) -> SelectByKey:
+    """Return the SELECT of ``names`` (attnames) from ``model``'s table where ``key`` matches."""
+    opts = model._meta
+    quote = connection.ops.quote_name
+    fields = [opts.get_field(name) for name in names]
+    columns = tuple(field.get_col(opts.db_table) for field in fields)
+    converters = tuple(
+        tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+        for field, column in zip(fields, columns, strict=True)
+    )
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in fields)} "
+        f"FROM {quote(opts.db_table)} WHERE {quote(opts.get_field(key).column)} = {mark}"
+    )
+    return SelectByKey(sql, names, converters, columns)
+
+
+def execute(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> tuple | None:
+    """Run ``sql`` on Django's ``connection`` through the driver's fastest path.
+
+    Return the first row, if the statement returns rows. Driver errors are
+    translated to ``django.db`` exceptions, as Django's own cursor does.
+    """
     started = time.monotonic()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
+    if connection.connection is None:
+        connection.ensure_connection()
+    try:
         if connection.vendor == "sqlite":
-            connection.connection.execute(sql, params)
+            row = connection.connection.execute(sql, params).fetchone()
         elif psycopg is not None and connection.vendor == "postgresql":
-            driver_connection = connection.connection
             prepare = get_setting(PREPARED_STATEMENTS)
-            if prepare and driver_connection.prepare_threshold is None:
-                # Django turns psycopg's statement preparation off, which also
-                # refuses explicit requests; a threshold never reached re-allows
-                # them while leaving every other query unprepared.
-                driver_connection.prepare_threshold = NEVER_AUTOMATICALLY
-            with psycopg.Cursor(driver_connection) as cursor:
-                cursor.execute(sql, params, prepare=prepare or None)
+            cursor = _psycopg_cursor(connection.connection, prepare)
+            cursor.execute(sql, params, prepare=prepare or None)
+            row = cursor.fetchone() if cursor.description else None
         else:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
+                row = cursor.fetchone() if cursor.description else None
+    except Exception:
+        with connection.wrap_database_errors:
+            raise
     if connection.queries_logged:
         connection.queries_log.append(
             {"sql": f"{sql} -- params {params!r}", "time": f"{time.monotonic() - started:.3f}"}
         )
+    return row
+
+
+def _psycopg_cursor(driver_connection: Any, prepare: bool) -> Any:
+    """Return a server-binding cursor kept with the driver connection, for reuse."""
+    cursor = getattr(driver_connection, "_celery_results_cursor", None)
+    if cursor is None or cursor.closed:
+        if prepare and driver_connection.prepare_threshold is None:
+            # Django turns psycopg's statement preparation off, which also
+            # refuses explicit requests; a threshold never reached re-allows
+            # them while every other query stays unprepared.
+            driver_connection.prepare_threshold = NEVER_AUTOMATICALLY
+        cursor = psycopg.Cursor(driver_connection)
+        driver_connection._celery_results_cursor = cursor
+    return cursor

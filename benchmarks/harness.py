@@ -1,0 +1,98 @@
+"""Shared pieces of the benchmarks: interleaved rounds, medians, and the report.
+
+Absolute times on a shared 2-core machine are noise; ratios measured in the
+same run, with the sides interleaved and the median of several rounds
+taken, are not.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Sides:
+    """Rates of several sides measured in interleaved rounds."""
+
+    rounds: dict[str, list[float]] = field(default_factory=dict)
+
+    def run(self, measures: dict[str, Callable[[], float]], rounds: int) -> None:
+        """Run every measure once per round, in turn, ``rounds`` times."""
+        for number in range(rounds):
+            for name, measure in measures.items():
+                self.rounds.setdefault(name, []).append(measure())
+            print(f"  round {number + 1}/{rounds} done", flush=True)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.rounds[name])
+
+
+def rate(count: int, work: Callable[[], None]) -> float:
+    """Return how many units of ``count`` per second ``work`` did."""
+    started = time.perf_counter()
+    work()
+    return count / (time.perf_counter() - started)
+
+
+@dataclass
+class Target:
+    """A measured figure against the bound it must reach."""
+
+    name: str
+    value: float
+    bound: float
+    higher_is_better: bool = True
+    unit: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.bound if self.higher_is_better else self.value <= self.bound
+
+    def line(self) -> str:
+        relation = ">=" if self.higher_is_better else "<="
+        verdict = "MET" if self.met else "NOT MET"
+        return (
+            f"{self.name}: {self.value:.2f}{self.unit} (target {relation} {self.bound:g}) {verdict}"
+        )
+
+
+def report(title: str, figures: list[tuple[str, str]], targets: list[Target]) -> bool:
+    """Print the figures and the targets; return whether every target is met."""
+    print(f"\n== {title}")
+    width = max(len(name) for name, _ in figures)
+    for name, value in figures:
+        print(f"  {name.ljust(width)}  {value}")
+    print("targets:")
+    for target in targets:
+        print(f"  {target.line()}")
+    return all(target.met for target in targets)
+
+
+def pg_dsn(dbname: str) -> str:
+    """Return a libpq connection string for ``dbname`` on the server of ``CRA_PG_*``."""
+    return (
+        f"host={os.environ.get('CRA_PG_HOST', '127.0.0.1')} "
+        f"port={os.environ.get('CRA_PG_PORT', '54329')} "
+        f"user={os.environ.get('CRA_PG_USER', 'postgres')} dbname={dbname}"
+        + (
+            f" password={os.environ['CRA_PG_PASSWORD']}"
+            if os.environ.get("CRA_PG_PASSWORD")
+            else ""
+        )
+    )
+
+
+def recreate_pg_database(name: str) -> None:
+    """Drop and create database ``name`` on the benchmark server."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(pg_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

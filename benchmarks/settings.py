@@ -1,0 +1,52 @@
+"""Django settings of the benchmarks: the test app's custom model and callback.
+
+``BENCH_DB`` (postgres or sqlite) and ``BENCH_DB_NAME`` pick the database;
+``CRA_PG_*`` the PostgreSQL server.
+"""
+
+import os
+from pathlib import Path
+
+VAR = Path(os.environ.get("CRA_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+VAR.mkdir(exist_ok=True)
+
+SECRET_KEY = "benchmarks-only"
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ROOT_URLCONF = "benchmarks.urls"
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "django_filters",
+    "django_celery_results",
+    "results_api",
+    "tests.testapp",
+]
+MIDDLEWARE = []
+
+NAME = os.environ.get("BENCH_DB_NAME", "cra_bench")
+if os.environ.get("BENCH_DB", "postgres") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": os.environ.get("CRA_PG_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("CRA_PG_PORT", "54329"),
+            "USER": os.environ.get("CRA_PG_USER", "postgres"),
+            "PASSWORD": os.environ.get("CRA_PG_PASSWORD", ""),
+            "NAME": NAME,
+        }
+    }
+else:
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR / f"{NAME}.sqlite3")}
+    }
+
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULTS_TASKRESULT_MODEL = "testapp.TaskResult"
+CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tests.testapp.results.extend_task_props"
+REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
