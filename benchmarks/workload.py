@@ -10,6 +10,7 @@ import uuid
 from celery.app.task import Context
 
 TASK_NAME = "reports.tasks.build_report"
+STARTED_META = {"pid": 4242, "hostname": "celery@worker-1"}
 RESULT = {"rows": 1284, "status": "ok", "elapsed_ms": 412.5, "pages": list(range(12))}
 
 

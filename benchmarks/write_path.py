@@ -164,7 +164,7 @@ class Floor:
     )  # fmt: skip
 
     def __init__(self, db: str, backend, tenant_id: int) -> None:
-        from benchmarks.workload import RESULT, make_request
+        from benchmarks.workload import RESULT, STARTED_META, make_request
 
         request = make_request("x", tenant_id)
         encode = backend.encode_content
@@ -182,7 +182,7 @@ class Floor:
             "priority": "high",
             "attempt": 0,
         }
-        self.started_result = encode({"pid": 4242, "hostname": "celery@worker-1"})[2]
+        self.started_result = encode(STARTED_META)[2]
         self.result = encode(RESULT)[2]
         self.db = db
         mark = "?" if db == "sqlite" else "%s"
