@@ -9,10 +9,12 @@ Decoding: ``args``, ``kwargs``, ``result`` and ``meta`` are decoded only when
 the row's ``content_type`` is JSON. Pickle, YAML, msgpack or anything else is
 never decoded by the API (decoding pickle runs code): those fields are
 ``null`` and ``content_type`` says why. Content that is not valid JSON is
-``null`` too. With ``result_extended``, Celery stores the task's ``argsrepr``
-and ``kwargsrepr`` (Python reprs, possibly shortened or masked by the sender)
-as JSON strings, so ``args`` and ``kwargs`` are those strings; they are
-shown as stored and never evaluated.
+``null`` too, and so are NaN and Infinity inside it.
+
+With ``result_extended``, Celery stores the task's ``argsrepr`` and
+``kwargsrepr`` (Python reprs, possibly shortened or masked by the sender) as
+JSON strings, so ``args`` and ``kwargs`` are those strings, e.g. ``"(1, 2)"``:
+shown as stored, never evaluated.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class StoredContentField(serializers.Field):
 
     def to_representation(self, value: str) -> Any:
         try:
-            return json.loads(value)
+            # NaN and Infinity (which Celery's JSON allows) are no JSON values: null.
+            return json.loads(value, parse_constant=lambda constant: None)
         except (TypeError, ValueError):
             return None
 

@@ -91,11 +91,16 @@ def test_pickle_stored_through_the_backend_is_never_decoded(
     assert [row[name] for name in CONTENT_FIELDS] == [None] * 4
 
 
-@pytest.mark.parametrize("stored", ["{not json", "", "\x00\x01"])
+@pytest.mark.parametrize("stored", ["{not json", "", "\x01\x02", "[1, 2"])
 def test_undecodable_json_content_is_null(staff_client, make_task, stored):
     make_task(task_id="t-1", result=stored, meta=stored, task_args=stored, task_kwargs=stored)
     row = _get(staff_client, "t-1")
     assert [row[name] for name in CONTENT_FIELDS] == [None] * 4
+
+
+def test_nan_and_infinity_in_json_content_are_null(staff_client, make_task):
+    make_task(task_id="t-1", result='{"ratio": NaN, "max": Infinity, "ok": 1}')
+    assert _get(staff_client, "t-1")["result"] == {"ratio": None, "max": None, "ok": 1}
 
 
 def test_null_content_is_null(staff_client, make_task):
