@@ -39,7 +39,7 @@ from celery import Celery  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from workload import lifecycle, task_ids  # noqa: E402
+from workload import lifecycle, make_request, requests  # noqa: E402
 
 app = Celery(broker="memory://", backend="django-db", set_as_current=True)
 app.conf.result_extended = True
@@ -50,20 +50,20 @@ def main(command, count=0):
     if command == "migrate":
         call_command("migrate", verbosity=0)
         return {}
-    ids = task_ids(count)
+    batch = requests(count, None)
     if command == "write":
         with CaptureQueriesContext(connection) as queries:
-            lifecycle(backend, "probe-" + ids[0], None)
+            lifecycle(backend, make_request("probe-" + batch[0].id, None))
         started = time.perf_counter()
-        for task_id in ids:
-            lifecycle(backend, task_id, None)
+        for request in batch:
+            lifecycle(backend, request)
         return {"rate": count / (time.perf_counter() - started), "statements": len(queries)}
     if command == "read":
-        for task_id in ids:
-            lifecycle(backend, task_id, None)
+        for request in batch:
+            lifecycle(backend, request)
         started = time.perf_counter()
-        for task_id in ids:
-            backend.get_task_meta(task_id, cache=False)
+        for request in batch:
+            backend.get_task_meta(request.id, cache=False)
         return {"rate": count / (time.perf_counter() - started)}
     raise SystemExit(f"unknown command {command}")
 

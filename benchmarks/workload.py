@@ -40,9 +40,14 @@ def make_request(task_id: str, tenant_id: int | None) -> Context:
     )
 
 
-def lifecycle(backend, task_id: str, tenant_id: int | None) -> None:
+def requests(count: int, tenant_id: int | None) -> list[Context]:
+    """Return ``count`` requests of new tasks, made before the timing starts (a worker has them)."""
+    return [make_request(task_id, tenant_id) for task_id in task_ids(count)]
+
+
+def lifecycle(backend, request: Context) -> None:
     """Store STARTED then SUCCESS for one task, as a worker with track_started does."""
-    request = make_request(task_id, tenant_id)
+    task_id = request.id
     backend.store_result(
         task_id, {"pid": 4242, "hostname": "celery@worker-1"}, "STARTED", request=request
     )

@@ -67,7 +67,7 @@ def measure(args: argparse.Namespace) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from benchmarks.workload import lifecycle, task_ids
+    from benchmarks.workload import lifecycle, make_request, requests, task_ids
     from tests.testapp.models import Tenant
 
     call_command("migrate", verbosity=0)
@@ -79,12 +79,12 @@ def measure(args: argparse.Namespace) -> int:
     upstream = Upstream(db) if not args.no_upstream else None
 
     with CaptureQueriesContext(connection) as queries:
-        lifecycle(backend, "probe", tenant_id)
+        lifecycle(backend, make_request("probe", tenant_id))
     ours_statements = len(queries)
 
     def ours() -> float:
-        ids = task_ids(args.tasks)
-        return harness.rate(args.tasks, lambda: [lifecycle(backend, i, tenant_id) for i in ids])
+        batch = requests(args.tasks, tenant_id)
+        return harness.rate(args.tasks, lambda: [lifecycle(backend, r) for r in batch])
 
     def floor_rate() -> float:
         ids = task_ids(args.tasks)
@@ -97,9 +97,10 @@ def measure(args: argparse.Namespace) -> int:
     writes = harness.Sides()
     writes.run(measures, args.rounds)
 
-    read_ids = task_ids(args.tasks)
-    for task_id in read_ids:
-        lifecycle(backend, task_id, tenant_id)
+    read_batch = requests(args.tasks, tenant_id)
+    for request in read_batch:
+        lifecycle(backend, request)
+    read_ids = [request.id for request in read_batch]
 
     def ours_read() -> float:
         return harness.rate(

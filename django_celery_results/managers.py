@@ -19,7 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from .conf import CLEANUP_BATCH_SIZE, get_setting
-from .statements import FAST_VENDORS, build_select_by_key, build_upsert, execute
+from .statements import FAST_VENDORS, build_select_by_key, build_upsert, execute, fetch_one
 
 
 class UpsertManager(models.Manager):
@@ -150,7 +150,7 @@ class TaskResultManager(ResultManager):
             rows = list(self.filter(task_id=task_id).values(*fields)[:1])
             return rows[0] if rows else None
         statement = build_select_by_key(self.model, connection, fields, "task_id")
-        row = execute(connection, statement.sql, [task_id])
+        row = fetch_one(connection, statement.sql, [task_id])
         return None if row is None else statement.as_dict(row, connection)
 
     def forget(self, task_id: str) -> None:

@@ -138,27 +138,38 @@ def build_select_by_key(
     return SelectByKey(sql, names, converters, columns)
 
 
-def execute(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> tuple | None:
-    """Run ``sql`` on Django's ``connection`` through the driver's fastest path.
+def execute(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> None:
+    """Run the statement ``sql`` on Django's ``connection`` through the driver's fastest path."""
+    _run(connection, sql, params, fetch=False)
 
-    Return the first row, if the statement returns rows. Driver errors are
-    translated to ``django.db`` exceptions, as Django's own cursor does.
-    """
+
+def fetch_one(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> tuple | None:
+    """Run the query ``sql`` like :func:`execute` and return its first row, or None."""
+    return _run(connection, sql, params, fetch=True)
+
+
+def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bool) -> Any:
+    """Run ``sql``; driver errors become ``django.db`` exceptions, as with Django's cursor."""
     started = time.monotonic()
     if connection.connection is None:
         connection.ensure_connection()
+    row = None
     try:
         if connection.vendor == "sqlite":
-            row = connection.connection.execute(sql, params).fetchone()
+            cursor = connection.connection.execute(sql, params)
+            if fetch:
+                row = cursor.fetchone()
         elif psycopg is not None and connection.vendor == "postgresql":
             prepare = get_setting(PREPARED_STATEMENTS)
             cursor = _psycopg_cursor(connection.connection, prepare)
             cursor.execute(sql, params, prepare=prepare or None)
-            row = cursor.fetchone() if cursor.description else None
+            if fetch:
+                row = cursor.fetchone()
         else:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                row = cursor.fetchone() if cursor.description else None
+                if fetch:
+                    row = cursor.fetchone()
     except Exception:
         with connection.wrap_database_errors:
             raise

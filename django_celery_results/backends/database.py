@@ -51,6 +51,11 @@ class DatabaseBackend(BaseDictBackend):
 
     subpolling_interval = 0.5
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read once, like Celery's own backends read their settings.
+        self.extended = bool(self.app.conf.find_value_for_key("extended", "result"))
+
     @property
     def TaskModel(self):
         """The active task result model."""
@@ -147,7 +152,7 @@ class DatabaseBackend(BaseDictBackend):
         }
         if status == states.STARTED:
             properties["date_started"] = timezone.now()
-        if request is not None and self.app.conf.result_extended:
+        if request is not None and self.extended:
             properties.update(self._get_extended_properties(request))
 
         model = self.TaskModel

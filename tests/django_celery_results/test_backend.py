@@ -91,23 +91,23 @@ def test_result_extended_stores_name_args_kwargs_and_worker(
 
 
 def test_without_result_extended_arguments_are_not_stored(backend, make_request, task_result_model):
-    backend.app.conf.result_extended = False
+    backend.extended = False
     try:
         request = make_request(args=("secret",))
         backend.store_result(request.id, 3, states.SUCCESS, request=request)
     finally:
-        backend.app.conf.result_extended = True
+        backend.extended = True
 
     row = task_result_model.objects.get(task_id=request.id)
     assert (row.task_name, row.task_args, row.task_kwargs, row.worker) == (None, None, None, None)
 
 
 def test_traceback_is_stored_without_result_extended(backend, task_result_model):
-    backend.app.conf.result_extended = False
+    backend.extended = False
     try:
         backend.mark_as_failure("t-1", ValueError("boom"), traceback="Traceback: boom")
     finally:
-        backend.app.conf.result_extended = True
+        backend.extended = True
 
     assert task_result_model.objects.get(task_id="t-1").traceback == "Traceback: boom"
 

@@ -80,13 +80,13 @@ def test_the_callback_is_called_for_every_state_with_the_standard_properties(bac
 
 
 def test_the_callback_runs_without_result_extended(backend, make_request, tenant):
-    backend.app.conf.result_extended = False
+    backend.extended = False
     request = make_request(kwargs={"tenant_id": tenant.id})
     try:
         with with_callback(extend_task_props):
             backend.store_result(request.id, 3, states.SUCCESS, request=request)
     finally:
-        backend.app.conf.result_extended = True
+        backend.extended = True
 
     row = CustomTaskResult.objects.get(task_id=request.id)
     assert (row.tenant_id, row.task_args) == (tenant.id, None)
