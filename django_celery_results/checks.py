@@ -2,7 +2,8 @@
 
 Ids: E001-E003 the task result model setting, E004-E006 the group result
 model setting, E010-E011 the extend-props callback, E020 the public
-django-celery-results distribution installed beside this one.
+django-celery-results distribution installed beside this one, W001 a
+foreign key of a custom task result model that no composite index leads.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import importlib.metadata
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
+from .models import get_task_result_model
 from .models.abstract import AbstractGroupResult, AbstractTaskResult
 
 PUBLIC_DISTRIBUTION = "django-celery-results"
@@ -99,3 +101,36 @@ def check_public_distribution_absent(app_configs: Any = None, **kwargs: Any) -> 
             id="django_celery_results.E020",
         )
     ]
+
+
+@register()
+def check_foreign_keys_lead_an_index(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Warn when a custom model's foreign key (say ``tenant``) leads no composite index.
+
+    Dashboards filter by it and sort by date; a single-column index on the
+    key alone makes them sort every row of the tenant.
+    """
+    try:
+        model = get_task_result_model()
+    except ImproperlyConfigured:
+        return []  # reported by check_result_models
+    leaders = {
+        index.fields[0].lstrip("-") for index in model._meta.indexes if len(index.fields) > 1
+    }
+    warnings = []
+    for field in model.extra_fields():
+        if field.many_to_one and not leaders & {field.name, field.attname}:
+            warnings.append(
+                Warning(
+                    f"{model._meta.label}.{field.name} leads no composite index, so results "
+                    f"filtered by {field.name} and ordered by date are slow on large tables.",
+                    hint=(
+                        "In the model's Meta: indexes = [*AbstractTaskResult.Meta.indexes, "
+                        f'models.Index(fields=["{field.name}", "-date_created"]), '
+                        f'models.Index(fields=["{field.name}", "status", "-date_done"])]'
+                    ),
+                    obj=model,
+                    id="django_celery_results.W001",
+                )
+            )
+    return warnings

@@ -83,3 +83,21 @@ def test_the_public_distribution_installed_beside_ours_is_e020(tmp_path, monkeyp
 
     assert [error.id for error in errors] == ["django_celery_results.E020"]
     assert "pip uninstall django-celery-results" in errors[0].hint
+
+
+def test_a_custom_model_whose_foreign_key_leads_a_composite_index_passes():
+    with override_settings(CELERY_RESULTS_TASKRESULT_MODEL="testapp.TaskResult"):
+        assert "django_celery_results.W001" not in [m.id for m in checks.run_checks()]
+
+
+def test_a_foreign_key_without_a_composite_index_is_w001(monkeypatch):
+    from tests.testapp.models import TaskResult
+
+    unindexed = [index for index in TaskResult._meta.indexes if "tenant" not in index.fields]
+    monkeypatch.setattr(TaskResult._meta, "indexes", unindexed)
+    with override_settings(CELERY_RESULTS_TASKRESULT_MODEL="testapp.TaskResult"):
+        warnings = [m for m in checks.run_checks() if m.id == "django_celery_results.W001"]
+
+    assert len(warnings) == 1
+    assert "testapp.TaskResult.tenant" in warnings[0].msg
+    assert 'models.Index(fields=["tenant", "-date_created"])' in warnings[0].hint
