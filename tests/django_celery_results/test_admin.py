@@ -62,3 +62,17 @@ def test_the_changelist_filters_by_tenant(admin_client, backend, tenant, task_re
 def admin_site_url(view):
     opts = get_task_result_model()._meta
     return f"admin:{opts.app_label}_{opts.model_name}_{view}"
+
+
+@pytest.mark.worker
+def test_the_terminate_action_revokes_the_selected_tasks(admin_client, backend, task_result_model):
+    backend.store_result("t-1", None, states.STARTED)
+    row = task_result_model.objects.get(task_id="t-1")
+
+    response = admin_client.post(
+        reverse(admin_site_url("changelist")),
+        {"action": "terminate_tasks", "_selected_action": [row.pk]},
+        follow=True,
+    )
+
+    assert "Sent terminate to 1 tasks." in response.content.decode()
