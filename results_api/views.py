@@ -13,11 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings as drf_settings
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
@@ -26,6 +29,12 @@ from .conf import api_settings, scope_queryset
 from .filters import get_group_filterset_class, get_task_filterset_class
 from .ordering import ResultOrderingFilter, task_ordering_fields
 from .serializers import get_group_serializer_class, get_task_serializer_class
+from .stats import (
+    check_bucket_range,
+    get_stats_query_serializer_class,
+    get_stats_serializer_class,
+    task_stats,
+)
 
 __all__ = ["GroupResultViewSet", "ResultFilterBackend", "ResultViewSet", "TaskResultViewSet"]
 
@@ -85,6 +94,10 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     def get_query_param_names(self) -> set[str]:
         """Return every query parameter this view understands."""
         names = set(self.get_filterset_class().base_filters)
+        if drf_settings.URL_FORMAT_OVERRIDE:
+            names.add(drf_settings.URL_FORMAT_OVERRIDE)
+        if self.action not in ("list", "retrieve"):
+            return names
         names.update(
             backend.ordering_param
             for backend in self.filter_backends
@@ -93,8 +106,6 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         if self.paginator is not None:
             names.add(self.paginator.cursor_query_param)
             names.add(self.paginator.page_size_query_param)
-        if drf_settings.URL_FORMAT_OVERRIDE:
-            names.add(drf_settings.URL_FORMAT_OVERRIDE)
         names.discard(None)
         return names
 
@@ -138,6 +149,34 @@ class TaskResultViewSet(ResultViewSet):
     def ordering_fields(self) -> tuple[str, ...]:
         """The fields ``?ordering=`` accepts: every scalar field, extra fields included."""
         return task_ordering_fields(self.get_model())
+
+    def get_query_param_names(self) -> set[str]:
+        names = super().get_query_param_names()
+        if self.action == "stats":
+            names.update(get_stats_query_serializer_class(self.get_model())().fields)
+        return names
+
+    @action(detail=False, url_path="stats")
+    def stats(self, request: Request) -> Response:
+        """Count tasks and aggregate their runtimes per ``group_by`` fields and ``interval``."""
+        model = self.get_model()
+        query = get_stats_query_serializer_class(model)(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        group_by = query.validated_data.get("group_by", [])
+        interval = query.validated_data.get("interval")
+        queryset = self.filter_queryset(self.get_queryset())
+        if interval:
+            dates = self.get_filterset_class()(request.query_params, queryset=queryset.none())
+            dates.is_valid()  # already validated by filter_queryset
+            start = dates.form.cleaned_data.get("date_done__gte")
+            end = dates.form.cleaned_data.get("date_done__lte")
+            if end is None:
+                end = timezone.now()
+                queryset = queryset.filter(date_done__lte=end)
+            check_bucket_range(start, end, interval)
+        rows = task_stats(queryset, group_by, interval)
+        response = {"group_by": group_by, "interval": interval, "results": rows}
+        return Response(get_stats_serializer_class(model)(response).data)
 
 
 class GroupResultViewSet(ResultViewSet):

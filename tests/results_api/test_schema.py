@@ -100,3 +100,34 @@ def test_schema_of_the_default_model_has_no_extra_filters(db):
 def test_schema_documents_group_filters(db):
     names = set(_parameters(_schema(), "/api/results/groups/"))
     assert {"group_id", "date_done__gte", "ordering", "cursor"} <= names
+
+
+def test_schema_documents_stats_parameters_with_the_list_filters(custom_schema):
+    parameters = _parameters(custom_schema, "/api/results/tasks/stats/")
+    assert parameters["group_by"]["schema"]["items"]["enum"] == [
+        "status",
+        "task_name",
+        "worker",
+        "periodic_task_name",
+        "tenant",
+        "priority",
+        "attempt",
+    ]
+    assert parameters["interval"]["schema"]["enum"] == ["day", "hour", "minute"]
+    assert {"tenant", "status__in", "date_done__gte"} <= set(parameters)
+    assert not {"ordering", "cursor", "page_size"} & set(parameters)
+
+
+def test_schema_documents_stats_rows(custom_schema):
+    response = custom_schema["paths"]["/api/results/tasks/stats/"]["get"]["responses"]["200"]
+    assert response["content"]["application/json"]["schema"]["$ref"].endswith("/TaskResultStats")
+    row = custom_schema["components"]["schemas"]["TaskResultStatsRow"]
+    assert row["properties"]["tenant"]["type"] == "integer"
+    assert row["properties"]["bucket"]["format"] == "date-time"
+    assert set(row["required"]) == {
+        "count",
+        "runtime_avg",
+        "runtime_max",
+        "runtime_p50",
+        "runtime_p95",
+    }

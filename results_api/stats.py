@@ -1,0 +1,235 @@
+"""The aggregate query behind ``tasks/stats/``: counts and runtimes per group and time bucket.
+
+    GET tasks/stats/?group_by=status,tenant&interval=hour&date_done__gte=2024-05-01T00:00:00Z
+
+returns one row per group (and bucket of ``date_done``, in the project's
+time zone) with ``count``, ``runtime_avg`` and ``runtime_max`` (seconds), and
+``runtime_p50`` / ``runtime_p95`` on PostgreSQL (null elsewhere), all from
+one SQL query. Buckets without rows are not returned.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+from typing import Any
+
+from celery import states
+from django.core.signals import setting_changed
+from django.db import connections, models
+from django.db.models import Avg, Case, Count, F, Max, Value, When
+from django.db.models.functions import Trunc
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from django_celery_results.models.abstract import AbstractTaskResult
+
+from .conf import SETTING_NAME, api_settings
+from .introspection import FieldKind, get_excluded_names, get_model_fields
+
+INTERVALS: dict[str, datetime.timedelta] = {
+    "minute": datetime.timedelta(minutes=1),
+    "hour": datetime.timedelta(hours=1),
+    "day": datetime.timedelta(days=1),
+}
+STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic_task_name")
+# Extra fields that make sensible groups: not free text, which has a group per row.
+GROUPABLE_KINDS = frozenset(
+    {FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.NUMBER, FieldKind.BOOLEAN, FieldKind.DATE}
+)
+PERCENTILES = {"runtime_p50": 0.5, "runtime_p95": 0.95}
+RUNTIME_AGGREGATES = ("runtime_avg", "runtime_max", *PERCENTILES)
+BUCKET = "bucket"
+
+
+def group_by_fields(model: type[AbstractTaskResult]) -> tuple[str, ...]:
+    """Return the fields ``?group_by=`` accepts for ``model``."""
+    extra = tuple(
+        field.name for field in get_model_fields(model).extra if field.kind in GROUPABLE_KINDS
+    )
+    excluded = get_excluded_names(model)
+    return tuple(name for name in (*STANDARD_GROUP_BY, *extra) if name not in excluded)
+
+
+class CommaSeparatedChoicesField(serializers.Field):
+    """A comma-separated list of distinct choices, in the order given."""
+
+    default_error_messages = {
+        "invalid_choice": _("Unknown field(s): {invalid}. Choose from: {choices}."),
+    }
+
+    def __init__(self, *, choices: tuple[str, ...], **kwargs: Any) -> None:
+        self.choices = choices
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        values = list(dict.fromkeys(item.strip() for item in str(data).split(",")))
+        invalid = [value for value in values if value not in self.choices]
+        if invalid:
+            self.fail("invalid_choice", invalid=", ".join(invalid), choices=", ".join(self.choices))
+        return values
+
+    def to_representation(self, value: list[str]) -> list[str]:
+        return list(value)
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    """Validate ``group_by`` and ``interval``; the per-model subclass sets the choices."""
+
+    group_by = CommaSeparatedChoicesField(choices=STANDARD_GROUP_BY, required=False)
+    interval = serializers.ChoiceField(choices=tuple(INTERVALS), required=False)
+
+
+class StatsSerializer(serializers.Serializer):
+    """The response of ``tasks/stats/``; the per-model subclass sets the rows' fields."""
+
+    group_by = serializers.ListField(child=serializers.CharField())
+    interval = serializers.CharField(allow_null=True)
+
+
+def _group_field(model_field: models.Field) -> serializers.Field:
+    """Return the serializer field of one group key (a ForeignKey: its key).
+
+    Not required: a row holds only the keys the request groups by.
+    """
+    key_field = model_field.target_field if model_field.is_relation else model_field
+    field_class, kwargs = serializers.ModelSerializer().build_standard_field(
+        model_field.name, key_field
+    )
+    kept = {name: kwargs[name] for name in ("choices", "help_text") if name in kwargs}
+    label = str(model_field.verbose_name).capitalize()
+    return field_class(**kept, label=label, required=False, allow_null=model_field.null)
+
+
+@functools.cache
+def get_stats_query_serializer_class(
+    model: type[AbstractTaskResult],
+) -> type[StatsQuerySerializer]:
+    """Return the ``group_by``/``interval`` validator for ``model``."""
+    group_by = CommaSeparatedChoicesField(choices=group_by_fields(model), required=False)
+    name = f"{model._meta.object_name}StatsQuerySerializer"
+    return type(name, (StatsQuerySerializer,), {"group_by": group_by})
+
+
+@functools.cache
+def get_stats_serializer_class(model: type[AbstractTaskResult]) -> type[StatsSerializer]:
+    """Return ``f"{Model}StatsSerializer"``: the envelope and the typed rows of ``model``."""
+    row_fields: dict[str, Any] = {
+        name: _group_field(model._meta.get_field(name)) for name in group_by_fields(model)
+    }
+    row_fields[BUCKET] = serializers.DateTimeField(
+        required=False, help_text="Start of the date_done bucket, with ?interval=."
+    )
+    row_fields["count"] = serializers.IntegerField(read_only=True)
+    for name in RUNTIME_AGGREGATES:
+        help_text = "Seconds, over the group's finished tasks."
+        if name in PERCENTILES:
+            help_text += " Null where the database has no percentile_cont (PostgreSQL has)."
+        row_fields[name] = serializers.FloatField(
+            read_only=True, allow_null=True, help_text=help_text
+        )
+    row = type(
+        f"{model._meta.object_name}StatsRowSerializer", (serializers.Serializer,), row_fields
+    )
+    attrs = {
+        "__doc__": f"Counts and runtimes of {model._meta.label} task results per group.",
+        "results": row(many=True, read_only=True),
+    }
+    return type(f"{model._meta.object_name}StatsSerializer", (StatsSerializer,), attrs)
+
+
+class PercentileCont(models.Aggregate):
+    """PostgreSQL's ``percentile_cont(f) WITHIN GROUP (ORDER BY expression)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def runtime_expression() -> Case:
+    """Return ``date_done - date_started`` of finished tasks, NULL for the others.
+
+    The same rule as the serializer's ``runtime``: ``date_done`` moves with
+    every state, so only a finished task has a runtime.
+    """
+    return Case(
+        When(
+            status__in=sorted(states.READY_STATES),
+            date_started__isnull=False,
+            then=F("date_done") - F("date_started"),
+        ),
+        default=Value(None),
+        output_field=models.DurationField(),
+    )
+
+
+def bucket_count(
+    start: datetime.datetime, end: datetime.datetime, interval: datetime.timedelta
+) -> int:
+    """Return how many buckets of ``interval`` the range from ``start`` to ``end`` spans."""
+    return max(1, math.ceil((end - start) / interval) + 1)
+
+
+def check_bucket_range(
+    start: datetime.datetime | None, end: datetime.datetime, interval: str
+) -> None:
+    """Refuse an ``interval`` without a start, or with more buckets than allowed (400s)."""
+    if start is None:
+        raise ValidationError(
+            {"date_done__gte": [_("Required with interval: the time buckets need a start.")]}
+        )
+    maximum = api_settings.STATS_MAX_BUCKETS
+    if bucket_count(start, end, INTERVALS[interval]) > maximum:
+        raise ValidationError(
+            {
+                "interval": [
+                    _(
+                        "More than %(maximum)d buckets: narrow date_done__gte/date_done__lte "
+                        "or choose a longer interval."
+                    )
+                    % {"maximum": maximum}
+                ]
+            }
+        )
+
+
+def task_stats(
+    queryset: models.QuerySet, group_by: list[str], interval: str | None
+) -> list[dict[str, Any]]:
+    """Return count and runtime aggregates of ``queryset`` per group (and bucket): one query."""
+    runtime = runtime_expression()
+    aggregates: dict[str, Any] = {
+        "count": Count("pk"),
+        "runtime_avg": Avg(runtime),
+        "runtime_max": Max(runtime),
+    }
+    if connections[queryset.db].vendor == "postgresql":
+        for name, fraction in PERCENTILES.items():
+            aggregates[name] = PercentileCont(runtime, fraction)
+    queryset = queryset.order_by()
+    keys = list(group_by)
+    if interval:
+        queryset = queryset.annotate(**{BUCKET: Trunc("date_done", interval)})
+        keys.append(BUCKET)
+    if keys:
+        ordering = [F(key).asc(nulls_last=True) for key in keys]
+        rows = list(queryset.values(*keys).annotate(**aggregates).order_by(*ordering))
+    else:
+        rows = [queryset.aggregate(**aggregates)]
+    for row in rows:
+        for name in RUNTIME_AGGREGATES:
+            value = row.get(name)
+            row[name] = value.total_seconds() if value is not None else None
+    return rows
+
+
+@receiver(setting_changed)
+def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        get_stats_query_serializer_class.cache_clear()
+        get_stats_serializer_class.cache_clear()
