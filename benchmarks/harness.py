@@ -96,3 +96,14 @@ def recreate_pg_database(name: str) -> None:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def ensure_pg_database(name: str) -> None:
+    """Create database ``name`` on the benchmark server unless it exists."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(pg_dsn("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -19,13 +19,17 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
     "rest_framework",
     "django_filters",
     "django_celery_results",
     "results_api",
     "tests.testapp",
 ]
-MIDDLEWARE = []
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
 
 NAME = os.environ.get("BENCH_DB_NAME", "cra_bench")
 if os.environ.get("BENCH_DB", "postgres") == "postgres":
@@ -49,4 +53,3 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULTS_TASKRESULT_MODEL = "testapp.TaskResult"
 CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tests.testapp.results.extend_task_props"
-REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}

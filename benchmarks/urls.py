@@ -1,3 +1,11 @@
 from django.urls import include, path
 
-urlpatterns = [path("api/results/", include("results_api.urls"))]
+from benchmarks import reference
+
+urlpatterns = [
+    path("api/results/", include("results_api.urls")),
+    path("ref/tasks/", reference.task_list),
+    path("ref/tasks/after/", reference.task_list_after),
+    path("ref/tasks/stats/", reference.task_stats),
+    path("ref/tasks/<str:task_id>/", reference.task_detail),
+]

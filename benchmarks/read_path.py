@@ -1,0 +1,268 @@
+"""Read path at scale: results_api against minimal raw-SQL handlers, at 100k and 1M rows.
+
+    python -m benchmarks.read_path [--sizes 100000,1000000] [--rounds 7] [--requests 20]
+
+Each size gets a PostgreSQL database of the test app's custom model,
+loaded by one generated INSERT ... SELECT (about 10,000 rows per tenant, so
+100k rows hold 10 tenants and 1M rows 100; 10 task names; a month of
+dates; 85% SUCCESS, 8% FAILURE, 3% RETRY, 2% STARTED, 2% REVOKED), with the
+indexes the README recommends, vacuumed and analysed. It is kept between
+runs. Requests go through Django's test client, the API with a staff login,
+each against a reference handler (benchmarks/reference.py) that runs the
+equivalent SQL and writes JSON with the standard library; the two are
+interleaved and the medians of several rounds compared.
+
+Targets: each endpoint within 3x its reference; the database time of each
+API request under 2 ms; the deep page (after 100,000 rows, or half the
+table when it is smaller) no slower than 1.2x the first page; a paged list
+and a tenant's stats cost the same at 100k and 1M rows (within 1.2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS_PER_TENANT = 10_000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=20, help="requests per side and round")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return measure(args.child, args.rounds, args.requests)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    figures = {}
+    met = True
+    for size in sizes:
+        env = {**os.environ, "BENCH_DB": "postgres", "BENCH_DB_NAME": f"cra_bench_read_{size}"}
+        output = ROOT / "var" / f"bench-read-{size}.txt"
+        command = [sys.executable, "-m", "benchmarks.read_path", "--child", str(size),
+                   "--rounds", str(args.rounds), "--requests", str(args.requests)]  # fmt: skip
+        output.unlink(missing_ok=True)
+        met &= subprocess.run(command, env=env, cwd=ROOT).returncode == 0
+        if not output.exists():
+            print(f"the measurement at {size:,} rows failed", file=sys.stderr)
+            return 2
+        figures[size] = _read_figures(output)
+    if len(sizes) > 1:
+        met &= report_scaling(sizes, figures)
+    return 0 if met else 1
+
+
+def _read_figures(path: Path) -> dict[str, float]:
+    pairs = (line.split("=") for line in path.read_text().splitlines() if "=" in line)
+    return {name: float(value) for name, value in pairs}
+
+
+def report_scaling(sizes: list[int], figures: dict[int, dict[str, float]]) -> bool:
+    from benchmarks import harness
+
+    small, large = min(sizes), max(sizes)
+    targets = [
+        harness.Target(
+            f"{name}: {large:,} rows / {small:,} rows",
+            figures[large][name] / figures[small][name],
+            1.2,
+            higher_is_better=False,
+            unit="x",
+        )
+        for name in ("first page (tenant, status)", "stats (status, tenant)")
+    ]
+    figure_lines = [
+        (f"{name} at {size:,} rows", f"{figures[size][name]:.2f} ms")
+        for name in ("first page (tenant, status)", "stats (status, tenant)")
+        for size in sizes
+    ]
+    return harness.report("read path scaling", figure_lines, targets)
+
+
+def load(size: int) -> None:
+    """Fill the custom model's table with ``size`` generated rows, unless already there."""
+    from django.db import connection
+
+    tenants = max(size // ROWS_PER_TENANT, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM testapp_taskresult")
+        if cursor.fetchone()[0] == size:
+            return
+        print(f"loading {size:,} rows for {tenants} tenants ...", flush=True)
+        started = time.perf_counter()
+        cursor.execute("TRUNCATE testapp_taskresult, testapp_tenant RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "INSERT INTO testapp_tenant (name) SELECT 'tenant ' || g FROM generate_series(1, %s) g",
+            [tenants],
+        )
+        cursor.execute(
+            """
+            INSERT INTO testapp_taskresult (
+                task_id, periodic_task_name, task_name, task_args, task_kwargs, status, worker,
+                content_type, content_encoding, result, date_created, date_started, date_done,
+                traceback, meta, tenant_id, priority, attempt)
+            SELECT md5('task-' || g)::uuid::text, NULL, 'app.tasks.task_' || (g %% 10),
+                   '"(' || g || ', ''pdf'')"', '"{''tenant_id'': ' || tenant || '}"', status,
+                   'celery@worker-' || (g %% 4), 'application/json', 'utf-8',
+                   CASE WHEN status = 'FAILURE'
+                        THEN '{"exc_type": "ValueError", "exc_message": ["bad input"]}'
+                        ELSE '{"rows": ' || g || ', "status": "ok"}' END,
+                   done - runtime - interval '5 milliseconds', done - runtime, done,
+                   CASE WHEN status = 'FAILURE'
+                        THEN 'Traceback (most recent call last):\n  ...\nValueError: bad input'
+                   END,
+                   '{"children": []}', tenant,
+                   (ARRAY['low', 'normal', 'high'])[1 + g %% 3], g %% 3
+            FROM (
+                SELECT g, 1 + g %% %s AS tenant,
+                       now() - g * (interval '30 days' / %s) AS done,
+                       (g %% 5000) * interval '1 millisecond' AS runtime,
+                       CASE WHEN g %% 100 < 85 THEN 'SUCCESS' WHEN g %% 100 < 93 THEN 'FAILURE'
+                            WHEN g %% 100 < 96 THEN 'RETRY' WHEN g %% 100 < 98 THEN 'STARTED'
+                            ELSE 'REVOKED' END AS status
+                FROM generate_series(1, %s) g
+            ) rows
+            """,
+            [tenants, size, size],
+        )
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE testapp_taskresult")
+    print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+class DatabaseTimer:
+    """Sum the time spent in database calls, for ``connection.execute_wrapper``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def measure(size: int, rounds: int, requests: int) -> int:
+    from benchmarks import harness
+
+    harness.ensure_pg_database(os.environ["BENCH_DB_NAME"])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+    import django
+
+    django.setup()
+    from urllib.parse import urlencode
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    load(size)
+    staff, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    client = Client()
+    client.force_login(staff)
+
+    tenant = max(size // ROWS_PER_TENANT, 1) // 2 + 1
+    deep_offset = min(100_000, size // 2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, task_id, date_created FROM testapp_taskresult "
+            "ORDER BY date_created DESC, id DESC OFFSET %s LIMIT 1",
+            [deep_offset],
+        )
+        deep_id, some_task_id, deep_created = cursor.fetchone()
+    cursor_value = _cursor_after(client, deep_created)
+
+    api = "/api/results/tasks/"
+    pairs = {
+        "first page (tenant, status)": (
+            f"{api}?tenant={tenant}&status=FAILURE&page_size=50",
+            f"/ref/tasks/?tenant={tenant}&status=FAILURE",
+        ),
+        "first page (all)": (f"{api}?page_size=50", None),
+        "deep page": (
+            f"{api}?page_size=50&cursor={cursor_value}",
+            "/ref/tasks/after/?" + urlencode({"created": deep_created.isoformat(), "id": deep_id}),
+        ),
+        "detail": (f"{api}{some_task_id}/", f"/ref/tasks/{some_task_id}/"),
+        "stats (status, tenant)": (
+            f"{api}stats/?group_by=status&tenant={tenant}",
+            f"/ref/tasks/stats/?tenant={tenant}",
+        ),
+    }
+    timer = DatabaseTimer()
+
+    def timed(url: str) -> tuple[float, float]:
+        """Return the median wall and database milliseconds of ``requests`` GETs of ``url``."""
+        walls, dbs = [], []
+        for _ in range(requests):
+            timer.seconds = 0.0
+            started = time.perf_counter()
+            response = client.get(url)
+            walls.append((time.perf_counter() - started) * 1000)
+            dbs.append(timer.seconds * 1000)
+            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        return statistics.median(walls), statistics.median(dbs)
+
+    results: dict[str, dict[str, list[float]]] = {}
+    print(f"read path at {size:,} rows: {rounds} rounds x {requests} requests", flush=True)
+    with connection.execute_wrapper(timer):
+        for number in range(rounds):
+            for name, (api_url, ref_url) in pairs.items():
+                wall, db = timed(api_url)
+                entry = results.setdefault(name, {"api": [], "db": [], "ref": []})
+                entry["api"].append(wall)
+                entry["db"].append(db)
+                if ref_url:
+                    entry["ref"].append(timed(ref_url)[0])
+            print(f"  round {number + 1}/{rounds} done", flush=True)
+
+    medians = {
+        name: {side: statistics.median(values) for side, values in entry.items() if values}
+        for name, entry in results.items()
+    }
+    figures, targets = [], []
+    for name, entry in medians.items():
+        line = f"{entry['api']:.2f} ms (database {entry['db']:.2f} ms)"
+        if "ref" in entry:
+            line += f"; reference {entry['ref']:.2f} ms; ratio {entry['api'] / entry['ref']:.2f}"
+            ratio = entry["api"] / entry["ref"]
+            targets.append(harness.Target(f"{name} / reference", ratio, 3, False, "x"))
+        targets.append(harness.Target(f"{name}: database time", entry["db"], 2, False, " ms"))
+        figures.append((name, line))
+    deep = medians["deep page"]["api"] / medians["first page (all)"]["api"]
+    targets.append(harness.Target("deep page / first page", deep, 1.2, False, "x"))
+    (ROOT / "var" / f"bench-read-{size}.txt").write_text(
+        "\n".join(f"{name}={entry['api']}" for name, entry in medians.items()) + "\n"
+    )
+    return 0 if harness.report(f"read path, {size:,} rows", figures, targets) else 1
+
+
+def _cursor_after(client, created) -> str:
+    """Return the API's own cursor for the page after the row created at ``created``.
+
+    The first page of ``?date_created__lte=`` starts at that row; its next
+    link's cursor holds only the ordering keys, so it pages the unfiltered
+    list from the same place.
+    """
+    from urllib.parse import parse_qs, urlencode, urlparse
+
+    query = urlencode({"page_size": 1, "date_created__lte": created.isoformat()})
+    next_link = client.get(f"/api/results/tasks/?{query}").json()["next"]
+    return parse_qs(urlparse(next_link).query)["cursor"][0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
