@@ -127,7 +127,7 @@ def check_foreign_keys_lead_an_index(app_configs: Any = None, **kwargs: Any) -> 
                     hint=(
                         "In the model's Meta: indexes = [*AbstractTaskResult.Meta.indexes, "
                         f'models.Index(fields=["{field.name}", "-date_created"]), '
-                        f'models.Index(fields=["{field.name}", "status", "-date_done"])]'
+                        f'models.Index(fields=["{field.name}", "status", "-date_created"])]'
                     ),
                     obj=model,
                     id="django_celery_results.W001",

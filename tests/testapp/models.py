@@ -30,5 +30,5 @@ class TaskResult(AbstractTaskResult):
         indexes = [
             *AbstractTaskResult.Meta.indexes,
             models.Index(fields=["tenant", "-date_created"]),
-            models.Index(fields=["tenant", "status", "-date_done"]),
+            models.Index(fields=["tenant", "status", "-date_created"]),
         ]
