@@ -92,21 +92,24 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         raise NotImplementedError
 
     def get_query_param_names(self) -> set[str]:
-        """Return every query parameter this view understands."""
+        """Return every query parameter this view understands.
+
+        The filter set's filters on every action; on list and retrieve also
+        those that the other filter backends and the paginator document.
+        """
         names = set(self.get_filterset_class().base_filters)
         if drf_settings.URL_FORMAT_OVERRIDE:
             names.add(drf_settings.URL_FORMAT_OVERRIDE)
         if self.action not in ("list", "retrieve"):
             return names
-        names.update(
-            backend.ordering_param
+        documented = [
+            backend().get_schema_operation_parameters(self)
             for backend in self.filter_backends
-            if hasattr(backend, "ordering_param")
-        )
+            if not issubclass(backend, DjangoFilterBackend)
+        ]
         if self.paginator is not None:
-            names.add(self.paginator.cursor_query_param)
-            names.add(self.paginator.page_size_query_param)
-        names.discard(None)
+            documented.append(self.paginator.get_schema_operation_parameters(self))
+        names.update(parameter["name"] for parameters in documented for parameter in parameters)
         return names
 
     def check_query_params(self, request: Request) -> None:

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.test import APIClient
 
 from .conftest import group_url, groups_url, task_ids, task_url, tasks_url
@@ -307,3 +308,17 @@ def test_unknown_parameter_is_ignored_when_strict_query_params_is_off(
 def test_format_parameter_is_accepted(staff_client, make_task):
     make_task(task_id="t-1")
     assert task_ids(staff_client.get(tasks_url(format="json"))) == ["t-1"]
+
+
+def test_another_pagination_class_brings_its_own_parameters(staff_client, make_task, settings):
+    settings.RESULTS_API = {"PAGINATION_CLASS": "tests.results_api.test_views.PageNumbers"}
+    for _ in range(3):
+        make_task()
+    body = staff_client.get(tasks_url(page=2, size=2)).json()
+    assert body["count"] == 3
+    assert len(body["results"]) == 1
+    assert "cursor" in staff_client.get(tasks_url(cursor="x")).json()
+
+
+class PageNumbers(PageNumberPagination):
+    page_size_query_param = "size"

@@ -1,0 +1,41 @@
+"""System checks of RESULTS_API."""
+
+from __future__ import annotations
+
+import pytest
+
+from results_api.checks import check_results_api_settings
+
+
+def _ids(settings_value, settings) -> list[str]:
+    settings.RESULTS_API = settings_value
+    return [error.id for error in check_results_api_settings()]
+
+
+def test_default_settings_pass(db):
+    assert check_results_api_settings() == []
+
+
+def test_unknown_key_is_e001(settings):
+    assert _ids({"PAGESIZE": 3}, settings) == ["results_api.E001"]
+
+
+def test_unimportable_path_is_e002(settings):
+    assert _ids({"SCOPE_QUERYSET": "nowhere.scope"}, settings) == ["results_api.E002"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"PAGE_SIZE": 0}, {"PAGE_SIZE": 600}, {"MAX_PAGE_SIZE": "many"}],
+    ids=["zero", "above-max", "not-a-number"],
+)
+def test_bad_page_sizes_are_e003(settings, value):
+    assert _ids(value, settings) == ["results_api.E003"]
+
+
+def test_excluding_a_field_the_model_lacks_is_e004(settings):
+    assert _ids({"EXCLUDE_FIELDS": ["tenantt"]}, settings) == ["results_api.E004"]
+
+
+def test_excluding_an_extra_field_of_the_custom_model_passes(custom_model, settings):
+    assert _ids({"EXCLUDE_FIELDS": ["tenant", "args"]}, settings) == []
