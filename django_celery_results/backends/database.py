@@ -109,7 +109,14 @@ class DatabaseBackend(BaseDictBackend):
         return getattr(request, "meta", None) or {}
 
     def _get_extended_properties(self, request: Any) -> dict[str, Any]:
-        """Return the columns ``result_extended`` stores, encoded like the result."""
+        """Return the columns ``result_extended`` stores, encoded like the result.
+
+        They do not change while a request lives, so each of its later
+        states reuses what the first computed.
+        """
+        known = getattr(request, "_results_extended_properties", None)
+        if known is not None:
+            return known
         task_args = getattr(request, "argsrepr", None)
         if task_args is None:
             task_args = getattr(request, "args", None)
@@ -118,13 +125,16 @@ class DatabaseBackend(BaseDictBackend):
             task_kwargs = getattr(request, "kwargs", None)
         # An eager request carries no task name; the running task has it.
         task_name = getattr(request, "task", None) or getattr(get_current_task(), "name", None)
-        return {
+        properties = {
             "task_name": task_name,
             "task_args": None if task_args is None else self.encode_content(task_args)[2],
             "task_kwargs": None if task_kwargs is None else self.encode_content(task_kwargs)[2],
             "worker": getattr(request, "hostname", None),
             "periodic_task_name": getattr(request, "periodic_task_name", None),
         }
+        with contextlib.suppress(AttributeError):  # a request that takes no attributes
+            request._results_extended_properties = properties
+        return properties
 
     def _store_result(
         self,
