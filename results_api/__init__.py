@@ -1,1 +1,7 @@
-"""A read-only REST API over the stored Celery results, built from the active model."""
+"""A read-only REST API over the stored Celery results, built from the active task result model.
+
+    INSTALLED_APPS += ["rest_framework", "django_filters", "results_api"]
+    urlpatterns += [path("api/results/", include("results_api.urls"))]
+
+Settings: ``RESULTS_API`` (see :mod:`results_api.conf`).
+"""
