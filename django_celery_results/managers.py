@@ -21,6 +21,9 @@ from django.utils import timezone
 from .conf import CLEANUP_BATCH_SIZE, get_setting
 from .statements import FAST_VENDORS, build_select_by_key, build_upsert, execute, fetch_one
 
+# A task in one of these states is done; only another of them may replace it.
+FINAL_STATES = tuple(sorted(states.READY_STATES))
+
 
 class UpsertManager(models.Manager):
     """Manager whose writes are single-statement upserts on the write database."""
@@ -33,30 +36,43 @@ class UpsertManager(models.Manager):
         """Return the connection the router picks for reads of this model."""
         return connections[self.db]
 
-    def upsert(self, values: Mapping[str, Any], conflict: str, using: str | None = None) -> None:
+    def upsert(
+        self,
+        values: Mapping[str, Any],
+        conflict: str,
+        using: str | None = None,
+        final_states: tuple[str, ...] = (),
+    ) -> None:
         """Insert ``values`` (attname -> value), or update the row with the same ``conflict``.
 
         One SQL statement; ``date_created`` keeps the value of the first write.
+        A row whose status is in ``final_states`` only takes a write of one of them.
         """
         alias = using or router.db_for_write(self.model)
         connection = connections[alias]
         if connection.vendor not in FAST_VENDORS:
-            self._upsert_with_orm(values, conflict, alias)
+            self._upsert_with_orm(values, conflict, alias, final_states)
             return
         statement = build_upsert(
-            self.model, connection.vendor, tuple(values), conflict, connection.ops
+            self.model, connection.vendor, tuple(values), conflict, connection.ops, final_states
         )
         execute(connection, statement.sql, statement.params(values, connection))
 
-    def _upsert_with_orm(self, values: Mapping[str, Any], conflict: str, alias: str) -> None:
+    def _upsert_with_orm(
+        self, values: Mapping[str, Any], conflict: str, alias: str, final_states: tuple[str, ...]
+    ) -> None:
         """Upsert on databases without ``ON CONFLICT``, under a row lock."""
         values = dict(values)
         key = {conflict: values.pop(conflict)}
         created = values.pop("date_created", None)
         with transaction.atomic(using=alias):
-            updated = self.using(alias).select_for_update().filter(**key).update(**values)
-            if not updated:
+            rows = self.using(alias).select_for_update().filter(**key)
+            if not rows.exists():
                 self.using(alias).create(**key, **values, date_created=created)
+            elif values.get("status") in final_states or not final_states:
+                rows.update(**values)
+            else:
+                rows.exclude(status__in=final_states).update(**values)
 
 
 class ResultManager(UpsertManager):
@@ -128,10 +144,16 @@ class TaskResultManager(ResultManager):
         self.store_values(values, using=using)
 
     def store_values(self, values: Mapping[str, Any], using: str | None = None) -> None:
-        """Upsert one task state from ``values`` (attname -> value); only those columns change."""
+        """Upsert one task state from ``values`` (attname -> value); only those columns change.
+
+        A state that is not final (RETRY, STARTED, ...) arriving after a final
+        one (SUCCESS, FAILURE, REVOKED) is ignored: workers can race, and the
+        final state is the one that counts.
+        """
         # A STARTED state brings its own time, so that created <= started <= done.
         now = values.get("date_started") or timezone.now()
-        self.upsert({**values, "date_done": now, "date_created": now}, "task_id", using)
+        values = {**values, "date_done": now, "date_created": now}
+        self.upsert(values, "task_id", using, final_states=FINAL_STATES)
 
     def get_task(self, task_id: str) -> models.Model:
         """Return the result of ``task_id``, or an unsaved PENDING instance."""

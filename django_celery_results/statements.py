@@ -57,12 +57,19 @@ class Upsert:
 
 @functools.lru_cache(maxsize=512)
 def build_upsert(
-    model: type[models.Model], vendor: str, columns: tuple[str, ...], conflict: str, ops: Any
+    model: type[models.Model],
+    vendor: str,
+    columns: tuple[str, ...],
+    conflict: str,
+    ops: Any,
+    final_states: tuple[str, ...] = (),
 ) -> Upsert:
     """Return the upsert of ``columns`` (attnames) into ``model``'s table, keyed on ``conflict``.
 
     Columns not given are inserted with their field's default, as the ORM
-    would, and left alone when the row exists.
+    would, and left alone when the row exists. With ``final_states``, a row
+    whose ``status`` is one of them is only updated by a write of one of
+    them: a late RETRY or STARTED never hides a result.
     """
     opts = model._meta
     fields = tuple(opts.get_field(name) for name in columns)
@@ -86,12 +93,24 @@ def build_upsert(
         f"INSERT INTO {quote(opts.db_table)} ({', '.join(names)}) "
         f"VALUES ({', '.join([placeholder] * len(names))})"
     )
+    table = quote(opts.db_table)
+    status = quote(opts.get_field("status").column) if final_states else ""
+    finals = ", ".join(f"'{state}'" for state in final_states)
     if vendor == "mysql":
-        sql += " ON DUPLICATE KEY UPDATE " + ", ".join(f"{n} = VALUES({n})" for n in updated)
+        if final_states:
+            # Assignments run left to right, so status, which the condition reads, goes last.
+            keep = f"{table}.{status} NOT IN ({finals}) OR VALUES({status}) IN ({finals})"
+            updated.sort(key=lambda name: name == status)
+            sets = ", ".join(f"{n} = IF({keep}, VALUES({n}), {table}.{n})" for n in updated)
+        else:
+            sets = ", ".join(f"{n} = VALUES({n})" for n in updated)
+        sql += f" ON DUPLICATE KEY UPDATE {sets}"
     else:
         target = quote(opts.get_field(conflict).column)
         sets = ", ".join(f"{name} = EXCLUDED.{name}" for name in updated)
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+        if final_states:
+            sql += f" WHERE {table}.{status} NOT IN ({finals}) OR EXCLUDED.{status} IN ({finals})"
     prepared = tuple(not isinstance(field, PASSED_AS_IS) for field in fields)
     return Upsert(sql, fields, defaulted, prepared)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import functools
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import maybe_signature, states
@@ -46,6 +48,26 @@ META_FIELDS = (
 )
 
 
+def _reconnect_after_connection_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Close the connections after a connection-level error, then raise it.
+
+    Without ``result_backend_always_retry`` nothing else would: a worker's
+    main process (which stores the failures of lost pool processes) has no
+    request cycle to close a dead connection, and would keep failing on it
+    long after the database is back.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: DatabaseBackend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except RETRYABLE_ERRORS:
+            self._close_connections()
+            raise
+
+    return wrapper
+
+
 class DatabaseBackend(BaseDictBackend):
     """The Django database backend, using models to store task state."""
 
@@ -68,13 +90,18 @@ class DatabaseBackend(BaseDictBackend):
 
     def exception_safe_to_retry(self, exc: Exception) -> bool:
         """Retry connection errors (with ``result_backend_always_retry``) on a new connection."""
-        if not isinstance(exc, RETRYABLE_ERRORS):
+        return isinstance(exc, RETRYABLE_ERRORS) and self._close_connections()
+
+    def _close_connections(self) -> bool:
+        """Close the result models' connections, so that the next query opens a new one.
+
+        Return False, closing none, if one of them is inside a transaction.
+        """
+        aliases = {router.db_for_write(self.TaskModel), router.db_for_write(self.GroupModel)}
+        if any(connections[alias].in_atomic_block for alias in aliases):
             return False
-        for alias in {router.db_for_write(self.TaskModel), router.db_for_write(self.GroupModel)}:
-            connection = connections[alias]
-            if connection.in_atomic_block:
-                return False
-            connection.close()
+        for alias in aliases:
+            connections[alias].close()
         return True
 
     # Encoding
@@ -136,6 +163,7 @@ class DatabaseBackend(BaseDictBackend):
             request._results_extended_properties = properties
         return properties
 
+    @_reconnect_after_connection_errors
     def _store_result(
         self,
         task_id: str,
@@ -184,6 +212,7 @@ class DatabaseBackend(BaseDictBackend):
             manager.store_values(properties, using=alias)
         return result
 
+    @_reconnect_after_connection_errors
     def _get_task_meta_for(self, task_id: str) -> dict[str, Any]:
         """Return the decoded meta of ``task_id`` (PENDING if nothing is stored)."""
         row = self.TaskModel._default_manager.get_task_values(task_id, META_FIELDS)
@@ -212,6 +241,7 @@ class DatabaseBackend(BaseDictBackend):
         )
         return self.meta_from_decoded(row)
 
+    @_reconnect_after_connection_errors
     def _forget(self, task_id: str) -> None:
         self.TaskModel._default_manager.forget(task_id)
 
@@ -226,6 +256,7 @@ class DatabaseBackend(BaseDictBackend):
 
     # Groups
 
+    @_reconnect_after_connection_errors
     def _restore_group(self, group_id: str) -> dict[str, Any] | None:
         group = self.GroupModel._default_manager.filter(group_id=group_id).first()
         if group is None:
@@ -235,6 +266,7 @@ class DatabaseBackend(BaseDictBackend):
         meta["result"] = result_from_tuple(decoded, app=self.app) if decoded else None
         return meta
 
+    @_reconnect_after_connection_errors
     def _save_group(self, group_id: str, group_result: GroupResult) -> GroupResult:
         content_type, content_encoding, result = self.encode_content(group_result.as_tuple())
         self.GroupModel._default_manager.store_group_result(
@@ -242,6 +274,7 @@ class DatabaseBackend(BaseDictBackend):
         )
         return group_result
 
+    @_reconnect_after_connection_errors
     def _delete_group(self, group_id: str) -> None:
         self.GroupModel._default_manager.forget(group_id)
 

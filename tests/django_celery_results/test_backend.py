@@ -364,3 +364,34 @@ def test_cleanup_keeps_counters_of_chords_in_progress(celery_app, backend):
     backend.cleanup()
 
     assert ChordCounter.objects.filter(group_id="chord-1").exists()
+
+
+def test_a_late_retry_does_not_replace_a_final_state(backend, task_result_model):
+    backend.store_result("t-1", 1, states.SUCCESS)
+
+    backend.store_result("t-1", None, states.RETRY)
+    backend.store_result("t-1", None, states.STARTED)
+
+    row = task_result_model.objects.get(task_id="t-1")
+    assert (row.status, row.result) == (states.SUCCESS, "1")
+
+
+def test_a_final_state_replaces_another_final_state(backend, task_result_model):
+    backend.store_result("t-1", 1, states.SUCCESS)
+
+    backend.store_result("t-1", None, states.REVOKED)
+
+    assert task_result_model.objects.get(task_id="t-1").status == states.REVOKED
+
+
+def test_a_redelivered_task_ends_with_its_last_final_state(backend, task_result_model):
+    for state, result in [
+        (states.STARTED, None),
+        (states.FAILURE, "first run"),
+        (states.STARTED, None),
+        (states.SUCCESS, "second run"),
+    ]:
+        backend.store_result("t-1", result, state)
+
+    row = task_result_model.objects.get(task_id="t-1")
+    assert (row.status, row.result) == (states.SUCCESS, '"second run"')
