@@ -319,6 +319,33 @@ def start_worker(env: dict[str, str], concurrency: int = 4, prefix: str = "rel")
     raise RuntimeError(f"worker did not answer a ping:\n{worker.log_text()[-3000:]}")
 
 
+def wait_until_idle(worker: Worker, timeout: float = 180.0) -> None:
+    """Wait until the worker's queue is empty and none of its processes runs a task."""
+    import redis
+
+    from tests.reliability.celery_app import app
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    destination = [f"{worker.queue}@{socket.gethostname()}"]
+    quiet_since = None
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            inspect = app.control.inspect(destination=destination, timeout=1.0)
+            busy = broker.llen(worker.queue) or any((inspect.active() or {"-": [1]}).values())
+            busy = busy or any((inspect.reserved() or {"-": [1]}).values())
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 2.0:
+                return
+            time.sleep(0.5)
+    finally:
+        broker.close()
+    raise TimeoutError(f"worker still busy after {timeout}s")
+
+
 TASK_ID = re.compile(r"\[([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]")
 
 

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 import uuid
 
 import pytest
-import redis
 from celery import states
-from django.conf import settings
 
 from django_celery_results.models import get_task_result_model
 from tests.reliability.support import (
@@ -39,6 +36,7 @@ from tests.reliability.support import (
     task_ids_in_error_records,
     throwaway_postgres,
     wait_until,
+    wait_until_idle,
 )
 
 pytestmark = [
@@ -133,28 +131,6 @@ def inject_faults(database, table: str) -> list[dict]:
 def stored_rows(database, table: str) -> dict[str, tuple[str, str]]:
     rows = database.query(f"SELECT task_id, status, result FROM {table}", dbname=DBNAME)
     return {task_id: (status, result) for task_id, status, result in rows}
-
-
-def wait_until_idle(worker: Worker, timeout: float = 180.0) -> None:
-    """Wait until the worker's queue is empty and none of its processes runs a task."""
-    from tests.reliability.celery_app import app
-
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    destination = [f"{worker.queue}@{socket.gethostname()}"]
-    quiet_since = None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        inspect = app.control.inspect(destination=destination, timeout=1.0)
-        busy = broker.llen(worker.queue) or any((inspect.active() or {"-": [1]}).values())
-        busy = busy or any((inspect.reserved() or {"-": [1]}).values())
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 2.0:
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"worker still busy after {timeout}s")
 
 
 def test_with_always_retry_every_result_survives_restarts_and_killed_connections(database, table):
