@@ -114,6 +114,15 @@ def get_stats_query_serializer_class(
     return type(name, (StatsQuerySerializer,), {"group_by": group_by})
 
 
+class StatsRowSerializer(serializers.Serializer):
+    """One group of ``tasks/stats/``: its keys, its bucket and its aggregates."""
+
+    def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:
+        # A row holds only the keys the request groups by; the others are not null, but absent.
+        data = super().to_representation(row)
+        return {name: value for name, value in data.items() if name in row}
+
+
 @functools.cache
 def get_stats_serializer_class(model: type[AbstractTaskResult]) -> type[StatsSerializer]:
     """Return ``f"{Model}StatsSerializer"``: the envelope and the typed rows of ``model``."""
@@ -131,9 +140,7 @@ def get_stats_serializer_class(model: type[AbstractTaskResult]) -> type[StatsSer
         row_fields[name] = serializers.FloatField(
             read_only=True, allow_null=True, help_text=help_text
         )
-    row = type(
-        f"{model._meta.object_name}StatsRowSerializer", (serializers.Serializer,), row_fields
-    )
+    row = type(f"{model._meta.object_name}StatsRowSerializer", (StatsRowSerializer,), row_fields)
     attrs = {
         "__doc__": f"Counts and runtimes of {model._meta.label} task results per group.",
         "results": row(many=True, read_only=True),

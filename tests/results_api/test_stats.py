@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
-from results_api.stats import group_by_fields
+from results_api.stats import RUNTIME_AGGREGATES, group_by_fields
 
 from .conftest import _with_query
 
@@ -268,3 +268,11 @@ def test_excluded_field_is_not_groupable(staff_client, tenant_tasks, settings):
     response = staff_client.get(stats_url(group_by="tenant"))
     assert response.status_code == 400
     assert "group_by" in response.json()
+
+
+def test_a_stats_row_holds_only_the_keys_it_groups_by(staff_client, make_task):
+    make_task(status="SUCCESS")
+
+    (row,) = _stats(staff_client, group_by="status")["results"]
+
+    assert set(row) == {"status", "count", *RUNTIME_AGGREGATES}
