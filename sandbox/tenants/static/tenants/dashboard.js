@@ -348,6 +348,14 @@
     return element;
   }
 
+  /** Return a round top of the y axis for ``value`` and the step of its grid lines (1, 2, 5 x 10^n). */
+  function axisScale(value) {
+    const rough = value / 4;
+    const power = 10 ** Math.floor(Math.log10(Math.max(rough, 1)));
+    const step = Math.max(1, [1, 2, 5, 10].map((f) => f * power).find((s) => s >= rough));
+    return { max: step * Math.ceil(value / step), step };
+  }
+
   /** Draw stacked bars per bucket and status as inline SVG. */
   function drawChart(buckets, interval) {
     const width = 760;
@@ -355,18 +363,19 @@
     const pad = { left: 36, right: 8, top: 10, bottom: 24 };
     const plotWidth = width - pad.left - pad.right;
     const plotHeight = height - pad.top - pad.bottom;
-    const max = Math.max(1, ...buckets.map((bucket) => bucket.total));
+    const { max, step } = axisScale(Math.max(1, ...buckets.map((bucket) => bucket.total)));
     const chart = svg("svg", {
       viewBox: `0 0 ${width} ${height}`,
       role: "img",
       "aria-label": `tasks per ${interval}`,
       id: "chart-svg",
     });
-    for (const fraction of [0, 0.5, 1]) {
+    for (let tick = 0; tick <= max; tick += step) {
+      const fraction = tick / max;
       const y = pad.top + plotHeight * (1 - fraction);
       chart.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y, y2: y, class: "grid" }));
       chart.append(
-        svg("text", { x: pad.left - 6, y: y + 4, class: "axis", "text-anchor": "end" }, String(Math.round(max * fraction))),
+        svg("text", { x: pad.left - 6, y: y + 4, class: "axis", "text-anchor": "end" }, String(tick)),
       );
     }
     const barWidth = plotWidth / buckets.length;
