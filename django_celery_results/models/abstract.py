@@ -32,6 +32,37 @@ def task_id_max_length() -> int:
     return get_setting(TASK_ID_MAX_LENGTH)
 
 
+def content_type_field() -> models.CharField:
+    """Return the column holding the serializer's content type (task and group results)."""
+    return models.CharField(
+        max_length=128,
+        verbose_name=_("Result Content Type"),
+        help_text=_("Content type of the result data"),
+    )
+
+
+def content_encoding_field() -> models.CharField:
+    """Return the column holding the content encoding ("binary" means base64 text)."""
+    return models.CharField(
+        max_length=64,
+        verbose_name=_("Result Encoding"),
+        help_text=_("The encoding used to save the task result data"),
+    )
+
+
+def result_field() -> models.TextField:
+    """Return the column holding the encoded result."""
+    return models.TextField(
+        null=True,
+        default=None,
+        editable=False,
+        verbose_name=_("Result Data"),
+        help_text=_(
+            "The data returned by the task.  Use content_encoding and content_type fields to read."
+        ),
+    )
+
+
 class AbstractTaskResult(models.Model):
     """Task result/status."""
 
@@ -76,25 +107,9 @@ class AbstractTaskResult(models.Model):
         verbose_name=_("Worker"),
         help_text=_("Worker that executes the task"),
     )
-    content_type = models.CharField(
-        max_length=128,
-        verbose_name=_("Result Content Type"),
-        help_text=_("Content type of the result data"),
-    )
-    content_encoding = models.CharField(
-        max_length=64,
-        verbose_name=_("Result Encoding"),
-        help_text=_("The encoding used to save the task result data"),
-    )
-    result = models.TextField(
-        null=True,
-        default=None,
-        editable=False,
-        verbose_name=_("Result Data"),
-        help_text=_(
-            "The data returned by the task.  Use content_encoding and content_type fields to read."
-        ),
-    )
+    content_type = content_type_field()
+    content_encoding = content_encoding_field()
+    result = result_field()
     date_created = models.DateTimeField(
         auto_now_add=True,
         verbose_name=_("Created DateTime"),
@@ -189,25 +204,9 @@ class AbstractGroupResult(models.Model):
         verbose_name=_("Completed DateTime"),
         help_text=_("Datetime field when the group was completed in UTC"),
     )
-    content_type = models.CharField(
-        max_length=128,
-        verbose_name=_("Result Content Type"),
-        help_text=_("Content type of the result data"),
-    )
-    content_encoding = models.CharField(
-        max_length=64,
-        verbose_name=_("Result Encoding"),
-        help_text=_("The encoding used to save the task result data"),
-    )
-    result = models.TextField(
-        null=True,
-        default=None,
-        editable=False,
-        verbose_name=_("Result Data"),
-        help_text=_(
-            "The data returned by the task.  Use content_encoding and content_type fields to read."
-        ),
-    )
+    content_type = content_type_field()
+    content_encoding = content_encoding_field()
+    result = result_field()
 
     objects = managers.GroupResultManager()
 
