@@ -93,8 +93,11 @@ def load(size: int) -> None:
 
     tenants = max(size // ROWS_PER_TENANT, 1)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM testapp_taskresult")
-        if cursor.fetchone()[0] == size:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM testapp_taskresult), "
+            "(SELECT COUNT(DISTINCT status) FROM testapp_taskresult WHERE tenant_id = 1)"
+        )
+        if cursor.fetchone() == (size, 5):  # this generator's rows: every state in each tenant
             return
         print(f"loading {size:,} rows for {tenants} tenants ...", flush=True)
         started = time.perf_counter()
@@ -109,9 +112,9 @@ def load(size: int) -> None:
                 task_id, periodic_task_name, task_name, task_args, task_kwargs, status, worker,
                 content_type, content_encoding, result, date_created, date_started, date_done,
                 traceback, meta, tenant_id, priority, attempt)
-            SELECT md5('task-' || g)::uuid::text, NULL, 'app.tasks.task_' || (g %% 10),
+            SELECT md5('task-' || g)::uuid::text, NULL, 'app.tasks.task_' || (k %% 10),
                    '"(' || g || ', ''pdf'')"', '"{''tenant_id'': ' || tenant || '}"', status,
-                   'celery@worker-' || (g %% 4), 'application/json', 'utf-8',
+                   'celery@worker-' || (k %% 4), 'application/json', 'utf-8',
                    CASE WHEN status = 'FAILURE'
                         THEN '{"exc_type": "ValueError", "exc_message": ["bad input"]}'
                         ELSE '{"rows": ' || g || ', "status": "ok"}' END,
@@ -120,18 +123,20 @@ def load(size: int) -> None:
                         THEN 'Traceback (most recent call last):\n  ...\nValueError: bad input'
                    END,
                    '{"children": []}', tenant,
-                   (ARRAY['low', 'normal', 'high'])[1 + g %% 3], g %% 3
+                   (ARRAY['low', 'normal', 'high'])[1 + k %% 3], k %% 3
             FROM (
-                SELECT g, 1 + g %% %s AS tenant,
+                -- k numbers each tenant's own rows, so that states, names and runtimes
+                -- are spread alike within every tenant.
+                SELECT g, k, 1 + g %% %s AS tenant,
                        now() - g * (interval '30 days' / %s) AS done,
-                       (g %% 5000) * interval '1 millisecond' AS runtime,
-                       CASE WHEN g %% 100 < 85 THEN 'SUCCESS' WHEN g %% 100 < 93 THEN 'FAILURE'
-                            WHEN g %% 100 < 96 THEN 'RETRY' WHEN g %% 100 < 98 THEN 'STARTED'
+                       ((k * 37) %% 5000) * interval '1 millisecond' AS runtime,
+                       CASE WHEN k %% 100 < 85 THEN 'SUCCESS' WHEN k %% 100 < 93 THEN 'FAILURE'
+                            WHEN k %% 100 < 96 THEN 'RETRY' WHEN k %% 100 < 98 THEN 'STARTED'
                             ELSE 'REVOKED' END AS status
-                FROM generate_series(1, %s) g
+                FROM (SELECT g, g / %s AS k FROM generate_series(1, %s) g) numbered
             ) rows
             """,
-            [tenants, size, size],
+            [tenants, size, tenants, size],
         )
     connection.close()
     with connection.cursor() as cursor:
