@@ -1,0 +1,567 @@
+"""Hostile input to the results API: generated from its own OpenAPI schema, and written by hand.
+
+schemathesis generates requests from the schema drf-spectacular builds for
+the custom test model (tenant, priority, attempt), valid and invalid ones,
+and checks every response: no 5xx, and each response as the schema says
+(status code, content type, body). The hand-written cases add what a
+generator rarely tries: SQL metacharacters, very long values, unicode and
+NUL bytes, huge ``__in`` lists, negative and enormous ``page_size``, forged
+cursors. Each must get a 200 or a 400 naming the parameter, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import sys
+from collections import Counter
+from urllib.parse import quote, urlencode
+
+import pytest
+import schemathesis
+from django.core.signals import got_request_exception, request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.test import Client, override_settings
+from django.urls import include, path, reverse
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import ignored_auth, status_code_conformance
+
+from django_celery_results.models import get_group_result_model, get_task_result_model
+from tests.reliability.support import record_figures
+
+pytestmark = [pytest.mark.swapped, pytest.mark.django_db]
+
+MAX_EXAMPLES = 60
+# Bugs these tests found, as reported: what each is, and the text of the
+# exception behind its 500. The hand-written cases that show them are
+# xfailed (strict) on the database where they occur, until fixed.
+KNOWN_BUGS = {
+    "integer-out-of-range-sqlite": (
+        "results_api/filters.py IntegerFilter (and the ForeignKey and __in filters built on "
+        "it) and pagination.decode_cursor accept any integer; on SQLite one beyond 64 bits "
+        "raises OverflowError (500). Bound them to the column's range: a 400.",
+        "too large to convert to SQLite INTEGER",
+    ),
+    "null-cursor-key": (
+        "results_api/pagination.py decode_cursor accepts null for a non-nullable key, then "
+        "ordering.rows_after builds <field>__lte=None: ValueError (500). Refuse the cursor.",
+        "Cannot use None as a query value",
+    ),
+    "nul-byte-postgres": (
+        "a NUL byte in tasks/<id>/, groups/<id>/ (lookup_value_regex '[^/]+') or in a cursor "
+        "value reaches PostgreSQL: DataError (500). A 404 / an invalid cursor.",
+        "cannot contain NUL (0x00)",
+    ),
+    "datetime-offset-out-of-range-postgres": (
+        "date filters and cursor dates keep a UTC offset PostgreSQL refuses (beyond 15:59, "
+        "which Python accepts): DataError (500). Convert them to UTC first.",
+        "time zone displacement out of range",
+    ),
+    "datetime-out-of-range-sqlite": (
+        "a date filter at the edge of the calendar with an offset (0001-01-01T00:00+05:00) "
+        "overflows when converted to UTC for SQLite: OverflowError (500). A 400.",
+        "OverflowError: date value out of range",
+    ),
+}
+KNOWN_BUG_SIGNATURES = {name: signature for name, (_, signature) in KNOWN_BUGS.items()}
+SPECTACULAR = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+
+def openapi_document() -> dict:
+    """The project's own OpenAPI document, as drf-spectacular renders it."""
+    patterns = [path("api/results/", include("results_api.urls"))]
+    with override_settings(REST_FRAMEWORK=SPECTACULAR):
+        schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(schema))
+
+
+@pytest.fixture
+def rows(db):
+    """A few rows of every shape the API serves: tenants, states, JSON and pickle, nulls."""
+    from tests.testapp.models import Tenant
+
+    tenants = [Tenant.objects.create(name=name) for name in ("acme", "globex")]
+    model = get_task_result_model()
+    for number in range(12):
+        model._default_manager.create(
+            task_id=f"task-{number}",
+            task_name=f"tests.task_{number % 3}",
+            status=("SUCCESS", "FAILURE", "STARTED", "PENDING")[number % 4],
+            worker="celery@host" if number % 2 else None,
+            content_type="application/json" if number % 5 else "application/x-python-serialize",
+            content_encoding="utf-8" if number % 5 else "binary",
+            result=json.dumps({"n": number, "nan": float("nan")}) if number % 5 else "gASVAA==",
+            task_args=json.dumps([number]),
+            task_kwargs=json.dumps({"tenant_id": number}),
+            tenant=tenants[number % 2] if number % 3 else None,
+            priority=("low", "normal", "high")[number % 3],
+            attempt=number if number % 4 else None,
+        )
+    get_group_result_model()._default_manager.create(
+        group_id="group-1",
+        content_type="application/json",
+        content_encoding="utf-8",
+        result=json.dumps([[["task-1", None], None]]),
+    )
+
+
+@pytest.fixture
+def staff_cookie(db):
+    """A session cookie of a staff user (the default permission is IsAdminUser)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("staff", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return {"sessionid": client.cookies["sessionid"].value}
+
+
+@pytest.fixture
+def wsgi_app(db):
+    """Django's WSGI application, keeping the test's connection open between requests.
+
+    As in Django's test client: a request must not close the connection that
+    holds the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def quiet_request_log():
+    """Keep django.request's record of each 4xx and 5xx out of the output: there are hundreds."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def api_schema(rows, wsgi_app, quiet_request_log):
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    schema.app = wsgi_app
+    schema.config.generation.update(
+        max_examples=MAX_EXAMPLES, deterministic=True, with_security_parameters=False
+    )
+    return schema
+
+
+def undocumented_status_codes(document: dict) -> list[str]:
+    """The status codes each operation answers but its schema leaves out."""
+    missing = []
+    for route, operations in document["paths"].items():
+        for method, operation in operations.items():
+            expected = {"200", "403", "404" if "{" in route else "400"}
+            missing += [
+                f"{method.upper()} {route} {code}"
+                for code in sorted(expected - set(operation["responses"]))
+            ]
+    return missing
+
+
+@pytest.fixture
+def server_errors():
+    """The exception behind each 500 the API answers, as Django signals it."""
+    errors: list[BaseException] = []
+
+    def record(sender, request=None, **kwargs):
+        errors.append(sys.exc_info()[1])
+
+    got_request_exception.connect(record)
+    yield errors
+    got_request_exception.disconnect(record)
+
+
+def call_in_savepoint(function, *args, **kwargs):
+    """Call ``function`` in a savepoint, rolled back if a query failed (PostgreSQL then
+    refuses every later query of the test's transaction)."""
+    savepoint = transaction.savepoint()
+    try:
+        result = function(*args, **kwargs)
+    finally:
+        try:
+            transaction.savepoint_commit(savepoint)
+        except DatabaseError:
+            transaction.savepoint_rollback(savepoint)
+    return result
+
+
+# A query string has no types: any text is a valid one-item list of strings.
+UNTYPED_LIST_PARAMETERS = frozenset({"task_name__in"})
+
+
+def is_empty(value) -> bool:
+    """Whether a query value is empty, or a list of empty items (``?status__in=,,``)."""
+    if isinstance(value, (list, tuple)):
+        return all(is_empty(item) for item in value)
+    return value is None or not str(value).strip(",")
+
+
+def explained_deviation(failure, case, response) -> str | None:
+    """Why a failed check is no schema violation of the API as designed, or None.
+
+    * the cursor is opaque: only a cursor the API issued is valid, which a
+      schema cannot say (a forged one is a 400 naming ``cursor``);
+    * ``interval`` needs ``date_done__gte`` and at most STATS_MAX_BUCKETS
+      buckets, as its description says (a 400 naming them);
+    * an empty value (``?status=``, ``?status__in=,,``) means the filter is not given;
+    * ``?task_name__in=false`` is the one-item list ``["false"]``.
+    """
+    if failure.code == "ST202" and response.status_code == 400:
+        named = set(response.json())
+        if named == {"cursor"}:
+            return "opaque cursor: a string the API did not issue is refused"
+        if named <= {"interval", "date_done__gte"} and "interval" in (case.query or {}):
+            return "interval needs date_done__gte and a bounded number of buckets"
+    if failure.code == "ST201" and response.status_code == 200:
+        names = re.findall(r"/properties/(\w+)", failure.message) or re.findall(
+            r"`(\w+)`", failure.message.split(" in query")[0]
+        )
+        query = case.query or {}
+        if names and all(
+            is_empty(query.get(name))
+            or (name in UNTYPED_LIST_PARAMETERS and "`type`" in failure.message)
+            for name in names
+        ):
+            return "an empty value means the filter is not given; query strings are untyped"
+    return None
+
+
+def known_bug(exc: BaseException | None) -> str | None:
+    """The name of the reported bug (see KNOWN_BUGS) that raised ``exc``, if any."""
+    message = f"{type(exc).__name__}: {exc}"
+    for name, signature in KNOWN_BUG_SIGNATURES.items():
+        if signature in message:
+            return name
+    return None
+
+
+@pytest.mark.postgres
+def test_generated_requests_get_no_5xx_and_responses_as_the_schema_says(
+    api_schema, staff_cookie, server_errors
+):
+    """schemathesis's checks, all but two, on valid and invalid requests to every operation.
+
+    Left out: ``ignored_auth``, which replays a request with forged credentials
+    but keeps the valid session cookie given here (authentication has tests of
+    its own), and ``status_code_conformance`` while the schema documents only
+    the 200 (see the xfailed test of the documented codes). A 500 caused by a
+    bug already reported (``KNOWN_BUGS``) is counted apart; any other fails.
+    """
+    excluded = [ignored_auth]
+    if undocumented_status_codes(openapi_document()):
+        excluded.append(status_code_conformance)
+    statuses: Counter = Counter()
+    known: Counter = Counter()
+    explained: Counter = Counter()
+    failures: dict[str, list[str]] = {}
+
+    def explore(label: str, mode: GenerationMode, strategy) -> None:
+        @given(case=strategy)
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+        def call(case):
+            server_errors.clear()
+            response = call_in_savepoint(case.call, cookies=staff_cookie)
+            statuses[(label, response.status_code)] += 1
+            bug = known_bug(server_errors[0]) if server_errors else None
+            if bug:
+                known[bug] += 1
+                return
+            try:
+                case.validate_response(response, excluded_checks=excluded)
+            except FailureGroup as group:  # checks failed: sort them, go on
+                for failure in group.exceptions:
+                    reason = explained_deviation(failure, case, response)
+                    if reason:
+                        explained[reason] += 1
+                    else:
+                        key = f"{label} {mode.value}: {failure.code} {failure.title}"
+                        example = f"{case.as_curl_command()}\n{failure}"
+                        failures.setdefault(key, []).append(example[:3000])
+
+        try:
+            call()
+        except Unsatisfiable:  # no invalid value exists for a free-text path parameter
+            statuses[(label, f"no {mode.value} case")] += 1
+
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            explore(operation.label, mode, operation.as_strategy(generation_mode=mode))
+    figures = record_figures(
+        "hostile_input_schemathesis",
+        {
+            "requests": sum(n for (_, code), n in statuses.items() if isinstance(code, int)),
+            "responses_5xx": sum(
+                n for (_, code), n in statuses.items() if isinstance(code, int) and code >= 500
+            ),
+            "responses_5xx_from_reported_bugs": dict(known),
+            "deviations_explained_by_design": dict(explained),
+            "schema_violations_and_other_failures": sum(len(v) for v in failures.values()),
+            "checks_left_out": [check.__name__ for check in excluded],
+            "by_operation_and_status": {
+                f"{label} {code}": n for (label, code), n in sorted(statuses.items(), key=str)
+            },
+        },
+    )
+    for key, examples in failures.items():
+        print(f"\n=== {key} ({len(examples)})\n{examples[0]}")
+
+    assert not failures, figures
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG results_api/spectacular.py: the schema documents only 200; the API also "
+    "answers 400 (bad query), 403 (not staff) and 404 (detail not found)",
+)
+def test_the_schema_documents_every_status_code_the_api_answers():
+    assert undocumented_status_codes(openapi_document()) == []
+
+
+# Hand-written hostile input
+
+
+def cursor(data) -> str:
+    """A forged cursor: ``data`` as JSON, URL-safe base64, as the API encodes its own."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode("ascii")
+
+
+BIG = 2**70
+DATE = "2024-01-01T00:00:00+00:00"
+FAR_OFFSET = "2024-01-01T00:00:00-23:59"  # Python accepts it; PostgreSQL allows up to 15:59
+SQL = "x' OR '1'='1"
+HOSTILE = {
+    # SQL metacharacters
+    "sql_quote_or": ("task-list", {"task_name": SQL}),
+    "sql_drop": ("task-list", {"task_name": "'; DROP TABLE django_celery_results_taskresult; --"}),
+    "sql_in_list": ("task-list", {"task_name__in": "a','b'); DELETE FROM auth_user; --,c"}),
+    "sql_percent_exact": ("task-list", {"worker": "%"}),
+    "sql_underscore_exact": ("task-list", {"task_id": "task-_"}),
+    "sql_backslash": ("task-list", {"periodic_task_name": "\\'\\\\"}),
+    "sql_ordering": ("task-list", {"ordering": "task_name;DROP TABLE auth_user"}),
+    "sql_ordering_subquery": ("task-list", {"ordering": "(SELECT 1)"}),
+    "sql_group_by": ("task-stats", {"group_by": "status) FROM auth_user --"}),
+    "sql_detail": ("task-detail", SQL),
+    "sql_group_detail": ("group-detail", "' OR 1=1 --"),
+    "sql_stats_status": ("task-stats", {"status": SQL}),
+    "sql_priority_in": ("task-list", {"priority__in": "low,' OR '1'='1"}),
+    # very long values
+    "long_task_name": ("task-list", {"task_name": "x" * 100_000}),
+    "long_task_id": ("task-detail", "t" * 10_000),
+    "long_ordering": ("task-list", {"ordering": ",".join(["-task_name"] * 5_000)}),
+    "long_group_by": ("task-stats", {"group_by": ",".join(["status"] * 5_000)}),
+    "long_cursor": ("task-list", {"cursor": "A" * 200_000}),
+    # unicode and NUL bytes
+    "unicode_task_name": ("task-list", {"task_name": "名前🚀\u202e\u200bé"}),
+    "unicode_detail": ("task-detail", "タスク-🚀"),
+    "unicode_status": ("task-list", {"status": "SUCCÉSS"}),
+    "nul_task_name": ("task-list", {"task_name": "a\x00b"}),
+    "nul_task_id": ("task-list", {"task_id": "\x00"}),
+    "nul_in_list": ("task-list", {"task_name__in": "a,\x00,b"}),
+    "nul_detail": ("task-detail", "a\x00b"),
+    "nul_group_detail": ("group-detail", "\x00"),
+    "nul_ordering": ("task-list", {"ordering": "task_name\x00"}),
+    "nul_date": ("task-list", {"date_done__gte": "2024-01-01\x00"}),
+    "lone_surrogate_escape": ("task-list", {"task_name": "%ED%A0%80"}),
+    # huge __in lists
+    "huge_task_name_in": ("task-list", {"task_name__in": ",".join(f"t{n}" for n in range(50_000))}),
+    "huge_tenant_in": ("task-list", {"tenant__in": ",".join(str(n) for n in range(50_000))}),
+    "huge_attempt_in_stats": ("task-stats", {"attempt__in": ",".join(map(str, range(50_000)))}),
+    "huge_status_in": ("task-list", {"status__in": ",".join(["SUCCESS", "FAILURE"] * 25_000)}),
+    "huge_priority_in": ("task-list", {"priority__in": ",".join(["low"] * 50_000)}),
+    "empty_in": ("task-list", {"tenant__in": ""}),
+    "commas_in": ("task-list", {"tenant__in": ",,,"}),
+    # out-of-range numbers
+    "big_attempt": ("task-list", {"attempt": str(BIG)}),
+    "big_attempt_gte": ("task-list", {"attempt__gte": str(-BIG)}),
+    "big_tenant": ("task-list", {"tenant": str(BIG)}),
+    "big_tenant_in": ("task-list", {"tenant__in": f"1,{BIG}"}),
+    "big_attempt_in": ("task-stats", {"attempt__in": str(2**63)}),
+    "float_attempt": ("task-list", {"attempt": "1e308"}),
+    "nan_tenant": ("task-list", {"tenant": "NaN"}),
+    # page_size
+    "page_size_negative": ("task-list", {"page_size": "-1"}),
+    "page_size_zero": ("task-list", {"page_size": "0"}),
+    "page_size_enormous": ("task-list", {"page_size": str(10**30)}),
+    "page_size_float": ("task-list", {"page_size": "1e3"}),
+    "page_size_empty": ("task-list", {"page_size": ""}),
+    "page_size_text": ("group-list", {"page_size": "all"}),
+    # dates
+    "date_far_future": ("task-list", {"date_done__gte": "9999-12-31T23:59:59.999999+00:00"}),
+    "date_year_zero": ("task-list", {"date_done__lte": "0000-01-01T00:00:00Z"}),
+    "date_offset_out_of_range": ("task-stats", {"date_done__gte": FAR_OFFSET}),
+    "date_min_east_of_utc": ("task-list", {"date_created__gte": "0001-01-01T00:00:00+05:00"}),
+    "date_max_west_of_utc": ("task-list", {"date_started__lte": "9999-12-31T23:59:59-05:00"}),
+    "stats_interval_huge_range": (
+        "task-stats",
+        {"interval": "minute", "date_done__gte": "0001-01-01T00:00:00Z"},
+    ),
+    # forged cursors
+    "cursor_not_base64": ("task-list", {"cursor": "!!!"}),
+    "cursor_not_json": ("task-list", {"cursor": base64.urlsafe_b64encode(b"\xff\x00").decode()}),
+    "cursor_not_ascii": ("task-list", {"cursor": "é"}),
+    "cursor_json_list": ("task-list", {"cursor": cursor([1, 2, 3])}),
+    "cursor_json_string": ("task-list", {"cursor": cursor("x")}),
+    "cursor_wrong_ordering": ("task-list", {"cursor": cursor({"o": ["pk"], "v": [1], "r": 0})}),
+    "cursor_short_values": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [], "r": 0})},
+    ),
+    "cursor_bad_date": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": ["yesterday", 1], "r": 0})},
+    ),
+    "cursor_dict_value": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [{"a": 1}, [1]], "r": 0})},
+    ),
+    "cursor_big_pk": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, BIG], "r": 0})},
+    ),
+    "cursor_null_for_non_null_key": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [None, 1], "r": 0})},
+    ),
+    "cursor_offset_out_of_range": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [FAR_OFFSET, 1], "r": 0})},
+    ),
+    "cursor_big_pk_first": (
+        "task-list",
+        {
+            "ordering": "-tenant",
+            "cursor": cursor({"o": ["-tenant", "-pk"], "v": [BIG, BIG], "r": 0}),
+        },
+    ),
+    "cursor_nul_value": (
+        "task-list",
+        {
+            "ordering": "task_id",
+            "cursor": cursor({"o": ["task_id", "pk"], "v": ["\x00", 1], "r": 0}),
+        },
+    ),
+    "cursor_sql_value": (
+        "task-list",
+        {
+            "ordering": "task_name",
+            "cursor": cursor({"o": ["task_name", "pk"], "v": [SQL, 1], "r": 1}),
+        },
+    ),
+    "cursor_bool_reverse": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [None, None], "r": "yes"})},
+    ),
+    "cursor_bad_choice": (
+        "task-list",
+        {
+            "ordering": "priority",
+            "cursor": cursor({"o": ["priority", "pk"], "v": [SQL, 1], "r": 0}),
+        },
+    ),
+    "cursor_float_pk": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, 1e308], "r": 0})},
+    ),
+    "cursor_groups": ("group-list", {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [1]})}),
+    # unknown and repeated parameters
+    "unknown_parameter": ("task-list", {"tenant_id": "1"}),
+    "format_suffix": ("task-list", {"format": "xml"}),
+}
+
+
+def request_url(name: str, params) -> str:
+    if isinstance(params, str):
+        return reverse(f"results_api:{name}", args=["x"]).replace("/x/", f"/{quote(params)}/")
+    return reverse(f"results_api:{name}") + "?" + urlencode(params)
+
+
+# The hand-written cases that show a known bug, and on which database.
+CASES_SHOWING_BUGS = {
+    "big_tenant": ("sqlite", "integer-out-of-range-sqlite"),
+    "big_tenant_in": ("sqlite", "integer-out-of-range-sqlite"),
+    "big_attempt_in": ("sqlite", "integer-out-of-range-sqlite"),
+    "cursor_big_pk_first": ("sqlite", "integer-out-of-range-sqlite"),
+    "cursor_null_for_non_null_key": (None, "null-cursor-key"),
+    "date_min_east_of_utc": ("sqlite", "datetime-out-of-range-sqlite"),
+    "date_max_west_of_utc": ("sqlite", "datetime-out-of-range-sqlite"),
+    "nul_detail": ("postgresql", "nul-byte-postgres"),
+    "nul_group_detail": ("postgresql", "nul-byte-postgres"),
+    "cursor_nul_value": ("postgresql", "nul-byte-postgres"),
+    "date_offset_out_of_range": ("postgresql", "datetime-offset-out-of-range-postgres"),
+    "cursor_offset_out_of_range": ("postgresql", "datetime-offset-out-of-range-postgres"),
+}
+
+
+def hostile_cases() -> list:
+    cases = []
+    for case_id, (name, params) in HOSTILE.items():
+        vendor, bug = CASES_SHOWING_BUGS.get(case_id, (False, None))
+        marks = []
+        if bug and vendor in (None, connection.vendor):
+            marks.append(pytest.mark.xfail(strict=True, reason=f"BUG {bug}: {KNOWN_BUGS[bug][0]}"))
+        cases.append(pytest.param(name, params, id=case_id, marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "params"), hostile_cases())
+def test_hostile_input_gets_a_200_or_a_400_naming_the_parameter(rows, admin_client, name, params):
+    admin_client.raise_request_exception = False
+    response = call_in_savepoint(admin_client.get, request_url(name, params))
+
+    assert response.status_code in (200, 400, 404), response.content[:300]
+    if response.status_code == 400:
+        assert set(response.json()) <= set(params), response.json()
+    if response.status_code == 404:
+        # Not found: a detail, or DRF's answer to an unknown ?format=.
+        assert isinstance(params, str) or "format" in params
+
+
+def test_sql_metacharacters_are_matched_as_data(rows, admin_client):
+    model = get_task_result_model()
+    model._default_manager.create(task_id="sql-literal", task_name=SQL, status="SUCCESS")
+    total = model._default_manager.count()
+
+    matched = admin_client.get(reverse("results_api:task-list"), {"task_name": SQL}).json()
+    wildcard = admin_client.get(reverse("results_api:task-list"), {"worker": "%"}).json()
+    admin_client.get(reverse("results_api:task-list"), {"task_name": HOSTILE["sql_drop"][1]})
+
+    assert [row["task_id"] for row in matched["results"]] == ["sql-literal"]
+    assert wildcard["results"] == []
+    assert model._default_manager.count() == total
+
+
+def test_every_endpoint_refuses_anonymous_and_non_staff_users(rows, client, django_user_model):
+    task = get_task_result_model()._default_manager.first()
+    urls = [
+        reverse("results_api:task-list"),
+        reverse("results_api:task-detail", args=[task.task_id]),
+        reverse("results_api:task-stats"),
+        reverse("results_api:group-list"),
+        reverse("results_api:group-detail", args=["group-1"]),
+    ]
+    anonymous = {url: client.get(url).status_code for url in urls}
+    client.force_login(django_user_model.objects.create_user("not-staff"))
+    not_staff = {url: client.get(url).status_code for url in urls}
+
+    assert set(anonymous.values()) <= {401, 403}, anonymous
+    assert set(not_staff.values()) == {403}, not_staff
