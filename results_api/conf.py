@@ -60,6 +60,66 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_SERIALIZER_CLASS": "results_api.serializers.GroupResultSerializer",
     # The most time buckets one tasks/stats/?interval= request may produce.
     "STATS_MAX_BUCKETS": 1000,
+    # Seconds that ?updated_since= reaches back before the time it is given:
+    # a row whose write committed late, or whose worker's clock lags the
+    # others', has a date_done a little before the last one a poll saw.
+    # Make it larger than the worst clock skew plus the slowest write.
+    "UPDATED_SINCE_OVERLAP": 5,
+    # Rows fetched per round trip of the CSV export's server-side cursor.
+    "EXPORT_CHUNK_SIZE": 2000,
+    # POST tasks/<task_id>/revoke/ (with "terminate"): off unless True.
+    "REVOKE_ENABLED": False,
+    # Permission classes of revoke, checked after PERMISSION_CLASSES.
+    "REVOKE_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # POST tasks/<task_id>/retry/ (re-send with the stored arguments): off unless True.
+    "RETRY_ENABLED": False,
+    # Permission classes of retry, checked after PERMISSION_CLASSES.
+    "RETRY_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # The Celery app that revokes and re-sends tasks, or its dotted path;
+    # None: celery.current_app (the project's app once it is imported).
+    "CELERY_APP": None,
+    # Mapping keys whose values are masked in args, kwargs and result (any
+    # depth, case-insensitive), in every output: JSON, browsable API, CSV.
+    "REDACT_KEYS": [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "api_key",
+        "apikey",
+        "authorization",
+        "private_key",
+        "client_secret",
+    ],
+    # f(key) -> bool, or its dotted path: True masks that key's value too.
+    "REDACT_HOOK": None,
+    # What a masked value is replaced with.
+    "REDACT_MASK": "********",
+    # The permission a user needs to see tracebacks (others get null), with
+    # {app_label} and {model_name} of the active task result model filled in.
+    # The default is the admin's view permission; None shows them to every reader.
+    "TRACEBACK_PERMISSION": "{app_label}.view_{model_name}",
+    # Throttle classes of every endpoint; each request counts against the
+    # scope of its endpoint (see THROTTLE_RATES). [] turns throttling off.
+    "THROTTLE_CLASSES": ["results_api.throttling.EndpointRateThrottle"],
+    # Requests per client (user, or address when anonymous) and scope, as
+    # "number/second|minute|hour|day"; None lifts a scope's limit. Keys you
+    # leave out keep these defaults.
+    "THROTTLE_RATES": {
+        # tasks/, tasks/<task_id>/, groups/: a dashboard polling every few seconds.
+        "read": "600/minute",
+        # tasks/stats/: one aggregate query over every matching row.
+        "stats": "60/minute",
+        # tasks/export/: streams every matching row.
+        "export": "10/hour",
+        # tasks/<task_id>/revoke/ and retry/.
+        "actions": "30/minute",
+    },
+    # The cache alias where throttles count requests; share one (Redis,
+    # Memcached) between processes, or each process counts on its own.
+    "THROTTLE_CACHE": "default",
 }
 
 IMPORT_STRINGS = frozenset(
@@ -72,6 +132,11 @@ IMPORT_STRINGS = frozenset(
         "TASK_SERIALIZER_CLASS",
         "GROUP_FILTERSET_CLASS",
         "GROUP_SERIALIZER_CLASS",
+        "REVOKE_PERMISSION_CLASSES",
+        "RETRY_PERMISSION_CLASSES",
+        "CELERY_APP",
+        "REDACT_HOOK",
+        "THROTTLE_CLASSES",
     }
 )
 

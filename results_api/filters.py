@@ -28,6 +28,7 @@ from django_celery_results.models.abstract import AbstractGroupResult, AbstractT
 
 from .conf import SETTING_NAME, api_settings
 from .introspection import get_excluded_names, get_model_fields
+from .live import UpdatedSinceFilter
 
 __all__ = [
     "ChoiceInFilter",
@@ -131,6 +132,7 @@ class TaskResultFilterSet(ResultFilterSet):
     date_started__lte = filters.IsoDateTimeFilter(field_name="date_started", lookup_expr="lte")
     date_done__gte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
     date_done__lte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
+    updated_since = UpdatedSinceFilter()
 
 
 class GroupResultFilterSet(ResultFilterSet):

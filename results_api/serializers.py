@@ -15,12 +15,18 @@ With ``result_extended``, Celery stores the task's ``argsrepr`` and
 ``kwargsrepr`` (Python reprs, possibly shortened or masked by the sender) as
 JSON strings, so ``args`` and ``kwargs`` are those strings, e.g. ``"(1, 2)"``:
 shown as stored, never evaluated.
+
+Redaction (:mod:`results_api.redaction`) masks secret values in ``args``,
+``kwargs`` and ``result``, and ``traceback`` is null for users without
+``TRACEBACK_PERMISSION``: every output built from these serializers (JSON,
+browsable API, CSV export) shows the same.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from celery import states
@@ -32,12 +38,14 @@ from django_celery_results.models.abstract import AbstractGroupResult, AbstractT
 
 from .conf import SETTING_NAME, api_settings
 from .introspection import STANDARD_TASK_FIELDS, get_excluded_names, get_model_fields
+from .redaction import may_see_traceback, redact_arguments, redact_data
 
 __all__ = [
     "JSON_CONTENT_TYPES",
     "GroupResultSerializer",
     "StoredContentField",
     "TaskResultSerializer",
+    "TracebackField",
     "get_group_serializer_class",
     "get_task_serializer_class",
 ]
@@ -47,10 +55,14 @@ JSON_CONTENT_TYPES = frozenset({"application/json"})
 
 
 class StoredContentField(serializers.Field):
-    """A stored column, decoded when its row's content type is JSON, else ``null``."""
+    """A stored column, decoded when its row's content type is JSON, else ``null``.
 
-    def __init__(self, **kwargs: Any) -> None:
+    ``redact`` masks secrets in the decoded value (see :mod:`results_api.redaction`).
+    """
+
+    def __init__(self, *, redact: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
         kwargs["read_only"] = True
+        self.redact = redact
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Any) -> Any:
@@ -61,18 +73,43 @@ class StoredContentField(serializers.Field):
     def to_representation(self, value: str) -> Any:
         try:
             # NaN and Infinity (which Celery's JSON allows) are no JSON values: null.
-            return json.loads(value, parse_constant=lambda constant: None)
+            decoded = json.loads(value, parse_constant=lambda constant: None)
         except (TypeError, ValueError):
             return None
+        return decoded if self.redact is None else self.redact(decoded)
+
+
+class TracebackField(serializers.CharField):
+    """The traceback, or ``null`` for a user without ``TRACEBACK_PERMISSION``.
+
+    Decided once per serializer (one request); without a request in the
+    context (code serialising rows itself) the traceback is shown.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(read_only=True, allow_null=True)
+        kwargs.setdefault(
+            "help_text", "Null for users without the RESULTS_API TRACEBACK_PERMISSION."
+        )
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        allowed = getattr(self, "_allowed", None)
+        if allowed is None:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            allowed = self._allowed = request is None or may_see_traceback(user, type(instance))
+        return super().get_attribute(instance) if allowed else None
 
 
 class TaskResultSerializer(serializers.ModelSerializer):
     """Represent a task result; the per-model subclass adds the extra fields."""
 
-    args = StoredContentField(source="task_args")
-    kwargs = StoredContentField(source="task_kwargs")
-    result = StoredContentField()
+    args = StoredContentField(source="task_args", redact=redact_arguments)
+    kwargs = StoredContentField(source="task_kwargs", redact=redact_arguments)
+    result = StoredContentField(redact=redact_data)
     meta = StoredContentField()
+    traceback = TracebackField()
     runtime = serializers.SerializerMethodField()
 
     class Meta:

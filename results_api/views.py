@@ -1,10 +1,14 @@
-"""Read-only viewsets over the stored task and group results.
+"""Viewsets over the stored task and group results.
 
 Every request goes through the same steps: the permission classes of
-``RESULTS_API``, the ``SCOPE_QUERYSET`` hook (so a detail outside the scope
-is a 404), the filter set, the ordering and the keyset cursor. Subclass the
-viewsets to change any step; ``serializer_class`` and ``filterset_class``
-set on a subclass replace the generated ones.
+``RESULTS_API``, its throttle scope (:mod:`results_api.throttling`), the
+``SCOPE_QUERYSET`` hook (so a detail outside the scope is a 404), the filter
+set, the ordering and the keyset cursor; a successful read gets an ETag
+(:mod:`results_api.conditional`). Besides reading, tasks have a CSV export
+(:mod:`results_api.export`) and two POST actions, off by default
+(:mod:`results_api.actions`). Subclass the viewsets to change any step;
+``serializer_class`` and ``filterset_class`` set on a subclass replace the
+generated ones.
 """
 
 from __future__ import annotations
@@ -13,20 +17,35 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
+from django.http import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings as drf_settings
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 
+from .actions import (
+    ACTIONS,
+    RetriedSerializer,
+    RevokeSerializer,
+    action_enabled,
+    action_permissions,
+    retry_task,
+    revoke_task,
+)
+from .conditional import conditional_response
 from .conf import api_settings, scope_queryset
+from .export import CSVRenderer, export_response
 from .filters import get_group_filterset_class, get_task_filterset_class
+from .live import default_ordering
 from .ordering import ResultOrderingFilter, task_ordering_fields
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import (
@@ -72,6 +91,7 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         "AUTHENTICATION_CLASSES", lambda: drf_settings.DEFAULT_AUTHENTICATION_CLASSES
     )
     pagination_class = FromSettings("PAGINATION_CLASS")
+    throttle_classes = FromSettings("THROTTLE_CLASSES")
     serializer_class = None
     filterset_class = None
 
@@ -100,14 +120,14 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         names = set(self.get_filterset_class().base_filters)
         if drf_settings.URL_FORMAT_OVERRIDE:
             names.add(drf_settings.URL_FORMAT_OVERRIDE)
-        if self.action not in ("list", "retrieve"):
+        if self.action not in ("list", "retrieve", "export"):
             return names
         documented = [
             backend().get_schema_operation_parameters(self)
             for backend in self.filter_backends
             if not issubclass(backend, DjangoFilterBackend)
         ]
-        if self.paginator is not None:
+        if self.paginator is not None and self.action != "export":
             documented.append(self.paginator.get_schema_operation_parameters(self))
         names.update(parameter["name"] for parameters in documented for parameter in parameters)
         return names
@@ -133,6 +153,13 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)
 
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        """Render the response, with an ETag (or as a 304) when it is a successful read."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return conditional_response(request, response)
+
 
 class TaskResultViewSet(ResultViewSet):
     """List and retrieve task results of the active model, looked up by ``task_id``."""
@@ -142,8 +169,30 @@ class TaskResultViewSet(ResultViewSet):
     def get_model(self) -> type[models.Model]:
         return get_task_result_model()
 
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        """The default ordering: by ``date_done`` with ``?updated_since=``, else newest first."""
+        return default_ordering(getattr(self, "request", None))
+
     def get_serializer_class(self) -> Any:
+        if self.action == "revoke":
+            return RevokeSerializer
+        if self.action == "retry":
+            return RetriedSerializer
         return self.serializer_class or get_task_serializer_class(self.get_model())
+
+    def get_permissions(self) -> list[BasePermission]:
+        """Return the read permissions, and those of the action for revoke and retry."""
+        permissions = super().get_permissions()
+        if self.action in ACTIONS:
+            permissions += action_permissions(self.action)
+        return permissions
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Answer 404 for an action the project has not turned on, then check as usual."""
+        if self.action in ACTIONS and not action_enabled(self.action):
+            raise NotFound()
+        super().initial(request, *args, **kwargs)
 
     def get_filterset_class(self) -> Any:
         return self.filterset_class or get_task_filterset_class(self.get_model())
@@ -180,6 +229,28 @@ class TaskResultViewSet(ResultViewSet):
         rows = task_stats(queryset, group_by, interval)
         response = {"group_by": group_by, "interval": interval, "results": rows}
         return Response(get_stats_serializer_class(model)(response).data)
+
+    @action(detail=False, url_path="export", renderer_classes=[JSONRenderer, CSVRenderer])
+    def export(self, request: Request) -> HttpResponseBase:
+        """Stream every task the list's filters match as CSV, in the list's ordering."""
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = get_task_serializer_class(self.get_model())(
+            context=self.get_serializer_context()
+        )
+        return export_response(queryset, serializer)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, task_id: str | None = None) -> Response:
+        """Revoke the task (``terminate``: also stop it if running); off unless enabled."""
+        task = self.get_object()
+        options = RevokeSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        return Response(revoke_task(task, **options.validated_data), status=202)
+
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, task_id: str | None = None) -> Response:
+        """Send the task again with its stored arguments; off unless enabled."""
+        return Response(retry_task(self.get_object()), status=202)
 
 
 class GroupResultViewSet(ResultViewSet):
