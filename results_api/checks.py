@@ -12,7 +12,7 @@ from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
 
 @register()
 def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    """Return errors for unknown keys, unimportable paths, bad page sizes and exclusions."""
+    """Return errors for unknown keys, unimportable paths and bad values."""
     try:
         api_settings.user_settings  # noqa: B018
     except ImproperlyConfigured as exc:
@@ -41,7 +41,67 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
             )
         )
     errors.extend(_check_excluded_fields())
+    errors.extend(_check_throttle_rates())
+    errors.extend(_check_operator_values())
     return errors
+
+
+def _check_throttle_rates() -> list[Error]:
+    from .throttling import READ_SCOPE, SCOPE_BY_ACTION, EndpointRateThrottle, throttle_rates
+
+    rates = api_settings.THROTTLE_RATES
+    scopes = {READ_SCOPE, *SCOPE_BY_ACTION.values()}
+    problems = []
+    if not isinstance(rates, dict):
+        problems.append(f"must be a dict of scope to rate, not {type(rates).__name__}")
+    else:
+        problems += [f"has unknown scope {scope!r}" for scope in sorted(set(rates) - scopes)]
+        for scope, rate in sorted(throttle_rates().items()):
+            try:
+                if rate is not None:
+                    EndpointRateThrottle().parse_rate(rate)
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                problems.append(f"has the unreadable rate {rate!r} for {scope!r}")
+    return [
+        Error(
+            f"{SETTING_NAME}['THROTTLE_RATES'] {problem}.",
+            hint=f'Scopes: {", ".join(sorted(scopes))}; rates like "60/minute", or None.',
+            id="results_api.E005",
+        )
+        for problem in problems
+    ]
+
+
+def _check_operator_values() -> list[Error]:
+    from django.conf import settings
+
+    problems = []
+    overlap = api_settings.UPDATED_SINCE_OVERLAP
+    if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or overlap < 0:
+        problems.append(("UPDATED_SINCE_OVERLAP", "a number of seconds, 0 or more", overlap))
+    chunk_size = api_settings.EXPORT_CHUNK_SIZE
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        problems.append(("EXPORT_CHUNK_SIZE", "a whole number, 1 or more", chunk_size))
+    keys = api_settings.REDACT_KEYS
+    if isinstance(keys, str) or not all(isinstance(key, str) for key in keys or ()):
+        problems.append(("REDACT_KEYS", "a list of key names", keys))
+    permission = api_settings.TRACEBACK_PERMISSION
+    try:
+        if permission is not None:
+            permission.format(app_label="app", model_name="model")
+    except (AttributeError, KeyError, IndexError, ValueError):
+        expected = '"app_label.codename" (which may use {app_label} and {model_name})'
+        problems.append(("TRACEBACK_PERMISSION", expected, permission))
+    cache = api_settings.THROTTLE_CACHE
+    if cache not in getattr(settings, "CACHES", {"default": None}):
+        problems.append(("THROTTLE_CACHE", "an alias of CACHES", cache))
+    return [
+        Error(
+            f"{SETTING_NAME}[{name!r}] must be {expected}, not {value!r}.",
+            id="results_api.E006",
+        )
+        for name, expected, value in problems
+    ]
 
 
 def _check_excluded_fields() -> list[Error]:

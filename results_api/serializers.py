@@ -94,12 +94,15 @@ class TracebackField(serializers.CharField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Any) -> Any:
+        traceback = super().get_attribute(instance)
+        if traceback is None:
+            return None  # no permission query for the many rows without one
         allowed = getattr(self, "_allowed", None)
         if allowed is None:
             request = self.context.get("request")
             user = getattr(request, "user", None)
             allowed = self._allowed = request is None or may_see_traceback(user, type(instance))
-        return super().get_attribute(instance) if allowed else None
+        return traceback if allowed else None
 
 
 class TaskResultSerializer(serializers.ModelSerializer):

@@ -2,8 +2,10 @@
 
 The filter parameters come from drf-spectacular's own django-filter support;
 these extensions add what it cannot infer: ``ordering`` as an enum of the
-accepted fields, the decoded content fields as any JSON value, and the
-parameters and response of ``tasks/stats/``.
+accepted fields, the decoded content fields as any JSON value, the
+parameters and response of ``tasks/stats/``, the CSV of ``tasks/export/``,
+the revoke and retry actions (only when turned on), ``If-None-Match`` and
+its 304, and the 429 of the throttles.
 """
 
 from __future__ import annotations
@@ -17,10 +19,51 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.plumbing import build_array_type, build_basic_type, build_parameter_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework import serializers
 from rest_framework.decorators import action
 
+from .actions import RetriedSerializer, RevokedSerializer, RevokeSerializer, action_enabled
+from .export import CSVRenderer
+from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import INTERVALS, get_stats_serializer_class, group_by_fields
+from .throttling import SCOPE_BY_ACTION, throttle_rates
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of a previous response; the same one again answers 304.",
+)
+NOT_MODIFIED = OpenApiResponse(
+    description="Not modified: the body would be the one whose ETag was given in If-None-Match."
+)
+
+
+class ResultsAPIErrorSerializer(serializers.Serializer):
+    """An error that is not about one parameter: throttled, not found, conflict."""
+
+    detail = serializers.CharField()
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ResultsAPIErrorSerializer, description=description)
+
+
+def _throttled(action_name: str) -> OpenApiResponse:
+    scope = SCOPE_BY_ACTION.get(action_name, "read")
+    rate = throttle_rates().get(scope) or "unlimited"
+    return _error(
+        f"Throttled: over the {scope!r} scope's rate (now {rate}); Retry-After gives the seconds."
+    )
+
+
+def _read_responses(serializer: Any, action_name: str) -> dict[int, Any]:
+    return {200: serializer, 304: NOT_MODIFIED, 429: _throttled(action_name)}
 
 
 class ResultOrderingFilterExtension(OpenApiFilterExtension):
@@ -31,7 +74,7 @@ class ResultOrderingFilterExtension(OpenApiFilterExtension):
 
     def get_schema_operation_parameters(self, auto_schema: Any, *args: Any, **kwargs: Any) -> list:
         view = auto_schema.view
-        if getattr(view, "action", "list") != "list":
+        if getattr(view, "action", "list") not in ("list", "export"):
             return []  # stats: filtered like the list, but not ordered
         fields = getattr(view, "ordering_fields", None) or ()
         choices = [term for field in fields for term in (field, f"-{field}")]
@@ -66,8 +109,33 @@ class StoredContentFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
+class GroupResultViewSetExtension(OpenApiViewExtension):
+    """Document the groups' ETags (304) and throttle (429)."""
+
+    target_class = "results_api.views.GroupResultViewSet"
+    match_subclasses = True
+
+    def view_replacement(self) -> type:
+        serializer = get_group_serializer_class(self.target().get_model())
+
+        class DocumentedViewSet(self.target):
+            @extend_schema(
+                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "list")
+            )
+            def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().list(request, *args, **kwargs)
+
+            @extend_schema(
+                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "retrieve")
+            )
+            def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().retrieve(request, *args, **kwargs)
+
+        return DocumentedViewSet
+
+
 class TaskResultViewSetExtension(OpenApiViewExtension):
-    """Document ``tasks/stats/``: the list's filters, ``group_by``, ``interval`` and its rows."""
+    """Document ``tasks/stats/``, ``tasks/export/``, the actions, ETags and throttles."""
 
     target_class = "results_api.views.TaskResultViewSet"
     match_subclasses = True
@@ -90,14 +158,83 @@ class TaskResultViewSetExtension(OpenApiViewExtension):
             ),
         )
 
+        serializer = get_task_serializer_class(model)
+        not_found = _error("No such task in the caller's scope, or the action is turned off.")
+
         class DocumentedViewSet(self.target):
             @extend_schema(
+                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "list")
+            )
+            def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().list(request, *args, **kwargs)
+
+            @extend_schema(
+                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "retrieve")
+            )
+            def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().retrieve(request, *args, **kwargs)
+
+            @extend_schema(
                 filters=True,
-                parameters=[group_by, interval],
-                responses=get_stats_serializer_class(model),
+                parameters=[group_by, interval, IF_NONE_MATCH],
+                responses=_read_responses(get_stats_serializer_class(model), "stats"),
             )
             @action(detail=False, url_path="stats")
             def stats(self, request: Any, *args: Any, **kwargs: Any) -> Any:
                 return super().stats(request, *args, **kwargs)
+
+            @extend_schema(
+                filters=True,
+                description=(
+                    "Every task the filters match (not one page), in the list's ordering, as "
+                    "CSV: one column per field of a task, extra fields included; redacted "
+                    "like the JSON. Streamed, so memory stays flat whatever the row count."
+                ),
+                responses={
+                    (200, CSVRenderer.media_type): OpenApiResponse(
+                        response=OpenApiTypes.STR, description="CSV with a header row."
+                    ),
+                    (429, "application/json"): _throttled("export"),
+                    (429, CSVRenderer.media_type): OpenApiResponse(
+                        response=OpenApiTypes.STR, description="Throttled, with Accept: text/csv."
+                    ),
+                },
+            )
+            @action(detail=False, url_path="export")
+            def export(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().export(request, *args, **kwargs)
+
+            @extend_schema(
+                exclude=not action_enabled("revoke"),
+                request=RevokeSerializer,
+                responses={
+                    202: RevokedSerializer,
+                    404: not_found,
+                    429: _throttled("revoke"),
+                    503: _error("The broker could not be reached."),
+                },
+            )
+            @action(detail=True, methods=["post"])
+            def revoke(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().revoke(request, *args, **kwargs)
+
+            @extend_schema(
+                exclude=not action_enabled("retry"),
+                request=None,
+                responses={
+                    202: RetriedSerializer,
+                    404: not_found,
+                    409: _error(
+                        "The task is not finished, or its stored arguments cannot be trusted "
+                        "to be complete (not stored, not JSON, not an exact literal, or cut "
+                        "short by Celery)."
+                    ),
+                    429: _throttled("retry"),
+                    503: _error("The broker could not be reached."),
+                },
+            )
+            @action(detail=True, methods=["post"])
+            def retry(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().retry(request, *args, **kwargs)
 
         return DocumentedViewSet

@@ -18,6 +18,14 @@ CUSTOM_MODEL = "testapp.TaskResult"
 _ids = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Start each test with no request counted by the throttles (the default cache outlives it)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def staff_user(db):
     return get_user_model().objects.create_user("staff", password="x", is_staff=True)
