@@ -131,6 +131,9 @@ CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tenants.results.extend_task_props"
 RESULTS_API = {
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "SCOPE_QUERYSET": "tenants.scope.scope_to_tenant",
+    # The dashboard polls tasks/stats/ twice every 5 seconds, and a user may
+    # keep a few tabs open: more than the default 60/minute.
+    "THROTTLE_RATES": {"stats": "300/minute"},
 }
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 SPECTACULAR_SETTINGS = {

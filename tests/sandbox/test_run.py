@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from .harness import (
+    TASK_TIMEOUT,
     Sandbox,
     is_running,
     kill_sandbox,
@@ -68,6 +69,26 @@ def test_api_counts_by_status_and_minute_for_the_dashboard(sandbox: Sandbox) -> 
     )
     assert status == 200, body[:500]
     assert sum(row["count"] for row in json.loads(body)["results"]) > 0
+
+
+def test_api_shows_a_tenant_member_the_traceback_of_its_failed_task(sandbox: Sandbox) -> None:
+    def failure() -> tuple | None:
+        rows = sandbox.query(
+            "SELECT t.slug, r.task_id FROM tenants_taskresult r"
+            " JOIN tenants_tenant t ON t.id = r.tenant_id WHERE r.status = 'FAILURE'"
+        )
+        return rows[0] if rows else None
+
+    username, task_id = wait_for(failure, TASK_TIMEOUT, "a failed demo task")
+    status, body, _ = sandbox.get(f"/api/results/tasks/{task_id}/", username=username)
+    assert status == 200, body[:500]
+    task = json.loads(body)
+    assert task["status"] == "FAILURE"
+    assert "Traceback" in task["traceback"]
+
+    other = "globex" if username != "globex" else "acme"
+    status, _, _ = sandbox.get(f"/api/results/tasks/{task_id}/", username=other)
+    assert status == 404
 
 
 def test_dashboard_needs_a_login_and_schema_pages_use_no_cdn(sandbox: Sandbox) -> None:

@@ -28,6 +28,8 @@
     detailStatus: null,
     timer: null,
     busy: false,
+    namesTenant: null,
+    namesAt: 0,
   };
 
   // ---------------------------------------------------------------- the API
@@ -429,11 +431,21 @@
     clearTimeout(state.timer);
     const filters = readFilters();
     try {
-      const work = [loadTable(filters), loadCounts(filters), loadChart(filters), loadTaskNames(filters)];
+      const work = [loadTable(filters), loadCounts(filters), loadChart(filters)];
+      // The task names change rarely: on a new tenant, else once a minute.
+      if (filters.tenant !== state.namesTenant || Date.now() - state.namesAt > 60e3) {
+        state.namesTenant = filters.tenant;
+        state.namesAt = Date.now();
+        work.push(loadTaskNames(filters));
+      }
       if (state.detailId && !READY_STATES.has(state.detailStatus)) work.push(openDetail(state.detailId));
       const outcomes = await Promise.allSettled(work);
       const failed = outcomes.find((outcome) => outcome.status === "rejected");
-      showError(failed ? `The API answered: ${failed.reason.message}` : "");
+      if (failed?.reason.status === 429) {
+        showError("The API asks to slow down (429); the next refresh will try again.");
+      } else {
+        showError(failed ? `The API answered: ${failed.reason.message}` : "");
+      }
       $("updated").textContent = `updated ${new Date().toLocaleTimeString([], { hour12: false })}`;
     } finally {
       state.busy = false;
