@@ -33,5 +33,5 @@ class TaskResult(AbstractTaskResult):
             # The dashboard's list: one tenant's latest results first.
             models.Index(fields=["tenant", "-date_created"]),
             # Its counts and time series: one tenant's results by state and completion time.
-            models.Index(fields=["tenant", "status", "-date_done"]),
+            models.Index(fields=["tenant", "status", "-date_created"]),
         ]
