@@ -79,14 +79,19 @@ def truncation_marks(value: Any) -> bool:
 def exact_literal(text: str) -> Any:
     """Return the value ``text`` is the whole, exact repr of; raise ``NotALiteral`` otherwise.
 
-    Refused: text that does not parse; a value with truncation marks; and a
-    value that neither ``repr`` nor Celery's ``saferepr`` (unabridged) renders
-    back as ``text``, which catches saferepr's unescaped backslashes.
+    Refused: text that does not parse; a value with truncation marks; and
+    text that may be saferepr's rendering of another value. Celery's
+    ``saferepr`` (unabridged) rendering the value back as ``text`` proves it
+    (saferepr is one-to-one); so does ``repr`` doing it in text without a
+    backslash, the only character the two read differently: saferepr's
+    ``'C:\temp'`` is also ``repr`` of ``C:<tab>emp``.
     """
     value = parse_literal(text)
     if truncation_marks(value):
         raise NotALiteral("cut short by Celery's argsrepr/kwargsrepr maximum length or depth")
-    if text not in (repr(value), saferepr(value, maxlen=None, maxlevels=0)):
+    if text != saferepr(value, maxlen=None, maxlevels=0) and (
+        "\\" in text or text != repr(value)
+    ):
         raise NotALiteral("not an exact repr (saferepr does not escape backslashes)")
     return value
 

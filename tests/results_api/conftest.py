@@ -97,6 +97,30 @@ def task_url(task_id: str, **params: Any) -> str:
     return _with_query(reverse("results_api:task-detail", args=[task_id]), params)
 
 
+def export_url(**params: Any) -> str:
+    """Return the CSV export URL with ``params`` as its query string."""
+    return _with_query(reverse("results_api:task-export"), params)
+
+
+def stats_url(**params: Any) -> str:
+    return _with_query(reverse("results_api:task-stats"), params)
+
+
+def action_url(task_id: str, name: str) -> str:
+    """Return the URL of a POST action (``revoke``, ``retry``) on a task."""
+    return reverse(f"results_api:task-{name}", args=[task_id])
+
+
+def csv_rows(response: Any) -> list[dict[str, str]]:
+    """Return the rows of a streamed CSV export, as dicts by column."""
+    import csv
+    import io
+
+    assert response.status_code == 200, response.content
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
 def groups_url(**params: Any) -> str:
     return _with_query(reverse("results_api:group-list"), params)
 
