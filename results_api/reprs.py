@@ -89,9 +89,7 @@ def exact_literal(text: str) -> Any:
     value = parse_literal(text)
     if truncation_marks(value):
         raise NotALiteral("cut short by Celery's argsrepr/kwargsrepr maximum length or depth")
-    if text != saferepr(value, maxlen=None, maxlevels=0) and (
-        "\\" in text or text != repr(value)
-    ):
+    if text != saferepr(value, maxlen=None, maxlevels=0) and ("\\" in text or text != repr(value)):
         raise NotALiteral("not an exact repr (saferepr does not escape backslashes)")
     return value
 
