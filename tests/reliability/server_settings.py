@@ -1,0 +1,20 @@
+"""Settings of the web server the load test starts: the run's settings, as deployed.
+
+Connections are kept between requests (``CONN_MAX_AGE``) as a production
+site keeps them, and the API's throttles are off: the load comes from one
+test user, far over the default per-user rates.
+"""
+
+from tests.reliability.worker_settings import *  # noqa: F403
+
+DEBUG = False
+CONN_MAX_AGE = 60
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+RESULTS_API = {"THROTTLE_CLASSES": []}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "ERROR"},
+}
