@@ -43,4 +43,11 @@ def conditional_response(request: HttpRequest, response: HttpResponseBase) -> Ht
     patch_cache_control(response, private=True, no_cache=True)
     if not response.has_header("ETag"):  # an empty body
         return response
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+    if conditional is not response:
+        # Django's 304 keeps the caching headers; keep the others too
+        # (Next-Updated-Since), but none that describes a body.
+        for name, value in response.items():
+            if not name.lower().startswith("content-") and not conditional.has_header(name):
+                conditional[name] = value
+    return conditional

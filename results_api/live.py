@@ -1,25 +1,31 @@
 """Live updates: ``?updated_since=`` returns what changed, for dashboards that poll.
 
-    GET tasks/?updated_since=2026-11-24T07:23:33.436733Z
+    GET tasks/?updated_since=2026-11-24T07:23:30.000000Z
+    -> 200, Next-Updated-Since: 2026-11-24T07:23:35.120000Z
 
 returns the rows whose ``date_done`` (set on every stored state) is at or
 after the given time less ``UPDATED_SINCE_OVERLAP`` seconds, with every
 other filter, ordered by ``date_done`` then primary key unless ``?ordering=``
-says otherwise. A dashboard follows ``next`` to the last page, merges the
-rows by ``task_id``, and passes the last row's ``date_done`` to its next
-poll. Nothing is missed:
+says otherwise. Every task list response carries ``Next-Updated-Since``: the
+server's time when it began. A dashboard follows ``next`` to the last page,
+merges the rows by ``task_id``, and polls again with the
+``Next-Updated-Since`` of the first page of that walk. Nothing is missed:
 
-* the comparison is inclusive, so rows written in the same instant as the
-  last one seen come again rather than never;
-* a row written during the walk through the pages moves ahead of the
-  cursor (its ``date_done`` grows), so it is read on a later page;
-* a write that commits after a poll with a ``date_done`` before what that
-  poll saw (a slow transaction, a worker whose clock lags) is within the
-  overlap, as long as the overlap is larger than that delay.
+* a row written in the same instant as the walk began is at the boundary,
+  and the comparison is inclusive, so it comes again rather than never;
+* a row that changes while the pages are read moves ahead of the cursor
+  (its ``date_done`` grows), so a later page has it; if it moved behind the
+  cursor instead (see below), the next walk has it;
+* a write stamped before it commits (a slow transaction, a lock wait, a
+  worker whose clock lags the server's) has a ``date_done`` before the walk
+  began; the overlap reaches back for it, as long as it is larger than
+  that delay.
 
-The price is that rows near the last ``date_done`` come more than once;
-they are merged by ``task_id``. An unchanged poll returns the same body,
-which the ``ETag`` turns into a ``304`` (see :mod:`results_api.conditional`).
+The last row's ``date_done`` is no safe next value: a long walk sees rows
+written after it began, later than a write that committed late. The price
+of the overlap is that rows of its last seconds come again; they are merged
+by ``task_id``, and an unchanged answer is a ``304`` (see
+:mod:`results_api.conditional`).
 """
 
 from __future__ import annotations
@@ -34,9 +40,18 @@ from rest_framework.request import Request
 
 from .conf import api_settings
 
-__all__ = ["DELTA_ORDERING", "UPDATED_SINCE", "UpdatedSinceFilter", "default_ordering"]
+__all__ = [
+    "DELTA_ORDERING",
+    "NEXT_UPDATED_SINCE",
+    "UPDATED_SINCE",
+    "UpdatedSinceFilter",
+    "default_ordering",
+    "format_since",
+]
 
 UPDATED_SINCE = "updated_since"
+# The response header with the updated_since of the next poll.
+NEXT_UPDATED_SINCE = "Next-Updated-Since"
 # The order of a delta: by the time each row last changed, so a row that
 # changes again while the pages are read moves ahead of the cursor.
 DELTA_ORDERING = ("date_done",)
@@ -52,8 +67,9 @@ class UpdatedSinceFilter(filters.IsoDateTimeFilter):
         kwargs.setdefault(
             "help_text",
             "Rows that changed at or after this time (ISO 8601), less UPDATED_SINCE_OVERLAP "
-            "seconds; ordered by date_done unless `ordering` is given. Pass the date_done "
-            "of the last row of the previous poll and merge rows by task_id.",
+            "seconds; ordered by date_done unless `ordering` is given. Pass the "
+            "Next-Updated-Since header of the first page of the previous poll, and merge "
+            "rows by task_id.",
         )
         super().__init__(**kwargs)
 
@@ -75,3 +91,13 @@ def default_ordering(request: Request | None) -> tuple[str, ...]:
     if request is not None and UPDATED_SINCE in request.query_params:
         return DELTA_ORDERING
     return LIST_ORDERING
+
+
+def format_since(moment: datetime.datetime) -> str:
+    """Return ``moment`` as ``updated_since`` takes it: ISO 8601, in UTC with ``Z`` if aware.
+
+    ``Z`` rather than ``+00:00``, whose ``+`` a query string would read as a space.
+    """
+    if timezone.is_naive(moment):
+        return moment.isoformat()
+    return moment.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")

@@ -45,7 +45,7 @@ from .conditional import conditional_response
 from .conf import api_settings, scope_queryset
 from .export import CSVRenderer, export_response
 from .filters import get_group_filterset_class, get_task_filterset_class
-from .live import default_ordering
+from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .ordering import ResultOrderingFilter, task_ordering_fields
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import (
@@ -168,6 +168,13 @@ class TaskResultViewSet(ResultViewSet):
 
     def get_model(self) -> type[models.Model]:
         return get_task_result_model()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """List tasks, with the ``updated_since`` of the next poll in ``Next-Updated-Since``."""
+        started = timezone.now()  # before the query: what commits later is in the next poll
+        response = super().list(request, *args, **kwargs)
+        response[NEXT_UPDATED_SINCE] = format_since(started)
+        return response
 
     @property
     def ordering(self) -> tuple[str, ...]:
