@@ -1,0 +1,117 @@
+"""Throttles per endpoint scope: over the rate, a 429 with Retry-After."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from rest_framework.test import APIClient
+
+from results_api.conf import DEFAULTS
+from results_api.throttling import EndpointRateThrottle, throttle_rates
+
+from .conftest import action_url, export_url, group_url, stats_url, task_url, tasks_url
+
+
+def per_second(rate: str) -> float:
+    number, seconds = EndpointRateThrottle().parse_rate(rate)
+    return number / seconds
+
+
+def test_stats_and_export_are_throttled_more_tightly_than_the_list():
+    rates = DEFAULTS["THROTTLE_RATES"]
+    assert per_second(rates["stats"]) < per_second(rates["read"])
+    assert per_second(rates["export"]) < per_second(rates["stats"])
+    assert per_second(rates["actions"]) < per_second(rates["read"])
+
+
+def test_the_projects_rates_replace_only_the_scopes_they_name(settings):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"stats": "5/minute"}}
+    assert throttle_rates() == {**DEFAULTS["THROTTLE_RATES"], "stats": "5/minute"}
+
+
+SCOPES = {
+    "list": ("read", tasks_url()),
+    "detail": ("read", task_url("t-1")),
+    "groups": ("read", group_url("g-1")),
+    "stats": ("stats", stats_url()),
+    "export": ("export", export_url()),
+}
+
+
+@pytest.mark.parametrize(("scope", "url"), SCOPES.values(), ids=SCOPES.keys())
+def test_a_request_over_its_scopes_rate_is_a_429_with_retry_after(
+    staff_client, make_task, make_group, settings, scope, url
+):
+    settings.RESULTS_API = {"THROTTLE_RATES": {scope: "2/minute"}}
+    make_task(task_id="t-1")
+    make_group(group_id="g-1")
+    assert [staff_client.get(url).status_code for _ in range(2)] == [200, 200]
+    response = staff_client.get(url)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "throttled" in response.json()["detail"].lower()
+
+
+def test_actions_are_throttled(staff_client, make_task, settings):
+    settings.RESULTS_API = {
+        "REVOKE_ENABLED": True,
+        "CELERY_APP": mock.Mock(),
+        "THROTTLE_RATES": {"actions": "1/minute"},
+    }
+    make_task(task_id="t-1")
+    assert staff_client.post(action_url("t-1", "revoke")).status_code == 202
+    assert staff_client.post(action_url("t-1", "revoke")).status_code == 429
+
+
+def test_each_scope_counts_on_its_own(staff_client, make_task, settings):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"stats": "1/minute", "read": "1/minute"}}
+    assert staff_client.get(stats_url()).status_code == 200
+    assert staff_client.get(stats_url()).status_code == 429
+    assert staff_client.get(tasks_url()).status_code == 200
+
+
+def test_each_user_counts_on_its_own(staff_client, settings, db):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"read": "1/minute"}}
+    other = APIClient()
+    other.force_authenticate(get_user_model().objects.create_user("other", is_staff=True))
+    assert staff_client.get(tasks_url()).status_code == 200
+    assert staff_client.get(tasks_url()).status_code == 429
+    assert other.get(tasks_url()).status_code == 200
+
+
+def test_anonymous_clients_count_by_address(anonymous_client, settings, db):
+    settings.RESULTS_API = {
+        "PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+        "THROTTLE_RATES": {"read": "1/minute"},
+    }
+    assert anonymous_client.get(tasks_url(), REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert anonymous_client.get(tasks_url(), REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert anonymous_client.get(tasks_url(), REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_a_rate_of_none_lifts_the_limit(staff_client, settings, db):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"stats": None}}
+    assert {staff_client.get(stats_url()).status_code for _ in range(70)} == {200}
+
+
+def test_no_throttle_classes_turn_throttling_off(staff_client, settings, db):
+    settings.RESULTS_API = {"THROTTLE_CLASSES": [], "THROTTLE_RATES": {"read": "1/minute"}}
+    assert {staff_client.get(tasks_url()).status_code for _ in range(3)} == {200}
+
+
+def test_throttles_count_in_the_cache_the_settings_name(staff_client, staff_user, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttles": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttles",
+        },
+    }
+    settings.RESULTS_API = {"THROTTLE_CACHE": "throttles"}
+    staff_client.get(tasks_url())
+    key = f"results_api_throttle_read_user-{staff_user.pk}"
+    assert caches["throttles"].get(key)
+    caches["throttles"].clear()
