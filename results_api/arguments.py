@@ -15,6 +15,7 @@ re-sends what it says.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -54,8 +55,11 @@ def _literal(value: Any, label: str) -> Any:
         ) from None
 
 
-def stored_arguments(task: models.Model) -> tuple[list[Any], dict[str, Any]]:
-    """Return the ``(args, kwargs)`` a task was sent with; raise ``UnusableArguments`` if unsure."""
+def stored_arguments(task: models.Model) -> tuple[Sequence[Any], dict[str, Any]]:
+    """Return the ``(args, kwargs)`` a task was sent with; raise ``UnusableArguments`` if unsure.
+
+    ``args`` keeps its type (a tuple, or a list), so the new task's ``argsrepr`` is the old one.
+    """
     if task.content_type not in JSON_CONTENT_TYPES:
         raise UnusableArguments(
             f"The task's arguments are stored as {task.content_type!r}, "
@@ -67,4 +71,4 @@ def stored_arguments(task: models.Model) -> tuple[list[Any], dict[str, Any]]:
         raise UnusableArguments("The task's stored positional arguments are not a sequence.")
     if not isinstance(kwargs, dict) or not all(isinstance(key, str) for key in kwargs):
         raise UnusableArguments("The task's stored keyword arguments are not a mapping by name.")
-    return list(args), kwargs
+    return args, kwargs
