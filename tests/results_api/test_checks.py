@@ -39,3 +39,32 @@ def test_excluding_a_field_the_model_lacks_is_e004(settings):
 
 def test_excluding_an_extra_field_of_the_custom_model_passes(custom_model, settings):
     assert _ids({"EXCLUDE_FIELDS": ["tenant", "args"]}, settings) == []
+
+
+@pytest.mark.parametrize(
+    "rates",
+    [{"reads": "1/minute"}, {"stats": "often"}, {"export": "1/"}, "60/minute"],
+    ids=["unknown-scope", "unreadable", "no-period", "not-a-dict"],
+)
+def test_bad_throttle_rates_are_e005(settings, rates):
+    assert _ids({"THROTTLE_RATES": rates}, settings) == ["results_api.E005"]
+
+
+def test_a_rate_of_none_passes(settings, db):
+    assert _ids({"THROTTLE_RATES": {"stats": None}}, settings) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"UPDATED_SINCE_OVERLAP": -1},
+        {"UPDATED_SINCE_OVERLAP": "5"},
+        {"EXPORT_CHUNK_SIZE": 0},
+        {"REDACT_KEYS": "password"},
+        {"TRACEBACK_PERMISSION": "{app}.view"},
+        {"THROTTLE_CACHE": "nowhere"},
+    ],
+    ids=["negative-overlap", "text-overlap", "zero-chunk", "keys-as-text", "bad-field", "cache"],
+)
+def test_bad_operator_values_are_e006(settings, value):
+    assert _ids(value, settings) == ["results_api.E006"]

@@ -131,3 +131,47 @@ def test_schema_documents_stats_rows(custom_schema):
         "runtime_p50",
         "runtime_p95",
     }
+
+
+# Operators: deltas, ETags, export, actions, throttles
+
+
+def test_schema_documents_updated_since_as_a_date_time(custom_schema):
+    updated_since = _parameters(custom_schema)["updated_since"]
+    assert updated_since["schema"] == {"type": "string", "format": "date-time"}
+    assert "Next-Updated-Since" in updated_since["description"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/results/tasks/", "/api/results/tasks/{task_id}/", "/api/results/tasks/stats/"]
+)
+def test_schema_documents_if_none_match_its_304_and_the_throttles_429(custom_schema, path):
+    operation = custom_schema["paths"][path]["get"]
+    assert {"200", "304", "429"} <= set(operation["responses"])
+    headers = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert [header["name"] for header in headers] == ["If-None-Match"]
+
+
+def test_schema_documents_the_export_as_csv_with_the_lists_filters(custom_schema):
+    operation = custom_schema["paths"]["/api/results/tasks/export/"]["get"]
+    assert set(operation["responses"]["200"]["content"]) == {"text/csv"}
+    names = set(_parameters(custom_schema, "/api/results/tasks/export/"))
+    assert {"tenant", "status__in", "updated_since", "ordering"} <= names
+    assert not {"cursor", "page_size"} & names
+
+
+def test_schema_leaves_out_actions_that_are_off(custom_schema):
+    assert not [path for path in custom_schema["paths"] if path.endswith(("/revoke/", "/retry/"))]
+
+
+def test_schema_documents_actions_that_are_on(custom_model, settings):
+    settings.RESULTS_API = {"REVOKE_ENABLED": True, "RETRY_ENABLED": True}
+    paths = _schema()["paths"]
+    revoke = paths["/api/results/tasks/{task_id}/revoke/"]["post"]
+    retry = paths["/api/results/tasks/{task_id}/retry/"]["post"]
+    assert revoke["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Revoke"
+    )
+    assert {"202", "404", "429", "503"} <= set(revoke["responses"])
+    assert {"202", "404", "409", "429", "503"} <= set(retry["responses"])
+    assert "requestBody" not in retry
