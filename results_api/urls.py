@@ -2,7 +2,9 @@
 
     path("api/results/", include("results_api.urls")),
 
-``tasks/``, ``tasks/<task_id>/``, ``tasks/stats/``, ``groups/``, ``groups/<group_id>/``.
+``tasks/``, ``tasks/<task_id>/``, ``tasks/stats/``, ``tasks/export/``,
+``tasks/<task_id>/revoke/`` and ``retry/`` (POST, off by default),
+``groups/``, ``groups/<group_id>/``.
 """
 
 from rest_framework.routers import SimpleRouter
