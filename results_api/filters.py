@@ -26,6 +26,7 @@ from django_filters import rest_framework as filters
 from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
+from .bounds import SafeIntegerField, UtcIsoDateTimeField
 from .conf import SETTING_NAME, api_settings
 from .introspection import get_excluded_names, get_model_fields
 from .live import UpdatedSinceFilter
@@ -37,15 +38,22 @@ __all__ = [
     "ResultFilterSet",
     "StrictBooleanFilter",
     "TaskResultFilterSet",
+    "UtcIsoDateTimeFilter",
     "get_group_filterset_class",
     "get_task_filterset_class",
 ]
 
 
 class IntegerFilter(filters.NumberFilter):
-    """Filter on a whole number: ``1.5`` is a 400, not a silent non-match."""
+    """Filter on a whole number: ``1.5`` or a number past 64 bits is a 400, not a 500."""
 
-    field_class = forms.IntegerField
+    field_class = SafeIntegerField
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    """Filter on an ISO 8601 date-time, compared in UTC."""
+
+    field_class = UtcIsoDateTimeField
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -100,6 +108,7 @@ class ResultFilterSet(filters.FilterSet):
         **filters.FilterSet.FILTER_DEFAULTS,
         **_integer_filter_defaults(),
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateTimeField: {"filter_class": UtcIsoDateTimeFilter},
     }
 
     @classmethod
@@ -126,12 +135,12 @@ class TaskResultFilterSet(ResultFilterSet):
     task_name__in = CharInFilter(field_name="task_name", lookup_expr="in")
     worker = filters.CharFilter()
     periodic_task_name = filters.CharFilter()
-    date_created__gte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
-    date_created__lte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
-    date_started__gte = filters.IsoDateTimeFilter(field_name="date_started", lookup_expr="gte")
-    date_started__lte = filters.IsoDateTimeFilter(field_name="date_started", lookup_expr="lte")
-    date_done__gte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
-    date_done__lte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
+    date_created__gte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
+    date_created__lte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
+    date_started__gte = UtcIsoDateTimeFilter(field_name="date_started", lookup_expr="gte")
+    date_started__lte = UtcIsoDateTimeFilter(field_name="date_started", lookup_expr="lte")
+    date_done__gte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
+    date_done__lte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
     updated_since = UpdatedSinceFilter()
 
 
@@ -139,10 +148,10 @@ class GroupResultFilterSet(ResultFilterSet):
     """The group filters: by id and by date."""
 
     group_id = filters.CharFilter()
-    date_created__gte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
-    date_created__lte = filters.IsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
-    date_done__gte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
-    date_done__lte = filters.IsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
+    date_created__gte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
+    date_created__lte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
+    date_done__gte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
+    date_done__lte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
 
 
 @functools.cache

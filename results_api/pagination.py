@@ -29,6 +29,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .bounds import database_safe
 from .conf import api_settings
 from .ordering import OrderTerm, order_terms, rows_after
 
@@ -107,7 +108,7 @@ class KeysetCursorPagination(CursorPagination):
             if data["o"] != list(self.ordering):
                 raise ValueError("the cursor belongs to another ordering")
             values = [
-                None if value is None else term.field.to_python(value)
+                self.cursor_value(term, value)
                 for term, value in zip(self.terms, data["v"], strict=True)
             ]
             return bool(data["r"]), values
@@ -120,6 +121,15 @@ class KeysetCursorPagination(CursorPagination):
             ValueError,
         ):
             raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
+
+    @staticmethod
+    def cursor_value(term: OrderTerm, value: Any) -> Any:
+        """Return a cursor's key value for ``term``'s field; ValueError if it cannot be one."""
+        if value is None:
+            if not term.field.null:
+                raise ValueError("null key of a field that is never null")
+            return None
+        return database_safe(term.field.to_python(value))
 
     def encode_cursor(self, reverse: bool, row: models.Model | None) -> str:
         """Return the URL of the page that starts after ``row``, in the given direction.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiFilterExtension,
     OpenApiSerializerFieldExtension,
@@ -28,6 +29,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from .actions import RetriedSerializer, RevokedSerializer, RevokeSerializer, action_enabled
+from .bounds import LARGEST_INTEGER, SMALLEST_INTEGER, SafeIntegerField
 from .export import CSVRenderer
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import INTERVALS, get_stats_serializer_class, group_by_fields
@@ -64,6 +66,26 @@ def _throttled(action_name: str) -> OpenApiResponse:
 
 def _read_responses(serializer: Any, action_name: str) -> dict[int, Any]:
     return {200: serializer, 304: NOT_MODIFIED, 429: _throttled(action_name)}
+
+
+class ResultFilterExtension(DjangoFilterExtension):
+    """Document the filters as django-filter's extension does, with the integer bounds enforced."""
+
+    target_class = "results_api.views.ResultFilterBackend"
+    priority = 1
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list:
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if issubclass(filter_field.field_class, SafeIntegerField):
+            for parameter in parameters:
+                schema = parameter["schema"]
+                schema = schema.get("items", schema)
+                schema.update(format="int64", minimum=SMALLEST_INTEGER, maximum=LARGEST_INTEGER)
+        return parameters
 
 
 class ResultOrderingFilterExtension(OpenApiFilterExtension):

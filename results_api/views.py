@@ -82,8 +82,9 @@ class ResultFilterBackend(DjangoFilterBackend):
 class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     """List and retrieve stored results of one model: scoped, filtered, ordered, paginated."""
 
-    # Task and group ids may contain dots and dashes; any path segment will do.
-    lookup_value_regex = "[^/]+"
+    # Task and group ids may contain dots and dashes: any path segment but a NUL (PostgreSQL
+    # refuses one) will do.
+    lookup_value_regex = "[^/\x00]+"
     filter_backends = [ResultFilterBackend, ResultOrderingFilter]
     ordering = ("-date_created",)
     permission_classes = FromSettings("PERMISSION_CLASSES")

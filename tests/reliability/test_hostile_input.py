@@ -43,34 +43,7 @@ MAX_EXAMPLES = 60
 # Bugs these tests found, as reported: what each is, and the text of the
 # exception behind its 500. The hand-written cases that show them are
 # xfailed (strict) on the database where they occur, until fixed.
-KNOWN_BUGS = {
-    "integer-out-of-range-sqlite": (
-        "results_api/filters.py IntegerFilter (and the ForeignKey and __in filters built on "
-        "it) and pagination.decode_cursor accept any integer; on SQLite one beyond 64 bits "
-        "raises OverflowError (500). Bound them to the column's range: a 400.",
-        "too large to convert to SQLite INTEGER",
-    ),
-    "null-cursor-key": (
-        "results_api/pagination.py decode_cursor accepts null for a non-nullable key, then "
-        "ordering.rows_after builds <field>__lte=None: ValueError (500). Refuse the cursor.",
-        "Cannot use None as a query value",
-    ),
-    "nul-byte-postgres": (
-        "a NUL byte in tasks/<id>/, groups/<id>/ (lookup_value_regex '[^/]+') or in a cursor "
-        "value reaches PostgreSQL: DataError (500). A 404 / an invalid cursor.",
-        "cannot contain NUL (0x00)",
-    ),
-    "datetime-offset-out-of-range-postgres": (
-        "date filters and cursor dates keep a UTC offset PostgreSQL refuses (beyond 15:59, "
-        "which Python accepts): DataError (500). Convert them to UTC first.",
-        "time zone displacement out of range",
-    ),
-    "datetime-out-of-range-sqlite": (
-        "a date filter at the edge of the calendar with an offset (0001-01-01T00:00+05:00) "
-        "overflows when converted to UTC for SQLite: OverflowError (500). A 400.",
-        "OverflowError: date value out of range",
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[str, str]] = {}
 KNOWN_BUG_SIGNATURES = {name: signature for name, (_, signature) in KNOWN_BUGS.items()}
 SPECTACULAR = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 
@@ -518,20 +491,7 @@ def request_url(name: str, params) -> str:
 
 
 # The hand-written cases that show a known bug, and on which database.
-CASES_SHOWING_BUGS = {
-    "big_tenant": ("sqlite", "integer-out-of-range-sqlite"),
-    "big_tenant_in": ("sqlite", "integer-out-of-range-sqlite"),
-    "big_attempt_in": ("sqlite", "integer-out-of-range-sqlite"),
-    "cursor_big_pk_first": ("sqlite", "integer-out-of-range-sqlite"),
-    "cursor_null_for_non_null_key": (None, "null-cursor-key"),
-    "date_min_east_of_utc": ("sqlite", "datetime-out-of-range-sqlite"),
-    "date_max_west_of_utc": ("sqlite", "datetime-out-of-range-sqlite"),
-    "nul_detail": ("postgresql", "nul-byte-postgres"),
-    "nul_group_detail": ("postgresql", "nul-byte-postgres"),
-    "cursor_nul_value": ("postgresql", "nul-byte-postgres"),
-    "date_offset_out_of_range": ("postgresql", "datetime-offset-out-of-range-postgres"),
-    "cursor_offset_out_of_range": ("postgresql", "datetime-offset-out-of-range-postgres"),
-}
+CASES_SHOWING_BUGS: dict[str, tuple[str | None, str]] = {}
 
 
 def hostile_cases() -> list:

@@ -33,10 +33,13 @@ def test_schema_lists_every_filter_of_the_custom_model(custom_model, custom_sche
     assert {"ordering", "cursor", "page_size"} <= names
 
 
+INT64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
+
+
 def test_schema_types_a_foreign_key_to_an_integer_pk_as_integer(custom_schema):
     parameters = _parameters(custom_schema)
-    assert parameters["tenant"]["schema"] == {"type": "integer"}
-    assert parameters["tenant__in"]["schema"] == {"type": "array", "items": {"type": "integer"}}
+    assert parameters["tenant"]["schema"] == INT64
+    assert parameters["tenant__in"]["schema"] == {"type": "array", "items": INT64}
     assert parameters["tenant__in"]["explode"] is False
 
 
@@ -57,7 +60,7 @@ def test_schema_types_status_as_enum_of_celery_states(custom_schema):
 def test_schema_types_numbers_as_integer(custom_schema):
     parameters = _parameters(custom_schema)
     for name in ("attempt", "attempt__gte", "attempt__lte"):
-        assert parameters[name]["schema"] == {"type": "integer"}
+        assert parameters[name]["schema"] == INT64
 
 
 def test_schema_types_dates_as_date_time(custom_schema):
