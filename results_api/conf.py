@@ -111,7 +111,7 @@ DEFAULTS: dict[str, Any] = {
         # tasks/, tasks/<task_id>/, groups/: a dashboard polling every few seconds.
         "read": "600/minute",
         # tasks/stats/: one aggregate query over every matching row.
-        "stats": "60/minute",
+        "stats": "120/minute",
         # tasks/export/: streams every matching row.
         "export": "10/hour",
         # tasks/<task_id>/revoke/ and retry/.

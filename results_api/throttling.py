@@ -7,7 +7,7 @@ anonymous one) allowance in the scope of its endpoint:
 scope      endpoints                              default rate
 =========  =====================================  ==============
 read       tasks/, tasks/<id>/, groups/, ...      600/minute
-stats      tasks/stats/                           60/minute
+stats      tasks/stats/                           120/minute
 export     tasks/export/                          10/hour
 actions    tasks/<id>/revoke/, tasks/<id>/retry/  30/minute
 =========  =====================================  ==============

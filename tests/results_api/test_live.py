@@ -237,7 +237,7 @@ def test_polling_deltas_during_concurrent_writes_misses_no_change(staff_user, se
             thread.join()
     assert not errors, errors
     assert max(lags) < overlap, f"a write lagged {max(lags):.2f} s, more than the overlap"
-    assert len(snapshots) >= 5, "the writers finished before the dashboard polled"
+    assert len(snapshots) >= 3, "the writers finished before the dashboard polled"
     for _ in range(2):
         rows, since = poll(client, since, page_size=7)
         dashboard.update({row["task_id"]: row for row in rows})

@@ -94,7 +94,8 @@ def test_anonymous_clients_count_by_address(anonymous_client, settings, db):
 
 def test_a_rate_of_none_lifts_the_limit(staff_client, settings, db):
     settings.RESULTS_API = {"THROTTLE_RATES": {"stats": None}}
-    assert {staff_client.get(stats_url()).status_code for _ in range(70)} == {200}
+    with mock.patch.dict(DEFAULTS["THROTTLE_RATES"], {"stats": "1/minute"}):
+        assert {staff_client.get(stats_url()).status_code for _ in range(3)} == {200}
 
 
 def test_no_throttle_classes_turn_throttling_off(staff_client, settings, db):
