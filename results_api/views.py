@@ -196,6 +196,14 @@ class TaskResultViewSet(ResultViewSet):
             permissions += action_permissions(self.action)
         return permissions
 
+    def get_extra_action_url_map(self) -> dict[str, str]:
+        """Return the browsable API's links to extra actions, without those turned off."""
+        urls = super().get_extra_action_url_map()
+        for extra in self.get_extra_actions():
+            if extra.__name__ in ACTIONS and not action_enabled(extra.__name__):
+                urls.pop(self.__class__(**extra.kwargs).get_view_name(), None)
+        return urls
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Answer 404 for an action the project has not turned on, then check as usual."""
         if self.action in ACTIONS and not action_enabled(self.action):

@@ -73,6 +73,16 @@ def test_revoke_is_denied_by_default_to_a_reader_who_is_not_staff(make_task, set
     assert not app.control.revoke.called
 
 
+def test_the_browsable_api_links_only_the_actions_that_are_on(
+    staff_client, make_task, settings, app
+):
+    failed_task(make_task)
+    settings.RESULTS_API = {"RETRY_ENABLED": True, "CELERY_APP": app}
+    html = staff_client.get(task_url("t-1"), HTTP_ACCEPT="text/html").content.decode()
+    assert action_url("t-1", "retry") in html
+    assert action_url("t-1", "revoke") not in html
+
+
 @pytest.mark.parametrize("name", ACTIONS)
 def test_an_action_is_guarded_by_its_own_permission_classes(
     staff_client, make_task, settings, app, name
