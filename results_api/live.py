@@ -38,6 +38,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 from rest_framework.request import Request
 
+from .bounds import UtcIsoDateTimeField
 from .conf import api_settings
 
 __all__ = [
@@ -61,6 +62,8 @@ LIST_ORDERING = ("-date_created",)
 class UpdatedSinceFilter(filters.IsoDateTimeFilter):
     """Keep rows whose ``date_done`` is at or after the value less ``UPDATED_SINCE_OVERLAP``."""
 
+    field_class = UtcIsoDateTimeField
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("field_name", "date_done")
         kwargs.setdefault("lookup_expr", "gte")
@@ -77,12 +80,10 @@ class UpdatedSinceFilter(filters.IsoDateTimeFilter):
         if value is None:
             return qs
         overlap = datetime.timedelta(seconds=api_settings.UPDATED_SINCE_OVERLAP)
-        # In UTC: databases take fewer offsets than Python (PostgreSQL: up to 15:59).
-        utc = datetime.timezone.utc if timezone.is_aware(value) else None
         try:
-            since = (value.astimezone(utc) if utc else value) - overlap
+            since = value - overlap
         except OverflowError:  # within the overlap of year 1
-            since = datetime.datetime.min.replace(tzinfo=utc)
+            since = datetime.datetime.min.replace(tzinfo=value.tzinfo)
         return super().filter(qs, since)
 
 

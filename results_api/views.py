@@ -250,10 +250,7 @@ class TaskResultViewSet(ResultViewSet):
     def export(self, request: Request) -> HttpResponseBase:
         """Stream every task the list's filters match as CSV, in the list's ordering."""
         queryset = self.filter_queryset(self.get_queryset())
-        serializer = get_task_serializer_class(self.get_model())(
-            context=self.get_serializer_context()
-        )
-        return export_response(queryset, serializer)
+        return export_response(queryset, self.get_serializer())
 
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, task_id: str | None = None) -> Response:
