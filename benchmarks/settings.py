@@ -53,3 +53,5 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULTS_TASKRESULT_MODEL = "testapp.TaskResult"
 CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tests.testapp.results.extend_task_props"
+# The benchmark sends its requests as fast as it can: no throttling.
+RESULTS_API = {"THROTTLE_CLASSES": []}

@@ -132,7 +132,7 @@ RESULTS_API = {
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "SCOPE_QUERYSET": "tenants.scope.scope_to_tenant",
     # The dashboard polls tasks/stats/ twice every 5 seconds, and a user may
-    # keep a few tabs open: more than the default 60/minute.
+    # keep a few tabs open: more than the default 120/minute.
     "THROTTLE_RATES": {"stats": "300/minute"},
 }
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
