@@ -64,8 +64,30 @@ def _throttled(action_name: str) -> OpenApiResponse:
     )
 
 
+BAD_PARAMETERS = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description=(
+        "A bad query parameter (unknown, repeated, or a value it cannot take): an object "
+        'naming each one with its messages, e.g. {"tenant": ["Enter a whole number."]}.'
+    ),
+)
+
+
+def _error_responses(detail: bool) -> dict[int, Any]:
+    """The errors every read answers: 400 for its parameters, 403, and 404 for a detail."""
+    responses = {400: BAD_PARAMETERS, 403: _error("Not allowed: see RESULTS_API's permissions.")}
+    if detail:
+        responses[404] = _error("No such result within the request's scope.")
+    return responses
+
+
 def _read_responses(serializer: Any, action_name: str) -> dict[int, Any]:
-    return {200: serializer, 304: NOT_MODIFIED, 429: _throttled(action_name)}
+    return {
+        200: serializer,
+        304: NOT_MODIFIED,
+        429: _throttled(action_name),
+        **_error_responses(detail=action_name == "retrieve"),
+    }
 
 
 class ResultFilterExtension(DjangoFilterExtension):
@@ -220,6 +242,7 @@ class TaskResultViewSetExtension(OpenApiViewExtension):
                     (429, CSVRenderer.media_type): OpenApiResponse(
                         response=OpenApiTypes.STR, description="Throttled, with Accept: text/csv."
                     ),
+                    **_error_responses(detail=False),
                 },
             )
             @action(detail=False, url_path="export")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
-from django.http import HttpResponseBase
+from django.http import Http404, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -147,6 +147,16 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
                 errors[name] = [_("Give this parameter once; separate several values with commas.")]
         if errors:
             raise ValidationError(errors)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """Refuse an unknown ``?format=`` with a 400 naming it (DRF answers 404)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            formats = ", ".join(sorted(r.format for r in self.get_renderers()))
+            raise ValidationError(
+                {drf_settings.URL_FORMAT_OVERRIDE: [_("Unknown format. Known: %s.") % formats]}
+            ) from None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Authenticate and check permissions, then the query parameters."""

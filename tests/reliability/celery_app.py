@@ -15,7 +15,9 @@ from celery.signals import task_internal_error
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.reliability.worker_settings")
 
-app = Celery("reliability")
+# Not the current app of the test process, whose tasks must keep going to its own
+# worker's queue; a worker makes its app current itself.
+app = Celery("reliability", set_as_current=False)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["tests.testapp", "tests.reliability"])
 

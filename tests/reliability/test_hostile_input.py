@@ -323,11 +323,6 @@ def test_generated_requests_get_no_5xx_and_responses_as_the_schema_says(
     assert not failures, figures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG results_api/spectacular.py: the schema documents only 200; the API also "
-    "answers 400 (bad query), 403 (not staff) and 404 (detail not found)",
-)
 def test_the_schema_documents_every_status_code_the_api_answers():
     assert undocumented_status_codes(openapi_document()) == []
 

@@ -322,3 +322,10 @@ def test_another_pagination_class_brings_its_own_parameters(staff_client, make_t
 
 class PageNumbers(PageNumberPagination):
     page_size_query_param = "size"
+
+
+def test_an_unknown_format_is_a_400_naming_it(staff_client):
+    response = staff_client.get(reverse("results_api:task-list"), {"format": "xml"})
+
+    assert response.status_code == 400
+    assert "format" in response.json()
