@@ -153,6 +153,23 @@ class StoredContentFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
+def _with_documented_reads(viewset: type, serializer: Any) -> type:
+    """Return a subclass of ``viewset`` documenting the ETags, errors and throttles of reads."""
+
+    class DocumentedReads(viewset):
+        @extend_schema(parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "list"))
+        def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            return super().list(request, *args, **kwargs)
+
+        @extend_schema(
+            parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "retrieve")
+        )
+        def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            return super().retrieve(request, *args, **kwargs)
+
+    return DocumentedReads
+
+
 class GroupResultViewSetExtension(OpenApiViewExtension):
     """Document the groups' ETags (304) and throttle (429)."""
 
@@ -161,21 +178,7 @@ class GroupResultViewSetExtension(OpenApiViewExtension):
 
     def view_replacement(self) -> type:
         serializer = get_group_serializer_class(self.target().get_model())
-
-        class DocumentedViewSet(self.target):
-            @extend_schema(
-                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "list")
-            )
-            def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-                return super().list(request, *args, **kwargs)
-
-            @extend_schema(
-                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "retrieve")
-            )
-            def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-                return super().retrieve(request, *args, **kwargs)
-
-        return DocumentedViewSet
+        return _with_documented_reads(self.target, serializer)
 
 
 class TaskResultViewSetExtension(OpenApiViewExtension):
@@ -205,19 +208,7 @@ class TaskResultViewSetExtension(OpenApiViewExtension):
         serializer = get_task_serializer_class(model)
         not_found = _error("No such task in the caller's scope, or the action is turned off.")
 
-        class DocumentedViewSet(self.target):
-            @extend_schema(
-                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "list")
-            )
-            def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-                return super().list(request, *args, **kwargs)
-
-            @extend_schema(
-                parameters=[IF_NONE_MATCH], responses=_read_responses(serializer, "retrieve")
-            )
-            def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-                return super().retrieve(request, *args, **kwargs)
-
+        class DocumentedViewSet(_with_documented_reads(self.target, serializer)):
             @extend_schema(
                 filters=True,
                 parameters=[group_by, interval, IF_NONE_MATCH],
