@@ -29,6 +29,7 @@ from django.utils import timezone
 from rest_framework import renderers, serializers
 
 from .conf import api_settings
+from .serializers import pin_time_zone
 
 __all__ = ["CSVRenderer", "csv_cell", "export_response", "stream_csv"]
 
@@ -71,23 +72,11 @@ def stream_csv(
     yield buffer.getvalue().encode()
 
 
-def pin_time_zone(serializer: serializers.Serializer) -> None:
-    """Give the serializer's date-time fields the request's time zone, resolved once.
-
-    The rows are serialised after the view has returned, once middleware
-    may have restored another time zone; and looking it up once instead of
-    per value is a fifth of the export's time.
-    """
-    for field in serializer.fields.values():
-        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-            field.timezone = field.default_timezone()
-
-
 def export_response(
     queryset: models.QuerySet, serializer: serializers.Serializer
 ) -> StreamingHttpResponse:
     """Return a streaming CSV attachment of ``queryset`` serialised by ``serializer``."""
-    pin_time_zone(serializer)
+    pin_time_zone(serializer.fields.values())  # now: the rows are written after the view returns
     rows = stream_csv(queryset, serializer, api_settings.EXPORT_CHUNK_SIZE)
     response = StreamingHttpResponse(rows, content_type=CSV_CONTENT_TYPE)
     name = f"{queryset.model._meta.model_name}-{timezone.now():%Y%m%dT%H%M%SZ}.csv"

@@ -14,6 +14,7 @@ up, so it cannot reveal whether a row exists outside the caller's scope.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -41,6 +42,7 @@ __all__ = [
     "UtcIsoDateTimeFilter",
     "get_group_filterset_class",
     "get_task_filterset_class",
+    "narrow_filterset",
 ]
 
 
@@ -185,8 +187,45 @@ def get_group_filterset_class(model: type[AbstractGroupResult]) -> type[GroupRes
     return type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta})
 
 
+def narrow_filterset(filterset_class: type[filters.FilterSet], params: Iterable[str]) -> type:
+    """Return ``filterset_class`` holding only the filters that ``params`` can set.
+
+    A filter set copies every filter and builds a form field for each on
+    every request; a request names few of them, and a filter without a
+    value filters nothing. Filters whose widget reads several parameters
+    (``name_min``, ``name_max``...) are always kept.
+    """
+    names = frozenset(
+        name
+        for name, filter_ in filterset_class.base_filters.items()
+        if name in params or _reads_several_params(filter_)
+    )
+    if len(names) == len(filterset_class.base_filters):
+        return filterset_class
+    return _narrowed(filterset_class, names)
+
+
+def _reads_several_params(filter_: filters.Filter) -> bool:
+    widget = filter_.extra.get("widget") or filter_.field_class.widget
+    return issubclass(widget if isinstance(widget, type) else type(widget), forms.MultiWidget)
+
+
+@functools.lru_cache(maxsize=256)
+def _narrowed(filterset_class: type[filters.FilterSet], names: frozenset[str]) -> type:
+    narrowed = type(
+        filterset_class.__name__,
+        (filterset_class,),
+        {"__module__": filterset_class.__module__, "__doc__": filterset_class.__doc__},
+    )
+    narrowed.base_filters = {
+        name: filter_ for name, filter_ in filterset_class.base_filters.items() if name in names
+    }
+    return narrowed
+
+
 @receiver(setting_changed)
 def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == SETTING_NAME:
         get_task_filterset_class.cache_clear()
         get_group_filterset_class.cache_clear()
+        _narrowed.cache_clear()

@@ -24,15 +24,19 @@ browsable API, CSV export) shows the same.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from celery import states
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
@@ -48,10 +52,14 @@ __all__ = [
     "TracebackField",
     "get_group_serializer_class",
     "get_task_serializer_class",
+    "pin_time_zone",
 ]
 
 # The content types whose stored text the API decodes; nothing else is decoded.
 JSON_CONTENT_TYPES = frozenset({"application/json"})
+
+# NaN and Infinity (which Celery's JSON allows) are no JSON values: null.
+_DECODER = json.JSONDecoder(parse_constant=lambda constant: None)
 
 
 class StoredContentField(serializers.Field):
@@ -72,8 +80,7 @@ class StoredContentField(serializers.Field):
 
     def to_representation(self, value: str) -> Any:
         try:
-            # NaN and Infinity (which Celery's JSON allows) are no JSON values: null.
-            decoded = json.loads(value, parse_constant=lambda constant: None)
+            decoded = _DECODER.decode(value)
         except (TypeError, ValueError):
             return None
         return decoded if self.redact is None else self.redact(decoded)
@@ -105,7 +112,66 @@ class TracebackField(serializers.CharField):
         return traceback if allowed else None
 
 
-class TaskResultSerializer(serializers.ModelSerializer):
+def pin_time_zone(fields: Iterable[serializers.Field]) -> None:
+    """Give date-time fields the current time zone, looked up once instead of per value.
+
+    Pinned when the fields are built, inside the view: an export streams its
+    rows after the view has returned, once middleware may have restored
+    another time zone.
+    """
+    for field in fields:
+        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+            field.timezone = field.default_timezone()
+
+
+def _column_reader(field: serializers.Field, columns: set[str]) -> Callable[[Any], Any]:
+    """Return how to read ``field``'s value: a plain attribute read for a model column."""
+    plain = type(field).get_attribute is serializers.Field.get_attribute
+    if plain and len(field.source_attrs) == 1 and field.source_attrs[0] in columns:
+        return operator.attrgetter(field.source_attrs[0])
+    return field.get_attribute
+
+
+class PreparedFieldsMixin:
+    """Prepare a serializer's fields once, so that each row costs only its values.
+
+    A ``ModelSerializer`` introspects the model on every instantiation and
+    walks its fields through a generator for every row; here the first build
+    is kept on the class (each serializer gets a copy), date-time fields get
+    the time zone once, and rows are represented from a list made once.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        template = type(self).__dict__.get("_field_template")
+        if template is None:
+            template = super().get_fields()
+            type(self)._field_template = template
+        fields = copy.deepcopy(template)
+        pin_time_zone(fields.values())
+        return fields
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        readable = self.__dict__.get("_readable")
+        if readable is None:
+            columns = {f.name for f in self.Meta.model._meta.concrete_fields if not f.is_relation}
+            readable = self._readable = [
+                (field.field_name, field, _column_reader(field, columns))
+                for field in self._readable_fields
+            ]
+        representation = {}
+        for name, field, read in readable:
+            try:
+                attribute = read(instance)
+            except SkipField:
+                continue
+            if attribute is None or (isinstance(attribute, PKOnlyObject) and attribute.pk is None):
+                representation[name] = None
+            else:
+                representation[name] = field.to_representation(attribute)
+        return representation
+
+
+class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     """Represent a task result; the per-model subclass adds the extra fields."""
 
     args = StoredContentField(source="task_args", redact=redact_arguments)
@@ -126,7 +192,7 @@ class TaskResultSerializer(serializers.ModelSerializer):
         return (instance.date_done - instance.date_started).total_seconds()
 
 
-class GroupResultSerializer(serializers.ModelSerializer):
+class GroupResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     """Represent a group result; ``result`` lists its tasks when stored as JSON."""
 
     result = StoredContentField()

@@ -44,7 +44,7 @@ from .actions import (
 from .conditional import conditional_response
 from .conf import api_settings, scope_queryset
 from .export import CSVRenderer, export_response
-from .filters import get_group_filterset_class, get_task_filterset_class
+from .filters import get_group_filterset_class, get_task_filterset_class, narrow_filterset
 from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .ordering import ResultOrderingFilter, task_ordering_fields
 from .serializers import get_group_serializer_class, get_task_serializer_class
@@ -77,6 +77,11 @@ class ResultFilterBackend(DjangoFilterBackend):
 
     def get_filterset_class(self, view: Any, queryset: models.QuerySet | None = None) -> Any:
         return view.get_filterset_class()
+
+    def get_filterset(self, request: Request, queryset: models.QuerySet, view: Any) -> Any:
+        """Return the filter set of the request, with only the filters it names."""
+        filterset_class = narrow_filterset(self.get_filterset_class(view), request.query_params)
+        return filterset_class(**self.get_filterset_kwargs(request, queryset, view))
 
 
 class ResultViewSet(viewsets.ReadOnlyModelViewSet):
