@@ -7,10 +7,13 @@ loaded by one generated INSERT ... SELECT (about 10,000 rows per tenant, so
 100k rows hold 10 tenants and 1M rows 100; 10 task names; a month of
 dates; 85% SUCCESS, 8% FAILURE, 3% RETRY, 2% STARTED, 2% REVOKED), with the
 indexes the README recommends, vacuumed and analysed. It is kept between
-runs. Requests go through Django's test client, the API with a staff login,
-each against a reference handler (benchmarks/reference.py) that runs the
-equivalent SQL and writes JSON with the standard library; the two are
-interleaved and the medians of several rounds compared.
+runs. Requests go over loopback HTTP (one keep-alive connection) to a real
+server, gunicorn with one worker thread, as a deployment serves them: the
+API with a staff user's session, each against a reference handler
+(benchmarks/reference.py) in the same server that runs the equivalent SQL
+and writes JSON with the standard library; the two are interleaved and the
+medians of several rounds compared. The server reports each request's
+database time in a ``Server-Timing`` header (benchmarks/timing.py).
 
 Targets: each endpoint within 3x its reference; the database time of each
 API request under 2 ms; the deep page (after 100,000 rows, or half the
@@ -144,20 +147,6 @@ def load(size: int) -> None:
     print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-class DatabaseTimer:
-    """Sum the time spent in database calls, for ``connection.execute_wrapper``."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
 def measure(size: int, rounds: int, requests: int) -> int:
     from benchmarks import harness
 
@@ -166,8 +155,7 @@ def measure(size: int, rounds: int, requests: int) -> int:
     import django
 
     django.setup()
-    from urllib.parse import urlencode
-
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -176,8 +164,9 @@ def measure(size: int, rounds: int, requests: int) -> int:
     call_command("migrate", verbosity=0)
     load(size)
     staff, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
-    client = Client()
-    client.force_login(staff)
+    login = Client()
+    login.force_login(staff)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={login.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     tenant = max(size // ROWS_PER_TENANT, 1) // 2 + 1
     deep_offset = min(100_000, size // 2)
@@ -188,8 +177,21 @@ def measure(size: int, rounds: int, requests: int) -> int:
             [deep_offset],
         )
         deep_id, some_task_id, deep_created = cursor.fetchone()
-    cursor_value = _cursor_after(client, deep_created)
+    connection.close()
 
+    rows = (deep_id, some_task_id, deep_created)
+    with Server() as server:
+        return measure_pairs(size, rounds, requests, server.client(cookie), tenant, rows)
+
+
+def measure_pairs(size: int, rounds: int, requests: int, get, tenant: int, rows: tuple) -> int:
+    """Time each API request and its reference through ``get``; report against the targets."""
+    from urllib.parse import urlencode
+
+    from benchmarks import harness
+
+    deep_id, some_task_id, deep_created = rows
+    cursor_value = _cursor_after(get, deep_created)
     api = "/api/results/tasks/"
     pairs = {
         "first page (tenant, status)": (
@@ -207,32 +209,32 @@ def measure(size: int, rounds: int, requests: int) -> int:
             f"/ref/tasks/stats/?tenant={tenant}",
         ),
     }
-    timer = DatabaseTimer()
 
     def timed(url: str) -> tuple[float, float]:
         """Return the median wall and database milliseconds of ``requests`` GETs of ``url``."""
         walls, dbs = [], []
         for _ in range(requests):
-            timer.seconds = 0.0
             started = time.perf_counter()
-            response = client.get(url)
+            status, body, db = get(url)
             walls.append((time.perf_counter() - started) * 1000)
-            dbs.append(timer.seconds * 1000)
-            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+            dbs.append(db)
+            assert status == 200, (url, status, body[:300])
         return statistics.median(walls), statistics.median(dbs)
 
     results: dict[str, dict[str, list[float]]] = {}
     print(f"read path at {size:,} rows: {rounds} rounds x {requests} requests", flush=True)
-    with connection.execute_wrapper(timer):
-        for number in range(rounds):
-            for name, (api_url, ref_url) in pairs.items():
-                wall, db = timed(api_url)
-                entry = results.setdefault(name, {"api": [], "db": [], "ref": []})
-                entry["api"].append(wall)
-                entry["db"].append(db)
-                if ref_url:
-                    entry["ref"].append(timed(ref_url)[0])
-            print(f"  round {number + 1}/{rounds} done", flush=True)
+    for _ in range(3):  # warm the server: imports, the connection, generated classes
+        for api_url, _ref_url in pairs.values():
+            timed(api_url)
+    for number in range(rounds):
+        for name, (api_url, ref_url) in pairs.items():
+            wall, db = timed(api_url)
+            entry = results.setdefault(name, {"api": [], "db": [], "ref": []})
+            entry["api"].append(wall)
+            entry["db"].append(db)
+            if ref_url:
+                entry["ref"].append(timed(ref_url)[0])
+        print(f"  round {number + 1}/{rounds} done", flush=True)
 
     medians = {
         name: {side: statistics.median(values) for side, values in entry.items() if values}
@@ -255,18 +257,79 @@ def measure(size: int, rounds: int, requests: int) -> int:
     return 0 if harness.report(f"read path, {size:,} rows", figures, targets) else 1
 
 
-def _cursor_after(client, created) -> str:
+def _cursor_after(get, created) -> str:
     """Return the API's own cursor for the page after the row created at ``created``.
 
     The first page of ``?date_created__lte=`` starts at that row; its next
     link's cursor holds only the ordering keys, so it pages the unfiltered
     list from the same place.
     """
+    import json
     from urllib.parse import parse_qs, urlencode, urlparse
 
     query = urlencode({"page_size": 1, "date_created__lte": created.isoformat()})
-    next_link = client.get(f"/api/results/tasks/?{query}").json()["next"]
+    next_link = json.loads(get(f"/api/results/tasks/?{query}")[1])["next"]
     return parse_qs(urlparse(next_link).query)["cursor"][0]
+
+
+class Server:
+    """gunicorn serving benchmarks.wsgi on a free loopback port, one worker thread."""
+
+    def __enter__(self) -> Server:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = (ROOT / "var" / "bench-read-gunicorn.log").open("wb")
+        command = [
+            sys.executable, "-m", "gunicorn", "benchmarks.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "1",
+            "--worker-class", "gthread", "--keep-alive", "60", "--log-level", "warning",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 60
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"gunicorn did not start; see {self.log.name}")
+            time.sleep(0.2)
+        return self
+
+    def _answers(self) -> bool:
+        import http.client
+
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            connection.request("GET", "/ref/tasks/stats/?tenant=1")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+
+    def client(self, cookie: str):
+        """Return ``get(url) -> (status, body, database ms)`` over one keep-alive connection."""
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": cookie, "Accept": "application/json"}
+
+        def get(url: str) -> tuple[int, bytes, float]:
+            connection.request("GET", url, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            timing = response.getheader("Server-Timing", "db;dur=nan")
+            return response.status, body, float(timing.split("dur=")[1])
+
+        return get
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "tests.testapp",
 ]
 MIDDLEWARE = [
+    "benchmarks.timing.DatabaseTimeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
@@ -41,12 +42,16 @@ if os.environ.get("BENCH_DB", "postgres") == "postgres":
             "USER": os.environ.get("CRA_PG_USER", "postgres"),
             "PASSWORD": os.environ.get("CRA_PG_PASSWORD", ""),
             "NAME": NAME,
+            "CONN_MAX_AGE": 60,
         }
     }
 else:
     DATABASES = {
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR / f"{NAME}.sqlite3")}
     }
+
+# As the README recommends for the API: sessions read from the cache, the database only on a miss.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "django-db"

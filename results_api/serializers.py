@@ -62,6 +62,13 @@ JSON_CONTENT_TYPES = frozenset({"application/json"})
 _DECODER = json.JSONDecoder(parse_constant=lambda constant: None)
 
 
+def read_source(field: serializers.Field, instance: Any) -> Any:
+    """Read ``field``'s source from a row: one attribute directly, a dotted path as DRF does."""
+    if len(field.source_attrs) == 1:
+        return getattr(instance, field.source_attrs[0])
+    return serializers.Field.get_attribute(field, instance)
+
+
 class StoredContentField(serializers.Field):
     """A stored column, decoded when its row's content type is JSON, else ``null``.
 
@@ -76,7 +83,7 @@ class StoredContentField(serializers.Field):
     def get_attribute(self, instance: Any) -> Any:
         if instance.content_type not in JSON_CONTENT_TYPES:
             return None
-        return super().get_attribute(instance)
+        return read_source(self, instance)
 
     def to_representation(self, value: str) -> Any:
         try:
@@ -101,7 +108,7 @@ class TracebackField(serializers.CharField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Any) -> Any:
-        traceback = super().get_attribute(instance)
+        traceback = read_source(self, instance)
         if traceback is None:
             return None  # no permission query for the many rows without one
         allowed = getattr(self, "_allowed", None)

@@ -211,7 +211,7 @@ def task_stats(
     """Return count and runtime aggregates of ``queryset`` per group (and bucket): one query."""
     runtime = runtime_expression()
     aggregates: dict[str, Any] = {
-        "count": Count("pk"),
+        "count": Count("*"),  # not COUNT(pk): a covering index can answer it alone
         "runtime_avg": Avg(runtime),
         "runtime_max": Max(runtime),
     }
