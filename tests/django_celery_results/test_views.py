@@ -64,3 +64,31 @@ def test_is_group_successful_of_a_missing_group_is_an_empty_list(client):
     response = client.get(reverse("celery-is_group_successful", args=["missing"]))
 
     assert response.json() == {"group": {"id": "missing", "results": []}}
+
+
+@pytest.fixture
+def pickled_task(backend):
+    """A task whose result was stored with the pickle serializer, which the backend refuses."""
+    backend.store_result("t-1", 1, states.SUCCESS)
+    model = backend.TaskModel
+    model._default_manager.filter(task_id="t-1").update(
+        content_type="application/x-python-serialize", content_encoding="binary", result="gAN9cQAu"
+    )
+    return "t-1"
+
+
+@pytest.mark.parametrize("name", ["celery-task_status", "celery-is_task_successful"])
+def test_a_result_in_a_refused_format_is_a_409_naming_it(client, pickled_task, name):
+    response = client.get(reverse(name, args=[pickled_task]))
+
+    assert response.status_code == 409
+    assert response.json()["task"]["id"] == pickled_task
+    assert "application/x-python-serialize" in response.json()["task"]["error"]
+
+
+def test_a_group_whose_tasks_cannot_be_decoded_is_a_409(client, celery_app, backend, pickled_task):
+    backend.save_group("g-1", GroupResult("g-1", [AsyncResult(pickled_task, app=celery_app)]))
+
+    response = client.get(reverse("celery-group_status", args=["g-1"]))
+
+    assert (response.status_code, response.json()["group"]["id"]) == (409, "g-1")
