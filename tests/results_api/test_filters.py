@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from django_celery_results.models.abstract import AbstractTaskResult
-from results_api.filters import TaskResultFilterSet, get_task_filterset_class
+from results_api.filters import TaskResultFilterSet, get_task_filterset_class, narrow_filterset
 
 from .conftest import task_ids, tasks_url
 
@@ -184,10 +184,33 @@ def test_subclassed_filterset_filter_is_usable_over_http(
     assert _ids(staff_client.get(tasks_url(only_failed="true"))) == {"a"}
 
 
+def test_a_filter_read_from_two_parameters_applies_with_lenient_parameters(
+    staff_client, custom_model, make_task, settings
+):
+    settings.RESULTS_API = {
+        "TASK_FILTERSET_CLASS": "tests.results_api.test_filters.MyFilterSet",
+        "STRICT_QUERY_PARAMS": False,
+    }
+    make_task(task_id="late")
+    early = make_task(task_id="early")
+    type(early)._default_manager.filter(pk=early.pk).update(
+        date_done=timezone.now() - datetime.timedelta(days=3)
+    )
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    assert _ids(staff_client.get(tasks_url(done_after=since))) == {"late"}
+
+
+def test_only_the_filters_a_request_names_are_built(custom_model):
+    filterset = narrow_filterset(get_task_filterset_class(custom_model), ["status", "page_size"])
+    assert set(filterset.base_filters) == {"status"}
+    assert narrow_filterset(get_task_filterset_class(custom_model), ["status"]) is filterset
+
+
 class MyFilterSet(TaskResultFilterSet):
-    """A project's own base filter set, with one more filter."""
+    """A project's own base filter set, with one more filter and a range read from two params."""
 
     only_failed = filters.BooleanFilter(method="filter_only_failed")
+    done = filters.IsoDateTimeFromToRangeFilter(field_name="date_done")
 
     def filter_only_failed(self, queryset, name, value):
         return queryset.filter(status="FAILURE") if value else queryset
