@@ -151,16 +151,33 @@ def test_serializer_base_class_comes_from_settings(staff_client, custom_model, m
     make_task(task_id="t-1")
     row = _get(staff_client, "t-1")
     assert row["shout"] == "T-1"
+    assert row["label"] == "<Task: t-1 (SUCCESS)>"
     assert "tenant" in row
+
+
+def test_each_request_gets_its_own_copy_of_the_fields(custom_model):
+    serializer_class = get_task_serializer_class(custom_model)
+    first, second = serializer_class().fields, serializer_class().fields
+    assert first.keys() == second.keys()
+    assert all(first[name] is not second[name] for name in first)
+    assert first["status"].parent is not second["status"].parent
+
+
+def test_dates_are_in_the_current_time_zone(staff_client, make_task, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    make_task(task_id="t-1")
+    assert _get(staff_client, "t-1")["date_created"].endswith("+09:00")
 
 
 class ShoutingSerializer(TaskResultSerializer):
     """A project's own base serializer with one more field."""
 
     shout = drf_serializers.SerializerMethodField()
+    # A model method as the source: called, not read as a column.
+    label = drf_serializers.CharField(source="__str__", read_only=True)
 
     class Meta(TaskResultSerializer.Meta):
-        fields = (*TaskResultSerializer.Meta.fields, "shout")
+        fields = (*TaskResultSerializer.Meta.fields, "shout", "label")
 
     def get_shout(self, instance) -> str:
         return instance.task_id.upper()
