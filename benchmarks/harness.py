@@ -72,6 +72,32 @@ def report(title: str, figures: list[tuple[str, str]], targets: list[Target]) ->
     return all(target.met for target in targets)
 
 
+def pin_to_one_cpu(*server_pids: int) -> None:
+    """Run this process and the database server processes serving it on one CPU.
+
+    On a 2-core machine a synchronous round trip costs 40 to 150 us depending
+    on whether the scheduler happens to put client and server on the same
+    core; pinned, every side of a comparison pays the same, and the ratios
+    compare work, not placement. ``BENCH_CPU`` picks the CPU (the last one).
+    """
+    cpu = int(os.environ.get("BENCH_CPU", max(os.sched_getaffinity(0))))
+    try:
+        for pid in (0, *server_pids):
+            os.sched_setaffinity(pid, {cpu})
+    except OSError as exc:  # another user's server process
+        print(f"not pinned to CPU {cpu}: {exc}", flush=True)
+
+
+def pin_with_server(connection, *other_server_pids: int) -> None:
+    """``pin_to_one_cpu`` with the server process of Django's ``connection`` (SQLite has none)."""
+    pids = list(other_server_pids)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pids.append(cursor.fetchone()[0])
+    pin_to_one_cpu(*pids)
+
+
 def pg_dsn(dbname: str) -> str:
     """Return a libpq connection string for ``dbname`` on the server of ``CRA_PG_*``."""
     return (

@@ -39,6 +39,7 @@ from celery import Celery  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from harness import pin_with_server  # noqa: E402
 from workload import lifecycle, make_request, requests  # noqa: E402
 
 app = Celery(broker="memory://", backend="django-db", set_as_current=True)
@@ -51,6 +52,7 @@ def main(command, count=0):
         call_command("migrate", verbosity=0)
         return {}
     batch = requests(count, None)
+    pin_with_server(connection)
     if command == "write":
         with CaptureQueriesContext(connection) as queries:
             lifecycle(backend, make_request("probe-" + batch[0].id, None))

@@ -9,7 +9,10 @@ The floor writes the same rows, columns and payloads with one prepared
 ``INSERT ... ON CONFLICT (task_id) DO UPDATE`` per state through the
 driver, in autocommit. The public django-celery-results 2.6.0 runs in a
 virtualenv of its own, against its default table in a database of its own
-on the same server.
+on the same server. Each side runs on one CPU together with the database
+server process that serves it (``harness.pin_to_one_cpu``): unpinned, a
+round trip costs 40 to 150 us depending on where the scheduler puts the
+two, which would decide the ratios.
 
 Targets: PostgreSQL >= 0.7 of the floor, SQLite >= 0.9 of the floor, 2
 statements per lifecycle, ``get_task_meta`` <= 2x a raw SELECT by task_id.
@@ -77,6 +80,7 @@ def measure(args: argparse.Namespace) -> int:
     backend = app.backend
     floor = Floor(db, backend, tenant_id)
     upstream = Upstream(db) if not args.no_upstream else None
+    harness.pin_with_server(connection, *floor.server_pids())
 
     with CaptureQueriesContext(connection) as queries:
         lifecycle(backend, make_request("probe", tenant_id))
@@ -240,6 +244,10 @@ class Floor:
     def lifecycle(self, task_id: str) -> None:
         self.execute(self.started_sql, self._params(task_id, "STARTED", self.started_result, True))
         self.execute(self.success_sql, self._params(task_id, "SUCCESS", self.result, False))
+
+    def server_pids(self) -> list[int]:
+        """The database server process of the floor's connection (none for SQLite)."""
+        return [self.connection.info.backend_pid] if self.db == "postgres" else []
 
     def select(self, task_id: str) -> tuple:
         self.execute(self.select_sql, (task_id,))

@@ -72,7 +72,15 @@ def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
     return value
 
 
+@functools.cache
+def use_prepared_statements() -> bool:
+    """Return ``CELERY_RESULTS_PREPARED_STATEMENTS``, read once: it is asked on every write."""
+    return bool(get_setting(PREPARED_STATEMENTS))
+
+
 @receiver(setting_changed)
 def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == EXTEND_TASK_PROPS_CALLBACK:
         get_extend_task_props_callback.cache_clear()
+    elif setting == PREPARED_STATEMENTS:
+        use_prepared_statements.cache_clear()

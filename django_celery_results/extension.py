@@ -35,8 +35,31 @@ def storable_fields(model: type[models.Model]) -> dict[str, models.Field]:
     return fields
 
 
+@functools.lru_cache(maxsize=256)
+def choice_keys(field: models.Field) -> frozenset[Any]:
+    """Return the values ``field``'s choices allow."""
+    return frozenset(key for key, _label in field.flatchoices)
+
+
 def clean_value(field: models.Field, value: Any) -> Any:
-    """Return ``value`` converted for ``field``; raise ValidationError if it cannot be stored."""
+    """Return ``value`` converted for ``field``; raise ValidationError if it cannot be stored.
+
+    A callback gives the same few values again and again (a tenant's id), so
+    the answer for a hashable value is remembered; refusals are not.
+    """
+    try:
+        hash(value)
+    except TypeError:
+        return _clean(field, value)
+    return _clean_hashable(field, value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _clean_hashable(field: models.Field, value: Any) -> Any:
+    return _clean(field, value)
+
+
+def _clean(field: models.Field, value: Any) -> Any:
     if isinstance(value, models.Model) and field.is_relation:
         value = getattr(value, field.target_field.attname)
     if value is None:
@@ -45,7 +68,7 @@ def clean_value(field: models.Field, value: Any) -> Any:
         return None
     target = field.target_field if field.is_relation else field
     value = target.to_python(value)
-    if field.choices and value not in {key for key, _label in field.flatchoices}:
+    if field.choices and value not in choice_keys(field):
         raise ValidationError(f"{value!r} is not one of the field's choices")
     target.run_validators(value)
     return value

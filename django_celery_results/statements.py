@@ -8,16 +8,17 @@ Django's error translation and query logging kept.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from .conf import PREPARED_STATEMENTS, get_setting
+from .conf import use_prepared_statements
 
 # Columns an upsert never overwrites once the row exists.
 KEPT_ON_UPDATE = frozenset({"date_created"})
@@ -32,6 +33,9 @@ except ImportError:  # psycopg 2, or no PostgreSQL at all
     psycopg = None
 
 
+Preparer = Callable[[Any, BaseDatabaseWrapper], Any]
+
+
 @dataclass(frozen=True)
 class Upsert:
     """An upsert statement, the fields whose values it takes, and those it defaults."""
@@ -39,20 +43,38 @@ class Upsert:
     sql: str
     fields: tuple[models.Field, ...]
     defaulted: tuple[models.Field, ...]
-    prepared: tuple[bool, ...]
+    preparers: tuple[Preparer | None, ...]
 
     def params(self, values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
         """Return the statement's parameters for ``values``, given in ``fields`` order."""
         params = [
-            field.get_db_prep_save(value, connection) if prepare else value
-            for field, prepare, value in zip(
-                self.fields, self.prepared, values.values(), strict=True
-            )
+            value if prepare is None else prepare(value, connection)
+            for prepare, value in zip(self.preparers, values.values(), strict=True)
         ]
         params += [
             field.get_db_prep_save(field.get_default(), connection) for field in self.defaulted
         ]
         return params
+
+
+def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
+    """Return how a value of ``field`` becomes a parameter on ``vendor`` (None: as it is).
+
+    Django's ``get_db_prep_save`` with two shortcuts that give the same
+    parameter: a string for a text column, and an aware date-time for
+    PostgreSQL (which Django would pass on unchanged).
+    """
+    if isinstance(field, PASSED_AS_IS):
+        return None
+    if vendor == "postgresql" and isinstance(field, models.DateTimeField):
+
+        def prepare(value: Any, connection: BaseDatabaseWrapper) -> Any:
+            if type(value) is datetime.datetime and value.tzinfo is not None:
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return prepare
+    return field.get_db_prep_save
 
 
 @functools.lru_cache(maxsize=512)
@@ -111,8 +133,7 @@ def build_upsert(
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
         if final_states:
             sql += f" WHERE {table}.{status} NOT IN ({finals}) OR EXCLUDED.{status} IN ({finals})"
-    prepared = tuple(not isinstance(field, PASSED_AS_IS) for field in fields)
-    return Upsert(sql, fields, defaulted, prepared)
+    return Upsert(sql, fields, defaulted, tuple(value_preparer(field, vendor) for field in fields))
 
 
 @dataclass(frozen=True)
@@ -179,7 +200,7 @@ def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bo
             if fetch:
                 row = cursor.fetchone()
         elif psycopg is not None and connection.vendor == "postgresql":
-            prepare = get_setting(PREPARED_STATEMENTS)
+            prepare = use_prepared_statements()
             cursor = _psycopg_cursor(connection.connection, prepare)
             cursor.execute(sql, params, prepare=prepare or None)
             if fetch:

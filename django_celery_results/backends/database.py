@@ -25,6 +25,7 @@ from django.utils import timezone
 from kombu.exceptions import DecodeError
 from kombu.serialization import loads
 
+from .. import codec
 from ..extension import extend_task_properties
 from ..models import ChordCounter, get_group_result_model, get_task_result_model
 
@@ -75,8 +76,20 @@ class DatabaseBackend(BaseDictBackend):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Read once, like Celery's own backends read their settings.
-        self.extended = bool(self.app.conf.find_value_for_key("extended", "result"))
+        # Read once, like Celery's own backends read their settings: a lookup in a
+        # Django-backed Celery configuration costs over 10 us.
+        conf = self.app.conf
+        self.extended = bool(conf.find_value_for_key("extended", "result"))
+        self.eager_results_unstored = bool(
+            conf.task_always_eager and not conf.task_store_eager_result
+        )
+        # kombu's own JSON, encoded and decoded without the registry's per-call work.
+        self.stock_json = codec.is_stock_json()
+
+    def _ensure_not_eager(self) -> None:
+        """Celery's warning on reading results that eager tasks do not store, read at start."""
+        if self.eager_results_unstored:
+            super()._ensure_not_eager()
 
     @property
     def TaskModel(self):
@@ -108,6 +121,8 @@ class DatabaseBackend(BaseDictBackend):
 
     def encode_content(self, data: Any) -> tuple[str, str, str]:
         """Serialise ``data``; binary content is stored as base64 text."""
+        if self.serializer == "json" and self.stock_json:
+            return codec.JSON_CONTENT_TYPE, "utf-8", codec.dumps(data)
         content_type, content_encoding, content = self._encode(data)
         if content_encoding == "binary":
             content = b64encode(content)
@@ -120,11 +135,20 @@ class DatabaseBackend(BaseDictBackend):
         """
         if not content:
             return None
+        content_type = obj.content_type or self.content_type
+        if (
+            content_type == codec.JSON_CONTENT_TYPE
+            and content_type in self.accept
+            and isinstance(content, str)
+            and obj.content_encoding != "binary"
+            and self.stock_json
+        ):
+            return codec.loads(content)
         if obj.content_encoding == "binary":
             content = b64decode(content)
         return loads(
             content,
-            content_type=obj.content_type or self.content_type,
+            content_type=content_type,
             content_encoding=self.content_encoding,
             accept=self.accept,
         )

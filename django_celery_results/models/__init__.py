@@ -7,9 +7,14 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 from ..conf import GROUPRESULT_MODEL, TASKRESULT_MODEL, get_setting
 from .abstract import (
@@ -64,7 +69,9 @@ class ChordCounter(AbstractChordCounter):
     """Chord synchronisation, on the default table."""
 
 
+@functools.lru_cache(maxsize=8)
 def _get_swappable_model(setting: str, base: type[models.Model]) -> type[models.Model]:
+    # Cached: the backend asks on every read and write. A changed setting clears it.
     label = get_setting(setting)
     try:
         model = apps.get_model(label, require_ready=False)
@@ -92,3 +99,9 @@ def get_task_result_model() -> type[AbstractTaskResult]:
 def get_group_result_model() -> type[AbstractGroupResult]:
     """Return the active GroupResult model (``CELERY_RESULTS_GROUPRESULT_MODEL``)."""
     return _get_swappable_model(GROUPRESULT_MODEL, AbstractGroupResult)
+
+
+@receiver(setting_changed)
+def _forget_models_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in (TASKRESULT_MODEL, GROUPRESULT_MODEL):
+        _get_swappable_model.cache_clear()

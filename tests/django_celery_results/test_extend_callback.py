@@ -171,6 +171,26 @@ def test_values_of_the_wrong_kind_are_dropped_and_logged(backend, caplog, extens
     assert problem in caplog.text
 
 
+def test_a_value_refused_once_is_refused_every_time(backend, caplog):
+    with with_callback(lambda request, props: {"attempt": -1}):
+        backend.store_result("t-1", 1, states.SUCCESS)
+        caplog.clear()
+        backend.store_result("t-2", 1, states.SUCCESS)
+
+    assert CustomTaskResult.objects.get(task_id="t-2").attempt is None
+    assert "'attempt'" in caplog.text
+
+
+def test_equal_values_of_other_types_are_each_converted_for_the_field(backend):
+    values = iter([{"attempt": "2"}, {"attempt": 2}, {"attempt": True}])
+    with with_callback(lambda request, props: next(values)):
+        for task_id in ("t-1", "t-2", "t-3"):
+            backend.store_result(task_id, 1, states.SUCCESS)
+
+    stored = CustomTaskResult.objects.order_by("task_id").values_list("attempt", flat=True)
+    assert list(stored) == [2, 2, 1]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_tenant_that_does_not_exist_loses_no_result(backend, caplog):
     with with_callback(lambda request, props: {"tenant_id": 987654}):
