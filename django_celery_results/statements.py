@@ -44,6 +44,7 @@ class Upsert:
     fields: tuple[models.Field, ...]
     defaulted: tuple[models.Field, ...]
     preparers: tuple[Preparer | None, ...]
+    default_preparers: tuple[Preparer | None, ...]
 
     def params(self, values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
         """Return the statement's parameters for ``values``, given in ``fields`` order."""
@@ -51,9 +52,9 @@ class Upsert:
             value if prepare is None else prepare(value, connection)
             for prepare, value in zip(self.preparers, values.values(), strict=True)
         ]
-        params += [
-            field.get_db_prep_save(field.get_default(), connection) for field in self.defaulted
-        ]
+        for field, prepare in zip(self.defaulted, self.default_preparers, strict=True):
+            value = field.get_default()
+            params.append(value if prepare is None else prepare(value, connection))
         return params
 
 
@@ -61,15 +62,15 @@ def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
     """Return how a value of ``field`` becomes a parameter on ``vendor`` (None: as it is).
 
     Django's ``get_db_prep_save`` with two shortcuts that give the same
-    parameter: a string for a text column, and an aware date-time for
-    PostgreSQL (which Django would pass on unchanged).
+    parameter: a string for a text column, and an aware date-time or None
+    for PostgreSQL (which Django would pass on unchanged).
     """
     if isinstance(field, PASSED_AS_IS):
         return None
     if vendor == "postgresql" and isinstance(field, models.DateTimeField):
 
         def prepare(value: Any, connection: BaseDatabaseWrapper) -> Any:
-            if type(value) is datetime.datetime and value.tzinfo is not None:
+            if value is None or (type(value) is datetime.datetime and value.tzinfo is not None):
                 return value
             return field.get_db_prep_save(value, connection)
 
@@ -133,7 +134,13 @@ def build_upsert(
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
         if final_states:
             sql += f" WHERE {table}.{status} NOT IN ({finals}) OR EXCLUDED.{status} IN ({finals})"
-    return Upsert(sql, fields, defaulted, tuple(value_preparer(field, vendor) for field in fields))
+    return Upsert(
+        sql,
+        fields,
+        defaulted,
+        tuple(value_preparer(field, vendor) for field in fields),
+        tuple(value_preparer(field, vendor) for field in defaulted),
+    )
 
 
 @dataclass(frozen=True)
