@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Connection-level errors after which a fresh connection may succeed.
 RETRYABLE_ERRORS = (InterfaceError, OperationalError)
+EMPTY_META = {"children": []}
 META_FIELDS = (
     "task_id",
     "task_name",
@@ -85,6 +86,7 @@ class DatabaseBackend(BaseDictBackend):
         )
         # kombu's own JSON, encoded and decoded without the registry's per-call work.
         self.stock_json = codec.is_stock_json()
+        self._empty_meta: str | None = None
 
     def _ensure_not_eager(self) -> None:
         """Celery's warning on reading results that eager tasks do not store, read at start."""
@@ -127,6 +129,14 @@ class DatabaseBackend(BaseDictBackend):
         if content_encoding == "binary":
             content = b64encode(content)
         return content_type, content_encoding, content
+
+    def encode_meta(self, meta: dict[str, Any]) -> str:
+        """Encode a task's meta; the usual one, no children and nothing else, once per backend."""
+        if meta != EMPTY_META:
+            return self.encode_content(meta)[2]
+        if self._empty_meta is None:
+            self._empty_meta = self.encode_content(EMPTY_META)[2]
+        return self._empty_meta
 
     def decode_content(self, obj: Any, content: str | None) -> Any:
         """Deserialise ``content`` with the type it was stored with (``obj.content_type``).
@@ -208,7 +218,7 @@ class DatabaseBackend(BaseDictBackend):
             "status": status,
             "result": encoded_result,
             "traceback": traceback,
-            "meta": self.encode_content(meta)[2],
+            "meta": self.encode_meta(meta),
             "content_type": content_type,
             "content_encoding": content_encoding,
         }
