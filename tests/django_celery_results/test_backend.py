@@ -136,6 +136,26 @@ def test_request_meta_and_children_are_merged_into_meta(backend, make_request, t
     assert backend.decode(row.meta) == {"source": "api", "children": []}
 
 
+def test_a_task_without_children_or_request_meta_stores_the_empty_meta(
+    backend, make_request, task_result_model
+):
+    for request in (make_request(), make_request()):
+        backend.store_result(request.id, 1, states.SUCCESS, request=request)
+
+    metas = task_result_model.objects.values_list("meta", flat=True)
+    assert [backend.decode(meta) for meta in metas] == [{"children": []}, {"children": []}]
+
+
+def test_reading_results_that_eager_tasks_do_not_store_warns(celery_app):
+    celery_app.conf.task_always_eager = True
+    try:
+        backend = DatabaseBackend(app=celery_app)
+        with pytest.warns(RuntimeWarning, match="task_always_eager"):
+            backend.get_task_meta("t-1", cache=False)
+    finally:
+        celery_app.conf.task_always_eager = False
+
+
 def test_get_task_meta_decodes_result_args_and_kwargs(backend, make_request):
     request = make_request(args=(1, 2), kwargs={"x": 1})
     backend.store_result(request.id, {"sum": 3}, states.SUCCESS, request=request)
