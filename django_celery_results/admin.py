@@ -2,7 +2,9 @@
 
 A custom task result model is registered with the same admin class, which
 shows, filters and searches its extra fields. A project that registers its
-own admin for the model first keeps it.
+own admin for the model first keeps it. A model setting that names no usable
+model registers nothing here: the system checks (``django_celery_results.E001``
+to ``E006``) report it, instead of a traceback while the admin is discovered.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -121,9 +124,22 @@ class GroupResultAdmin(admin.ModelAdmin):
     search_fields = ("group_id",)
 
 
-for _model, _admin_class in (
-    (get_task_result_model(), TaskResultAdmin),
-    (get_group_result_model(), GroupResultAdmin),
-):
-    if not admin.site.is_registered(_model):
-        admin.site.register(_model, _admin_class)
+def register_active_models(site: admin.AdminSite = admin.site) -> None:
+    """Register the active task and group result models on ``site``, unless already there.
+
+    A misconfigured model setting is skipped, so that ``manage.py check`` runs
+    and names it; the admin then simply lacks that model.
+    """
+    for get_model, admin_class in (
+        (get_task_result_model, TaskResultAdmin),
+        (get_group_result_model, GroupResultAdmin),
+    ):
+        try:
+            model = get_model()
+        except ImproperlyConfigured:
+            continue  # reported by django_celery_results.checks.check_result_models
+        if not site.is_registered(model):
+            site.register(model, admin_class)
+
+
+register_active_models()

@@ -2,7 +2,7 @@
 
 import importlib.util
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class ResultsAPIConfig(AppConfig):
@@ -14,5 +14,9 @@ class ResultsAPIConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401
 
-        if importlib.util.find_spec("drf_spectacular") is not None:
+        # Without django_celery_results the extensions cannot import its models;
+        # results_api.E007 then says what to add.
+        if importlib.util.find_spec("drf_spectacular") is not None and apps.is_installed(
+            "django_celery_results"
+        ):
             from . import spectacular  # noqa: F401

@@ -1,18 +1,46 @@
-"""System checks of ``RESULTS_API``: a misconfiguration fails at start-up, not on a request."""
+"""System checks of the results API: a misconfiguration fails at start-up, not on a request.
+
+Ids: E001-E006 the ``RESULTS_API`` settings, E007 an app the API needs that
+is missing from ``INSTALLED_APPS``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
 from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
 
+# The apps the API needs, with what each one gives it.
+REQUIRED_APPS = {
+    "rest_framework": "Django REST framework, whose templates render the browsable API",
+    "django_filters": "django-filter, whose templates render the filter forms",
+    "django_celery_results": "the result store whose models the API reads",
+}
+
+
+@register()
+def check_required_apps(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Return an error for each app the API needs that ``INSTALLED_APPS`` lacks."""
+    return [
+        Error(
+            f"results_api needs {name!r} in INSTALLED_APPS ({purpose}).",
+            hint=f'Add "{name}" to INSTALLED_APPS, before "results_api".',
+            id="results_api.E007",
+        )
+        for name, purpose in REQUIRED_APPS.items()
+        if not apps.is_installed(name)
+    ]
+
 
 @register()
 def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Return errors for unknown keys, unimportable paths and bad values."""
+    if not all(apps.is_installed(name) for name in REQUIRED_APPS):
+        return []  # the settings' classes cannot be imported; check_required_apps speaks
     try:
         api_settings.user_settings  # noqa: B018
     except ImproperlyConfigured as exc:

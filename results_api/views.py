@@ -59,13 +59,20 @@ __all__ = ["GroupResultViewSet", "ResultFilterBackend", "ResultViewSet", "TaskRe
 
 
 class FromSettings:
-    """A class attribute read from ``api_settings`` on every access, so changes apply at once."""
+    """A class attribute read from ``api_settings`` on every access, so changes apply at once.
+
+    Read on the class (as the router does when ``results_api.urls`` is
+    imported), it is the descriptor itself, as a ``property`` is: the URLconf
+    then imports with a broken ``RESULTS_API``, and the system checks name it.
+    """
 
     def __init__(self, name: str, fallback: Callable[[], Any] | None = None) -> None:
         self.name = name
         self.fallback = fallback
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
         value = getattr(api_settings, self.name)
         if value is None and self.fallback is not None:
             return self.fallback()

@@ -1,0 +1,42 @@
+"""``manage.py check`` in a fresh process names a broken API set-up instead of a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.throwaway import ThrowawayProject
+
+
+@pytest.fixture
+def project(tmp_path):
+    return ThrowawayProject(tmp_path / "project")
+
+
+@pytest.mark.parametrize(
+    ("setting", "error_id"),
+    [
+        ('RESULTS_API = {"PAGESIZE": 3}', "results_api.E001"),
+        ('RESULTS_API = {"PERMISSION_CLASSES": ["myapp.Nowhere"]}', "results_api.E002"),
+        ('RESULTS_API = {"PAGINATION_CLASS": "myapp.Nowhere"}', "results_api.E002"),
+    ],
+)
+def test_a_bad_results_api_setting_is_reported_by_its_check(project, setting, error_id):
+    project.extra = setting
+
+    finished = project.run("check")
+
+    assert finished.returncode == 1
+    assert f"({error_id})" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+@pytest.mark.parametrize("app", ["rest_framework", "django_filters", "django_celery_results"])
+def test_a_missing_app_the_api_needs_is_e007_naming_it(project, app):
+    project.apps.remove(app)
+
+    finished = project.run("check")
+
+    assert finished.returncode == 1
+    assert "(results_api.E007)" in finished.stderr
+    assert f'Add "{app}" to INSTALLED_APPS' in finished.stderr
+    assert "Traceback" not in finished.stderr
