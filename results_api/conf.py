@@ -54,9 +54,13 @@ DEFAULTS: dict[str, Any] = {
     "EXTRA_STATES": [],
     # Base classes the per-model factories subclass: point these at your own
     # subclasses to add filters or serializer fields for every model.
+    # The filter set of tasks/ (and of stats and export).
     "TASK_FILTERSET_CLASS": "results_api.filters.TaskResultFilterSet",
+    # The serializer of tasks/ and tasks/<task_id>/.
     "TASK_SERIALIZER_CLASS": "results_api.serializers.TaskResultSerializer",
+    # The filter set of groups/.
     "GROUP_FILTERSET_CLASS": "results_api.filters.GroupResultFilterSet",
+    # The serializer of groups/ and groups/<group_id>/.
     "GROUP_SERIALIZER_CLASS": "results_api.serializers.GroupResultSerializer",
     # The most time buckets one tasks/stats/?interval= request may produce.
     "STATS_MAX_BUCKETS": 1000,

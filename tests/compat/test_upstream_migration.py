@@ -39,10 +39,13 @@ TABLES = (
 # Deliberately not marked ``postgres``: tests/conftest.py deselects those unless Django's
 # own database is PostgreSQL, whereas these talk to the server directly and so run in
 # every configuration of scripts/test, whichever database Django uses.
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("CRA_PG_HOST"),
-    reason="CRA_PG_HOST is not set: no PostgreSQL server to test against",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not os.environ.get("CRA_PG_HOST"),
+        reason="CRA_PG_HOST is not set: no PostgreSQL server to test against",
+    ),
+]
 
 
 def pg_params(dbname: str = "postgres") -> dict:

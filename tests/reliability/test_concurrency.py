@@ -74,6 +74,7 @@ def body_run_counts() -> Counter:
         return Counter(dict(cursor.fetchall()))
 
 
+@pytest.mark.slow
 @pytest.mark.worker
 @pytest.mark.postgres
 @pytest.mark.swapped
@@ -136,6 +137,7 @@ def _header_processes(stored_result: str) -> int:
     return len(json.loads(stored_result)["pids"])
 
 
+@pytest.mark.slow
 @pytest.mark.worker
 @pytest.mark.postgres
 @pytest.mark.swapped

@@ -40,6 +40,7 @@ from tests.reliability.support import (
 )
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.worker,
     pytest.mark.postgres,
     pytest.mark.swapped,

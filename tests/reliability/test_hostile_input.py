@@ -23,7 +23,7 @@ import pytest
 import schemathesis
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
 from drf_spectacular.generators import SchemaGenerator
@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import ignored_auth, status_code_conformance
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from tests.reliability.support import record_figures
@@ -40,11 +40,6 @@ from tests.reliability.support import record_figures
 pytestmark = [pytest.mark.swapped, pytest.mark.django_db]
 
 MAX_EXAMPLES = 60
-# Bugs these tests found, as reported: what each is, and the text of the
-# exception behind its 500. The hand-written cases that show them are
-# xfailed (strict) on the database where they occur, until fixed.
-KNOWN_BUGS: dict[str, tuple[str, str]] = {}
-KNOWN_BUG_SIGNATURES = {name: signature for name, (_, signature) in KNOWN_BUGS.items()}
 SPECTACULAR = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 
 
@@ -224,15 +219,7 @@ def explained_deviation(failure, case, response) -> str | None:
     return None
 
 
-def known_bug(exc: BaseException | None) -> str | None:
-    """The name of the reported bug (see KNOWN_BUGS) that raised ``exc``, if any."""
-    message = f"{type(exc).__name__}: {exc}"
-    for name, signature in KNOWN_BUG_SIGNATURES.items():
-        if signature in message:
-            return name
-    return None
-
-
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_generated_requests_get_no_5xx_and_responses_as_the_schema_says(
     api_schema, staff_cookie, server_errors
@@ -241,15 +228,10 @@ def test_generated_requests_get_no_5xx_and_responses_as_the_schema_says(
 
     Left out: ``ignored_auth``, which replays a request with forged credentials
     but keeps the valid session cookie given here (authentication has tests of
-    its own), and ``status_code_conformance`` while the schema documents only
-    the 200 (see the xfailed test of the documented codes). A 500 caused by a
-    bug already reported (``KNOWN_BUGS``) is counted apart; any other fails.
+    its own). Every 500 fails.
     """
     excluded = [ignored_auth]
-    if undocumented_status_codes(openapi_document()):
-        excluded.append(status_code_conformance)
     statuses: Counter = Counter()
-    known: Counter = Counter()
     explained: Counter = Counter()
     failures: dict[str, list[str]] = {}
 
@@ -268,17 +250,13 @@ def test_generated_requests_get_no_5xx_and_responses_as_the_schema_says(
                 response = call_in_savepoint(case.call, cookies=staff_cookie)
             except Exception as exc:  # raised while streaming a body (tasks/export/)
                 statuses[(label, "error while streaming")] += 1
-                bug = known_bug(exc)
-                if bug:
-                    known[bug] += 1
-                else:
-                    key = f"{label} {mode.value}: {type(exc).__name__}"
-                    failures.setdefault(key, []).append(f"{case.as_curl_command()}\n{exc}")
+                key = f"{label} {mode.value}: {type(exc).__name__}"
+                failures.setdefault(key, []).append(f"{case.as_curl_command()}\n{exc}")
                 return
             statuses[(label, response.status_code)] += 1
-            bug = known_bug(server_errors[0]) if server_errors else None
-            if bug:
-                known[bug] += 1
+            if server_errors:  # a 500, with the exception behind it
+                key = f"{label} {mode.value}: {type(server_errors[0]).__name__}"
+                failures.setdefault(key, []).append(f"{case.as_curl_command()}\n{server_errors[0]}")
                 return
             try:
                 case.validate_response(response, excluded_checks=excluded)
@@ -308,7 +286,6 @@ def test_generated_requests_get_no_5xx_and_responses_as_the_schema_says(
             "responses_5xx": sum(
                 n for (_, code), n in statuses.items() if isinstance(code, int) and code >= 500
             ),
-            "responses_5xx_from_reported_bugs": dict(known),
             "deviations_explained_by_design": dict(explained),
             "schema_violations_and_other_failures": sum(len(v) for v in failures.values()),
             "checks_left_out": [check.__name__ for check in excluded],
@@ -485,22 +462,7 @@ def request_url(name: str, params) -> str:
     return reverse(f"results_api:{name}") + "?" + urlencode(params)
 
 
-# The hand-written cases that show a known bug, and on which database.
-CASES_SHOWING_BUGS: dict[str, tuple[str | None, str]] = {}
-
-
-def hostile_cases() -> list:
-    cases = []
-    for case_id, (name, params) in HOSTILE.items():
-        vendor, bug = CASES_SHOWING_BUGS.get(case_id, (False, None))
-        marks = []
-        if bug and vendor in (None, connection.vendor):
-            marks.append(pytest.mark.xfail(strict=True, reason=f"BUG {bug}: {KNOWN_BUGS[bug][0]}"))
-        cases.append(pytest.param(name, params, id=case_id, marks=marks))
-    return cases
-
-
-@pytest.mark.parametrize(("name", "params"), hostile_cases())
+@pytest.mark.parametrize(("name", "params"), list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_input_gets_a_200_or_a_400_naming_the_parameter(rows, admin_client, name, params):
     admin_client.raise_request_exception = False
     response = call_in_savepoint(admin_client.get, request_url(name, params))

@@ -45,7 +45,12 @@ from tests.reliability.support import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.swapped, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.swapped,
+    pytest.mark.django_db(transaction=True),
+]
 
 ROWS = 3000
 TARGET_RATE = float(os.environ.get("CRA_LOAD_RATE", "300"))  # requests per second

@@ -47,7 +47,6 @@ WORKERS = ("celery@a", "celery@b", None)
 PRIORITIES = ("low", "normal", "high")
 ATTEMPTS = (None, 0, 1, 2)
 STATUSES = (states.SUCCESS, states.FAILURE, states.STARTED, states.PENDING, states.RETRY)
-FIGURES = Counter()
 
 rows_strategy = st.lists(
     st.fixed_dictionaries(
@@ -98,10 +97,14 @@ def filters_strategy(tenant_ids: st.SearchStrategy) -> st.SearchStrategy:
 
 
 class CountingClient(APIClient):
-    """An API client that counts its requests into the figures."""
+    """An API client that counts its requests into ``figures``."""
+
+    def __init__(self, figures: Counter, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.figures = figures
 
     def get(self, *args, **kwargs):
-        FIGURES["requests"] += 1
+        self.figures["requests"] += 1
         return super().get(*args, **kwargs)
 
 
@@ -114,7 +117,13 @@ def scoped(settings):
 
 
 @pytest.fixture
-def world(db, scoped, django_user_model):
+def figures() -> Counter:
+    """What the property test exercised: examples, rows, requests, cursors tried."""
+    return Counter()
+
+
+@pytest.fixture
+def world(db, scoped, django_user_model, figures):
     """The tenants, a staff user named like each, a superuser, and an API client for each."""
     from tests.testapp.models import Tenant
 
@@ -124,7 +133,7 @@ def world(db, scoped, django_user_model):
         user = django_user_model.objects.create_user(
             name, is_staff=True, is_superuser=name == "root"
         )
-        clients[name] = CountingClient()
+        clients[name] = CountingClient(figures)
         clients[name].force_authenticate(user)
     return tenants, clients
 
@@ -204,9 +213,8 @@ def create(rows: list[dict], tenants: dict) -> list:
     derandomize=True,
     database=None,
 )
-def test_no_endpoint_returns_or_counts_another_tenants_row(
-    world, data, rows, user, ordering_field, descending, page_size
-):
+def explore(world, figures, data, rows, user, ordering_field, descending, page_size):
+    """One drawn example: the rows, a user, filters, an ordering, a grouping and a page size."""
     tenants, clients = world
     client, other, root = clients[user], clients[TENANTS[1 - TENANTS.index(user)]], clients["root"]
     tenant_ids = [tenant.pk for tenant in tenants.values()] + [10**6]
@@ -222,14 +230,28 @@ def test_no_endpoint_returns_or_counts_another_tenants_row(
     )
     with transaction.atomic():
         created = create(rows, tenants)
-        check_isolation(client, other, root, user, params, group_by, created, tenants)
+        check_isolation(client, other, root, user, params, group_by, created, tenants, figures)
         transaction.set_rollback(True)
-    FIGURES["examples"] += 1
-    FIGURES["rows"] += len(rows)
-    FIGURES["filters"] += len(filters)
+    figures["examples"] += 1
+    figures["rows"] += len(rows)
+    figures["filters"] += len(filters)
 
 
-def check_isolation(client, other, root, user, params, group_by, created, tenants):
+def test_no_endpoint_returns_or_counts_another_tenants_row(world, figures):
+    explore(world, figures)
+
+    # The property held over as much as it was meant to exercise: every
+    # example ran, and each kind of check was reached more than once.
+    record_figures("tenant_isolation", dict(figures))
+    assert figures["examples"] == MAX_EXAMPLES, figures
+    assert figures["rows"] >= 8 * MAX_EXAMPLES, figures
+    assert figures["details_requested"] == figures["rows"], figures
+    assert figures["stats_requested"] == MAX_EXAMPLES, figures
+    assert figures["list_rows_seen"] >= MAX_EXAMPLES, figures
+    assert figures["foreign_cursors_tried"] >= 10, figures
+
+
+def check_isolation(client, other, root, user, params, group_by, created, tenants, figures):
     own = {task_id for task_id, tenant in created if tenant == user}
     tasks = reverse("results_api:task-list")
 
@@ -240,7 +262,7 @@ def check_isolation(client, other, root, user, params, group_by, created, tenant
     assert len(forward) == len(set(forward))
     assert set(forward) == everyone & own, (params, forward)
     assert backward == forward
-    FIGURES["list_rows_seen"] += len(forward)
+    figures["list_rows_seen"] += len(forward)
 
     # Cursors issued to another tenant's user lead to the user's own rows only.
     page = other.get(tasks, params).json()
@@ -250,13 +272,13 @@ def check_isolation(client, other, root, user, params, group_by, created, tenant
             assert response.status_code in (200, 400)
             if response.status_code == 200:
                 assert {row["task_id"] for row in response.json()["results"]} <= own
-            FIGURES["foreign_cursors_tried"] += 1
+            figures["foreign_cursors_tried"] += 1
 
     # Each detail: own rows found, every other row not.
     for task_id, tenant in created:
         response = client.get(reverse("results_api:task-detail", args=[task_id]))
         assert response.status_code == (200 if tenant == user else 404), task_id
-    FIGURES["details_requested"] += len(created)
+    figures["details_requested"] += len(created)
 
     # Stats count the same rows, per any grouping.
     stats_params = {k: v for k, v in params.items() if k not in ("ordering", "page_size")}
@@ -268,7 +290,7 @@ def check_isolation(client, other, root, user, params, group_by, created, tenant
     assert sum(row["count"] for row in results) == len(forward)
     if "tenant" in group_by:
         assert {row["tenant"] for row in results} <= {tenants[user].pk}
-    FIGURES["stats_requested"] += 1
+    figures["stats_requested"] += 1
 
     # Groups: own only, in the list and by id.
     groups = walk(client, reverse("results_api:group-list"), {"page_size": 1})
@@ -282,9 +304,3 @@ def check_isolation(client, other, root, user, params, group_by, created, tenant
     for value in (*foreign, 10**6):
         response = client.get(tasks, {"tenant": value})
         assert (response.status_code, response.json()["results"]) == (200, [])
-
-
-def test_the_tenant_isolation_figures_are_recorded():
-    """Runs after the property test (file order): records what it exercised."""
-    if FIGURES:
-        record_figures("tenant_isolation", dict(FIGURES))

@@ -61,15 +61,34 @@ def test_unimportable_path_is_an_error_naming_the_setting(settings):
         api_settings.SCOPE_QUERYSET  # noqa: B018
 
 
-def test_every_default_is_documented_by_a_comment():
+def test_every_default_is_documented_by_a_comment_of_its_own():
+    """Between each key of DEFAULTS and the entry before it stands a comment."""
+    import ast
     import inspect
+    import io
+    import tokenize
 
     import results_api.conf
 
     source = inspect.getsource(results_api.conf)
-    block = source[source.index("DEFAULTS: dict") : source.index("\n}\n")]
-    lines = block.splitlines()
-    for key in DEFAULTS:
-        index = next(i for i, line in enumerate(lines) if line.strip().startswith(f'"{key}"'))
-        above = lines[index - 1].strip()
-        assert above.startswith(("#", '"')), f"{key} has no comment above it"
+    comments = {
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    assignment = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "DEFAULTS"
+    )
+    dictionary = assignment.value
+    assert isinstance(dictionary, ast.Dict)
+    previous_end = dictionary.lineno
+    undocumented = []
+    for key, value in zip(dictionary.keys, dictionary.values, strict=True):
+        assert isinstance(key, ast.Constant)
+        if not comments & set(range(previous_end + 1, key.lineno)):
+            undocumented.append(key.value)
+        previous_end = value.end_lineno
+    assert sorted(undocumented) == [], "no comment above these keys"
+    assert [key.value for key in dictionary.keys] == list(DEFAULTS)

@@ -187,6 +187,7 @@ def test_export_errors_are_csv_when_csv_is_asked_for(staff_client):
     assert response.content.decode().splitlines()[1].startswith("status,")
 
 
+@pytest.mark.slow
 def test_csv_export_of_100000_rows_streams_in_bounded_memory(staff_client):
     count = 100_000
     insert_tasks(count)

@@ -167,6 +167,7 @@ def test_a_row_that_changes_during_a_walk_is_read_again_on_a_later_page(staff_cl
     assert rest == ["t3", "t4", "t5", "t0"]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_polling_deltas_during_concurrent_writes_misses_no_change(staff_user, settings):
     """Two writers upsert states, one committing late, while a dashboard polls.

@@ -18,6 +18,9 @@ from django.conf import settings
 
 from .harness import PASSWORD, TASK_TIMEOUT, Sandbox, wait_for, wait_for_tenant_rows
 
+# Each starts ./sandbox/run and a browser: long runs.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("CRA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -24,6 +24,9 @@ from .harness import (
     wait_for_tenant_rows,
 )
 
+# Each starts ./sandbox/run: long runs.
+pytestmark = pytest.mark.slow
+
 
 def test_run_prints_the_urls_and_the_demo_logins(sandbox: Sandbox) -> None:
     output = sandbox.output
