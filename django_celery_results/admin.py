@@ -1,10 +1,14 @@
 """Admin for task and group results, registered for the active models.
 
 A custom task result model is registered with the same admin class, which
-shows, filters and searches its extra fields. A project that registers its
-own admin for the model first keeps it. A model setting that names no usable
-model registers nothing here: the system checks (``django_celery_results.E001``
-to ``E006``) report it, instead of a traceback while the admin is discovered.
+shows and filters its extra fields. A project that registers its own admin
+for the model first keeps it. A model setting that names no usable model
+registers nothing here: the system checks (``django_celery_results.E001``
+to ``E006``) report it, instead of a traceback while the admin is
+discovered. The changelist costs the same at any table size (see
+``admin_changelist.py``): one query for the page, bounded counts, list
+filters drawn without reading the table, search by task id through its
+index.
 """
 
 from __future__ import annotations
@@ -19,21 +23,45 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .admin_changelist import (
+    BoundedChangeList,
+    BoundedCountPaginator,
+    filter_choices_without_scan,
+    search_by_id_prefix,
+)
 from .models import get_group_result_model, get_task_result_model
+
+# Columns a changelist may be ordered by: each has an index of its own.
+INDEXED_COLUMNS = ("task_id", "periodic_task_name", "task_name", "date_done", "status", "worker")
 
 
 def _edits_allowed() -> bool:
     return bool(getattr(settings, "DJANGO_CELERY_RESULTS", {}).get("ALLOW_EDITS", False))
 
 
-class TaskResultAdmin(admin.ModelAdmin):
+class FlatCostAdmin(admin.ModelAdmin):
+    """Changelist settings whose cost does not grow with the table."""
+
+    paginator = BoundedCountPaginator
+    change_list_template = "django_celery_results/admin/change_list.html"
+    # The count of the unfiltered table would be a second full COUNT(*).
+    show_full_result_count = False
+    if hasattr(admin, "ShowFacets"):  # Django 5.0+: facet counts scan the table
+        show_facets = admin.ShowFacets.NEVER
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
+        return BoundedChangeList
+
+
+class TaskResultAdmin(FlatCostAdmin):
     """Admin-interface for results of tasks."""
 
-    date_hierarchy = "date_done"
-    list_display = ("task_id", "periodic_task_name", "task_name", "date_done", "status", "worker")
+    list_display = INDEXED_COLUMNS
     list_filter = ("status", "date_done", "periodic_task_name", "task_name", "worker")
+    sortable_by = INDEXED_COLUMNS
     readonly_fields = ("date_created", "date_started", "date_done", "result", "meta")
-    search_fields = ("task_name", "task_id", "status", "task_args", "task_kwargs")
+    search_fields = ("task_id",)
+    search_help_text = _("A task id, or its beginning.")
     actions = ("terminate_tasks",)
     fieldsets = (
         (
@@ -77,21 +105,26 @@ class TaskResultAdmin(admin.ModelAdmin):
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         return (*self.list_display, *(field.name for field in self._extra_fields()))
 
-    def get_list_filter(self, request: HttpRequest) -> tuple[str, ...]:
+    def get_list_select_related(self, request: HttpRequest) -> tuple[str, ...]:
+        # Named: Django's bare select_related() skips nullable foreign keys (a query per row).
+        return tuple(field.name for field in self._extra_fields() if field.many_to_one)
+
+    def get_list_filter(self, request: HttpRequest) -> tuple[Any, ...]:
         filterable = [
             field.name
             for field in self._extra_fields()
             if field.is_relation or field.choices or isinstance(field, models.BooleanField)
         ]
-        return (*self.list_filter, *filterable)
+        return tuple(
+            filter_choices_without_scan(self.opts.get_field(name))
+            for name in (*self.list_filter, *filterable)
+        )
 
-    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
-        searchable = [
-            field.name
-            for field in self._extra_fields()
-            if isinstance(field, models.CharField) and not field.choices
-        ]
-        return (*self.search_fields, *searchable)
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet, search_term: str
+    ) -> tuple[models.QuerySet, bool]:
+        """Find results by task id, whole or its beginning, through the unique index."""
+        return search_by_id_prefix(queryset, "task_id", search_term), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         extra = tuple(field.name for field in self._extra_fields() if field.editable)
@@ -114,14 +147,20 @@ class TaskResultAdmin(admin.ModelAdmin):
         )
 
 
-class GroupResultAdmin(admin.ModelAdmin):
+class GroupResultAdmin(FlatCostAdmin):
     """Admin-interface for results of grouped tasks."""
 
-    date_hierarchy = "date_done"
     list_display = ("group_id", "date_done")
     list_filter = ("date_done",)
     readonly_fields = ("date_created", "date_done", "result")
     search_fields = ("group_id",)
+    search_help_text = _("A group id, or its beginning.")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet, search_term: str
+    ) -> tuple[models.QuerySet, bool]:
+        """Find groups by id, whole or its beginning, through the unique index."""
+        return search_by_id_prefix(queryset, "group_id", search_term), False
 
 
 def register_active_models(site: admin.AdminSite = admin.site) -> None:

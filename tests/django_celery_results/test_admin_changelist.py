@@ -1,0 +1,166 @@
+"""The admin changelist costs the same at any size: bounded queries, no table scans."""
+
+import datetime
+
+import pytest
+from celery import states
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from django_celery_results import admin_changelist
+from django_celery_results.models import get_task_result_model
+
+pytestmark = pytest.mark.django_db
+
+
+def changelist_url():
+    opts = get_task_result_model()._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+
+
+def store(task_result_model, count, *, prefix="t", tenant=None, **values):
+    now = timezone.now()
+    task_result_model.objects.bulk_create(
+        task_result_model(
+            task_id=f"{prefix}-{number:05d}",
+            task_name=values.get("task_name", "app.tasks.add"),
+            status=values.get("status", states.SUCCESS),
+            worker="celery@w1",
+            date_done=now - datetime.timedelta(seconds=number),
+            **({"tenant": tenant} if tenant else {}),
+        )
+        for number in range(count)
+    )
+
+
+def changelist_queries(admin_client, params=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist_url(), params or {})
+    assert response.status_code == 200
+    return response, [query["sql"] for query in captured.captured_queries]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows_on_a_page(
+    admin_client, task_result_model, request
+):
+    extra = {}
+    if "tenant" in {field.name for field in task_result_model.extra_fields()}:
+        extra["tenant"] = request.getfixturevalue("tenant")
+    store(task_result_model, 3, prefix="few", **extra)
+    _, few = changelist_queries(admin_client)
+    store(task_result_model, 60, prefix="many", **extra)
+
+    _, many = changelist_queries(admin_client)
+
+    assert len(many) == len(few)
+
+
+def test_drawing_the_changelist_reads_no_distinct_values_and_counts_with_a_limit(
+    admin_client, task_result_model
+):
+    store(task_result_model, 5)
+
+    _, queries = changelist_queries(admin_client)
+
+    table = task_result_model._meta.db_table
+    on_table = [sql for sql in queries if table in sql]
+    assert not any("DISTINCT" in sql.upper() for sql in on_table)
+    counts = [sql for sql in on_table if "COUNT(" in sql.upper()]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+def test_a_filtered_list_past_the_count_limit_says_more_than(
+    admin_client, task_result_model, monkeypatch
+):
+    monkeypatch.setattr(admin_changelist, "COUNT_LIMIT", 3)
+    store(task_result_model, 5, status=states.FAILURE)
+
+    response, _ = changelist_queries(admin_client, {"status": states.FAILURE})
+
+    assert "More than 3: the count stops there." in response.content.decode()
+
+
+@pytest.mark.postgres
+def test_an_unfiltered_list_on_postgresql_shows_the_estimate_labelled_as_one(
+    admin_client, task_result_model, monkeypatch
+):
+    monkeypatch.setattr(admin_changelist, "COUNT_LIMIT", 3)
+    store(task_result_model, 40)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {task_result_model._meta.db_table}")
+
+    response, queries = changelist_queries(admin_client)
+
+    assert "About 40: an estimate from the database" in (response.content.decode())
+    assert any("reltuples" in sql for sql in queries)
+
+
+def test_search_finds_a_task_by_its_whole_id_or_its_beginning(admin_client, task_result_model):
+    store(task_result_model, 3, prefix="abc")
+    store(task_result_model, 2, prefix="xabc")
+
+    whole, _ = changelist_queries(admin_client, {"q": "abc-00001"})
+    prefix, _ = changelist_queries(admin_client, {"q": "abc-"})
+
+    assert [row.task_id for row in whole.context["cl"].result_list] == ["abc-00001"]
+    found = sorted(row.task_id for row in prefix.context["cl"].result_list)
+    assert found == ["abc-00000", "abc-00001", "abc-00002"]
+
+
+@pytest.mark.postgres
+def test_search_by_task_id_reads_the_unique_index(admin_client, task_result_model):
+    store(task_result_model, 50, prefix="abc")
+    table = task_result_model._meta.db_table
+    queryset = admin_changelist.search_by_id_prefix(
+        task_result_model.objects.all(), "task_id", "abc-0001"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Seq Scan" not in plan, plan
+    assert f"{table}_task_id" in plan, plan
+
+
+def test_the_status_filter_offers_celerys_states_without_a_query(admin_client, task_result_model):
+    store(task_result_model, 2, status=states.FAILURE)
+
+    response, _ = changelist_queries(admin_client, {"status": states.FAILURE})
+
+    status_filter = next(
+        spec for spec in response.context["cl"].filter_specs if spec.parameter_name == "status"
+    )
+    assert {value for value, _ in status_filter.lookup_choices} == states.ALL_STATES
+    assert len(response.context["cl"].result_list) == 2
+
+
+def test_a_text_filter_offers_the_values_of_the_most_recent_results(
+    admin_client, task_result_model, monkeypatch
+):
+    monkeypatch.setattr(admin_changelist, "RECENT_ROWS", 2)
+    store(task_result_model, 2, prefix="new", task_name="app.tasks.new")
+    old = task_result_model.objects.create(
+        task_id="old", task_name="app.tasks.old", status=states.SUCCESS
+    )
+    task_result_model.objects.filter(pk=old.pk).update(
+        date_done=timezone.now() - datetime.timedelta(days=3)
+    )
+
+    response, _ = changelist_queries(admin_client)
+    picked, _ = changelist_queries(admin_client, {"task_name": "app.tasks.old"})
+
+    def offered(response):
+        spec = next(
+            spec
+            for spec in response.context["cl"].filter_specs
+            if getattr(spec, "lookup_kwarg", None) == "task_name"
+        )
+        return list(spec.lookup_choices)
+
+    assert offered(response) == ["app.tasks.new"]
+    assert offered(picked) == ["app.tasks.new", "app.tasks.old"]
+    assert [row.task_id for row in picked.context["cl"].result_list] == ["old"]
