@@ -71,15 +71,19 @@ def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
 
 
 def task_stats(request: HttpRequest) -> HttpResponse:
-    """Counts and runtime aggregates per status for one tenant."""
+    """Counts and runtime aggregates per status for one tenant (``?date_done__gte=``)."""
     runtime = "EXTRACT(EPOCH FROM date_done - date_started)"
+    where, params = "tenant_id = %s", [int(request.GET["tenant"])]
+    if "date_done__gte" in request.GET:
+        where += " AND date_done >= %s"
+        params.append(request.GET["date_done__gte"])
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT status, COUNT(*), AVG({runtime}), MAX({runtime}), "
             f"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY {runtime}), "
             f"PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY {runtime}) "
-            f"FROM {TABLE} WHERE tenant_id = %s GROUP BY status ORDER BY status",
-            [int(request.GET["tenant"])],
+            f"FROM {TABLE} WHERE {where} GROUP BY status ORDER BY status",
+            params,
         )
         rows = cursor.fetchall()
     results = [

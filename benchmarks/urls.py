@@ -1,8 +1,10 @@
+from django.contrib import admin
 from django.urls import include, path
 
 from benchmarks import reference
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("api/results/", include("results_api.urls")),
     path("ref/tasks/", reference.task_list),
     path("ref/tasks/after/", reference.task_list_after),
