@@ -238,12 +238,7 @@ class DatabaseBackend(BaseDictBackend):
             with _savepoint_if_in_transaction(alias):
                 manager.store_values({**properties, **extension}, using=alias)
         except (IntegrityError, DataError) as exc:
-            logger.error(
-                "Task %s stored without extended properties: the database refused them: %s",
-                task_id,
-                exc,
-            )
-            manager.store_values(properties, using=alias)
+            _store_what_the_database_accepts(manager, properties, extension, alias, exc)
         return result
 
     @_reconnect_after_connection_errors
@@ -375,6 +370,43 @@ class _Stored:
     def __init__(self, content_type: str, content_encoding: str) -> None:
         self.content_type = content_type
         self.content_encoding = content_encoding
+
+
+def _store_what_the_database_accepts(
+    manager: Any,
+    properties: dict[str, Any],
+    extension: dict[str, Any],
+    alias: str,
+    error: Exception,
+) -> None:
+    """Store a state whose extended values the database refused, with each one it accepts.
+
+    Each extended value is tried in turn (a foreign key to a missing row, say,
+    is refused alone); the refused ones are logged by name. Only reached
+    after a refusal, so the usual write stays one statement.
+    """
+    accepted: dict[str, Any] = {}
+    refused = {}
+    if len(extension) == 1:
+        refused = dict.fromkeys(extension, error)
+    else:
+        for name, value in extension.items():
+            try:
+                with _savepoint_if_in_transaction(alias):
+                    manager.store_values({**properties, **accepted, name: value}, using=alias)
+            except (IntegrityError, DataError) as exc:
+                refused[name] = exc
+            else:
+                accepted[name] = value
+    if not accepted:
+        manager.store_values(properties, using=alias)
+    logger.error(
+        "Task %s stored without part of its extended properties: the database refused %s",
+        properties["task_id"],
+        "; ".join(
+            f"{name} = {extension[name]!r} ({str(exc).strip()})" for name, exc in refused.items()
+        ),
+    )
 
 
 def _savepoint_if_in_transaction(alias: str):

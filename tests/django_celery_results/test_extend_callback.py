@@ -7,9 +7,11 @@ import logging
 
 import pytest
 from celery import states
-from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext, isolate_apps, override_settings
 
+from django_celery_results.extension import extend_task_properties
+from django_celery_results.models.abstract import AbstractTaskResult
 from tests.testapp.models import TaskResult as CustomTaskResult
 from tests.testapp.results import extend_task_props
 
@@ -151,7 +153,8 @@ def test_keys_the_store_manages_are_refused(backend, caplog):
 @pytest.mark.parametrize(
     ("extension", "problem"),
     [
-        ({"priority": "urgent"}, "not one of the field's choices"),
+        ({"priority": "urgent"}, "is not a valid choice"),
+        ({"priority": ""}, "cannot be blank"),
         ({"attempt": "many"}, "'attempt'"),
         ({"attempt": -1}, "'attempt'"),
         ({"tenant_id": "abc"}, "'tenant_id'"),
@@ -200,6 +203,82 @@ def test_a_tenant_that_does_not_exist_loses_no_result(backend, caplog):
     assert (row.status, row.tenant_id) == (states.SUCCESS, None)
     assert "t-1" in caplog.text
     assert "refused" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_value_the_database_refuses_is_dropped_alone_and_named(backend, caplog):
+    extension = {"tenant_id": 987654, "priority": "high", "attempt": 2}
+    with with_callback(lambda request, props: extension):
+        backend.store_result("t-1", 1, states.SUCCESS)
+
+    row = CustomTaskResult.objects.get(task_id="t-1")
+    assert (row.status, row.tenant_id, row.priority, row.attempt) == (
+        states.SUCCESS,
+        None,
+        "high",
+        2,
+    )
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "t-1" in record.getMessage()
+    assert "refused tenant_id = 987654" in record.getMessage()
+    assert "priority" not in record.getMessage()
+
+
+@isolate_apps("tests.testapp")
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        (
+            models.CharField(max_length=8, choices=[("fast", "Fast")], blank=True, default=""),
+            "",
+            "",
+        ),
+        (models.CharField(max_length=8, choices=[("fast", "Fast")], blank=True), "fast", "fast"),
+        (models.CharField(max_length=8, blank=True), "", ""),
+        (models.CharField(max_length=8, null=True), None, None),
+    ],
+    ids=["blank-choice", "choice", "blank-text", "null"],
+)
+def test_values_django_accepts_are_kept_without_an_error(caplog, field, value, stored):
+    class ChannelTaskResult(AbstractTaskResult):
+        channel = field
+
+        class Meta(AbstractTaskResult.Meta):
+            app_label = "testapp"
+
+    with override_settings(
+        CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=lambda r, p: {"channel": value}
+    ):
+        assert extend_task_properties(ChannelTaskResult, None, {"task_id": "t-1"}) == {
+            "channel": stored
+        }
+    assert not caplog.records
+
+
+@isolate_apps("tests.testapp")
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        (models.CharField(max_length=8, choices=[("fast", "Fast")]), "", "cannot be blank"),
+        (models.CharField(max_length=8), None, "cannot be null"),
+        (models.CharField(max_length=3, blank=True), "four", "at most 3 characters"),
+        (models.IntegerField(choices=[(1, "one")], null=True), 2, "is not a valid choice"),
+    ],
+    ids=["blank", "null", "max-length", "choice"],
+)
+def test_values_django_refuses_are_dropped_and_logged(caplog, field, value, problem):
+    class ChannelTaskResult(AbstractTaskResult):
+        channel = field
+
+        class Meta(AbstractTaskResult.Meta):
+            app_label = "testapp"
+
+    with override_settings(
+        CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=lambda r, p: {"channel": value}
+    ):
+        assert extend_task_properties(ChannelTaskResult, None, {"task_id": "t-1"}) == {}
+    assert problem in caplog.text
+    assert "'channel'" in caplog.text
 
 
 def test_a_callback_path_that_cannot_be_imported_loses_no_result(backend, caplog):
