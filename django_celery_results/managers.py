@@ -21,6 +21,9 @@ from django.utils import timezone
 from .conf import CLEANUP_BATCH_SIZE, get_setting
 from .statements import FAST_VENDORS, build_select_by_key, build_upsert, execute, fetch_one
 
+# Upstream exported these from this module; code written for 2.6 imports them here.
+from .transactions import W_ISOLATION_REP, TxIsolationWarning, transaction_retry  # noqa: F401
+
 # A task in one of these states is done; only another of them may replace it.
 FINAL_STATES = tuple(sorted(states.READY_STATES))
 

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Connection-level errors after which a fresh connection may succeed.
 RETRYABLE_ERRORS = (InterfaceError, OperationalError)
+EXCEPTIONS_TO_CATCH = RETRYABLE_ERRORS  # upstream's name
 EMPTY_META = {"children": []}
 META_FIELDS = (
     "task_id",
