@@ -18,5 +18,6 @@ class version_info_t(NamedTuple):
 
 
 __version__ = "0.1.0"
-VERSION = version_info = version_info_t(*map(int, __version__.split(".")[:3]), "", "")
+_major, _minor, _micro = (int(part) for part in __version__.split(".")[:3])
+VERSION = version_info = version_info_t(_major, _minor, _micro, "", "")
 __all__ = ["VERSION", "__version__", "version_info", "version_info_t"]

@@ -13,7 +13,7 @@ index.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from celery import current_app
 from django.conf import settings
@@ -116,7 +116,7 @@ class TaskResultAdmin(FlatCostAdmin):
             if field.is_relation or field.choices or isinstance(field, models.BooleanField)
         ]
         return tuple(
-            filter_choices_without_scan(self.opts.get_field(name))
+            filter_choices_without_scan(cast(models.Field, self.opts.get_field(name)))
             for name in (*self.list_filter, *filterable)
         )
 

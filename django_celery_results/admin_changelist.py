@@ -10,7 +10,7 @@ replacements read a bounded number of index entries instead; the admin in
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from celery import states
 from django.contrib import admin
@@ -41,7 +41,7 @@ class BoundedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset = cast(models.QuerySet, self.object_list)  # the changelist's queryset
         counted = queryset.order_by()[: COUNT_LIMIT + 1].count()
         if counted <= COUNT_LIMIT:
             return counted
@@ -104,12 +104,23 @@ class RecentValuesListFilter(admin.AllValuesFieldListFilter):
     person is looking for. Any value still filters through the URL.
     """
 
-    def __init__(self, field, request, params, model, model_admin, field_path) -> None:
+    def __init__(
+        self,
+        field: models.Field,
+        request: HttpRequest,
+        params: dict[str, list[str]],
+        model: type[models.Model],
+        model_admin: admin.ModelAdmin,
+        field_path: str,
+    ) -> None:
         super().__init__(field, request, params, model, model_admin, field_path)
         values = _recent_values(request, model_admin).get(field_path, set())
         if self.lookup_val:
             values = values | set(self.lookup_val)
-        self.lookup_choices = sorted(value for value in values if value is not None)
+        # Django iterates the choices only; its stubs say a queryset.
+        self.lookup_choices = sorted(  # type: ignore[assignment]
+            value for value in values if value is not None
+        )
         self.title = _("%(field)s (recent)") % {"field": self.title}
 
 
@@ -119,7 +130,7 @@ def _recent_values(request: HttpRequest, model_admin: admin.ModelAdmin) -> dict[
     key = model_admin.model._meta.label
     if key not in cache:
         names = [
-            entry[0]
+            cast(str, entry[0])
             for entry in model_admin.get_list_filter(request)
             if isinstance(entry, tuple) and entry[1] is RecentValuesListFilter
         ]

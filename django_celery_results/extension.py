@@ -61,16 +61,17 @@ def _clean(field: models.Field, value: Any) -> Any:
     database refuses a missing one, and only that value is dropped), and
     ``None`` is judged by ``null`` alone (``blank`` is a form's rule).
     """
-    if isinstance(value, models.Model) and field.is_relation:
-        value = getattr(value, field.target_field.attname)
-    target = field.target_field if field.is_relation else field
+    # A concrete field that is a relation is a foreign key: its column holds the target's value.
+    target = field.target_field if isinstance(field, models.ForeignObject) else field
+    if isinstance(value, models.Model) and target is not field:
+        value = getattr(value, target.attname)
     if value is not None:
         value = target.to_python(value)
     if value is None:
         if not field.null:
             raise ValidationError(field.error_messages["null"], code="null")
         return None
-    if field.is_relation:
+    if target is not field:
         models.Field.validate(field, value, None)  # ForeignKey.validate would query the row
         target.run_validators(value)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from celery import states
 from celery.utils.time import maybe_timedelta
@@ -24,11 +24,16 @@ from .statements import FAST_VENDORS, build_select_by_key, build_upsert, execute
 # Upstream exported these from this module; code written for 2.6 imports them here.
 from .transactions import W_ISOLATION_REP, TxIsolationWarning, transaction_retry  # noqa: F401
 
+if TYPE_CHECKING:
+    from .models.abstract import AbstractChordCounter, AbstractGroupResult, AbstractTaskResult
+
+_M = TypeVar("_M", bound=models.Model)
+
 # A task in one of these states is done; only another of them may replace it.
 FINAL_STATES = tuple(sorted(states.READY_STATES))
 
 
-class UpsertManager(models.Manager):
+class UpsertManager(models.Manager[_M]):
     """Manager whose writes are single-statement upserts on the write database."""
 
     def connection_for_write(self) -> BaseDatabaseWrapper:
@@ -78,10 +83,10 @@ class UpsertManager(models.Manager):
                 rows.exclude(status__in=final_states).update(**values)
 
 
-class ResultManager(UpsertManager):
+class ResultManager(UpsertManager[_M]):
     """Generic manager for celery results: upserts plus expiry."""
 
-    def get_all_expired(self, expires: timedelta | float) -> models.QuerySet:
+    def get_all_expired(self, expires: timedelta | float) -> models.QuerySet[_M]:
         """Return the results whose ``date_done`` is older than ``expires``."""
         return self.filter(date_done__lt=timezone.now() - maybe_timedelta(expires))
 
@@ -93,7 +98,7 @@ class ResultManager(UpsertManager):
         return delete_in_batches(expired, batch_size)
 
 
-def delete_in_batches(queryset: models.QuerySet, batch_size: int) -> int:
+def delete_in_batches(queryset: models.QuerySet[Any], batch_size: int) -> int:
     """Delete the rows of ``queryset`` ``batch_size`` at a time; return how many."""
     deleted = 0
     while True:
@@ -104,7 +109,7 @@ def delete_in_batches(queryset: models.QuerySet, batch_size: int) -> int:
         deleted += count
 
 
-class TaskResultManager(ResultManager):
+class TaskResultManager(ResultManager["AbstractTaskResult"]):
     """Manager for task result models."""
 
     def store_result(
@@ -158,7 +163,7 @@ class TaskResultManager(ResultManager):
         values = {**values, "date_done": now, "date_created": now}
         self.upsert(values, "task_id", using, final_states=FINAL_STATES)
 
-    def get_task(self, task_id: str) -> models.Model:
+    def get_task(self, task_id: str) -> AbstractTaskResult:
         """Return the result of ``task_id``, or an unsaved PENDING instance."""
         try:
             return self.get(task_id=task_id)
@@ -183,10 +188,10 @@ class TaskResultManager(ResultManager):
         self.using(router.db_for_write(self.model)).filter(task_id=task_id).delete()
 
 
-class GroupResultManager(ResultManager):
+class GroupResultManager(ResultManager["AbstractGroupResult"]):
     """Manager for group result models."""
 
-    def get_group(self, group_id: str) -> models.Model:
+    def get_group(self, group_id: str) -> AbstractGroupResult:
         """Return the result of ``group_id``, or an unsaved instance."""
         try:
             return self.get(group_id=group_id)
@@ -218,14 +223,16 @@ class GroupResultManager(ResultManager):
         self.using(router.db_for_write(self.model)).filter(group_id=group_id).delete()
 
 
-class ChordCounterManager(UpsertManager):
+class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
     """Manager for chord counters: create, count down under a lock, expire."""
 
     def create_counter(self, group_id: str, sub_tasks: str, count: int) -> None:
         """Create the counter of a chord header (a redelivered header resets it)."""
         self.upsert({"group_id": group_id, "sub_tasks": sub_tasks, "count": count}, "group_id")
 
-    def count_down(self, group_id: str, task_model: type[models.Model]) -> models.Model | None:
+    def count_down(
+        self, group_id: str, task_model: type[models.Model]
+    ) -> AbstractChordCounter | None:
         """Count the finished header tasks of a chord; return its counter once, when complete.
 
         Raise ``DoesNotExist`` when the chord has no counter (any more).

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -30,7 +31,7 @@ NEVER_AUTOMATICALLY = 2**31 - 1
 try:
     import psycopg
 except ImportError:  # psycopg 2, or no PostgreSQL at all
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]
 
 
 Preparer = Callable[[Any, BaseDatabaseWrapper], Any]
@@ -56,6 +57,20 @@ class Upsert:
             value = field.get_default()
             params.append(value if prepare is None else prepare(value, connection))
         return params
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field:
+    """Return the field ``name`` (or attname) of ``model``, one with a column of its own."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise FieldDoesNotExist(f"{model._meta.label}.{name} has no column")
+    return field
+
+
+def column(field: models.Field) -> str:
+    """Return the column of a field that has one."""
+    assert field.column is not None
+    return field.column
 
 
 def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
@@ -95,7 +110,7 @@ def build_upsert(
     them: a late RETRY or STARTED never hides a result.
     """
     opts = model._meta
-    fields = tuple(opts.get_field(name) for name in columns)
+    fields = tuple(concrete_field(model, name) for name in columns)
     given = {field.attname for field in fields}
     defaulted = tuple(
         field
@@ -105,9 +120,9 @@ def build_upsert(
         and not (hasattr(field, "has_db_default") and field.has_db_default())
     )
     quote = ops.quote_name
-    names = [quote(field.column) for field in (*fields, *defaulted)]
+    names = [quote(column(field)) for field in (*fields, *defaulted)]
     updated = [
-        quote(field.column)
+        quote(column(field))
         for field in fields
         if field.attname != conflict and field.attname not in KEPT_ON_UPDATE
     ]
@@ -117,7 +132,7 @@ def build_upsert(
         f"VALUES ({', '.join([placeholder] * len(names))})"
     )
     table = quote(opts.db_table)
-    status = quote(opts.get_field("status").column) if final_states else ""
+    status = quote(column(concrete_field(model, "status"))) if final_states else ""
     finals = ", ".join(f"'{state}'" for state in final_states)
     if vendor == "mysql":
         if final_states:
@@ -129,7 +144,7 @@ def build_upsert(
             sets = ", ".join(f"{n} = VALUES({n})" for n in updated)
         sql += f" ON DUPLICATE KEY UPDATE {sets}"
     else:
-        target = quote(opts.get_field(conflict).column)
+        target = quote(column(concrete_field(model, conflict)))
         sets = ", ".join(f"{name} = EXCLUDED.{name}" for name in updated)
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
         if final_states:
@@ -171,7 +186,7 @@ def build_select_by_key(
     """Return the SELECT of ``names`` (attnames) from ``model``'s table where ``key`` matches."""
     opts = model._meta
     quote = connection.ops.quote_name
-    fields = [opts.get_field(name) for name in names]
+    fields = [concrete_field(model, name) for name in names]
     columns = tuple(field.get_col(opts.db_table) for field in fields)
     converters = tuple(
         tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
@@ -179,8 +194,8 @@ def build_select_by_key(
     )
     mark = "?" if connection.vendor == "sqlite" else "%s"
     sql = (
-        f"SELECT {', '.join(quote(field.column) for field in fields)} "
-        f"FROM {quote(opts.db_table)} WHERE {quote(opts.get_field(key).column)} = {mark}"
+        f"SELECT {', '.join(quote(column(field)) for field in fields)} "
+        f"FROM {quote(opts.db_table)} WHERE {quote(column(concrete_field(model, key)))} = {mark}"
     )
     return SelectByKey(sql, names, converters, columns)
 

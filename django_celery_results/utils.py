@@ -13,7 +13,7 @@ from django.utils import timezone
 __all__ = ["now", "now_localtime"]
 
 # Upstream's name for the conversion to the current time zone.
-now_localtime = timezone.template_localtime
+now_localtime = timezone.template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 
 
 def now() -> datetime.datetime:

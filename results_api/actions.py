@@ -26,12 +26,13 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, current_app, states, uuid
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import EncodeError, OperationalError
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
+
+from django_celery_results.models.abstract import AbstractTaskResult
 
 from .arguments import UnusableArguments, stored_arguments
 from .conf import api_settings
@@ -114,7 +115,7 @@ def get_celery_app() -> Celery:
     return api_settings.CELERY_APP or current_app._get_current_object()
 
 
-def revoke_task(task: models.Model, terminate: bool = False) -> dict[str, Any]:
+def revoke_task(task: AbstractTaskResult, terminate: bool = False) -> dict[str, Any]:
     """Ask the workers to revoke ``task`` (and terminate it if running); return the answer."""
     try:
         get_celery_app().control.revoke(task.task_id, terminate=terminate)
@@ -123,7 +124,7 @@ def revoke_task(task: models.Model, terminate: bool = False) -> dict[str, Any]:
     return {"task_id": task.task_id, "terminate": terminate}
 
 
-def retry_task(task: models.Model) -> dict[str, Any]:
+def retry_task(task: AbstractTaskResult) -> dict[str, Any]:
     """Send ``task`` again with its stored arguments; return the new id and the old one."""
     if task.status not in RETRYABLE_STATES:
         raise Conflict(

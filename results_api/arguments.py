@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import models
+from django_celery_results.models.abstract import AbstractTaskResult
 
 from .reprs import NotALiteral, exact_literal
 from .serializers import JSON_CONTENT_TYPES
@@ -30,7 +30,7 @@ class UnusableArguments(ValueError):
     """The stored arguments of a task cannot be trusted to be its arguments."""
 
 
-def _decode(task: models.Model, attname: str, label: str) -> Any:
+def _decode(task: AbstractTaskResult, attname: str, label: str) -> Any:
     stored = getattr(task, attname)
     if stored is None:
         raise UnusableArguments(
@@ -55,7 +55,7 @@ def _literal(value: Any, label: str) -> Any:
         ) from None
 
 
-def stored_arguments(task: models.Model) -> tuple[Sequence[Any], dict[str, Any]]:
+def stored_arguments(task: AbstractTaskResult) -> tuple[Sequence[Any], dict[str, Any]]:
     """Return the ``(args, kwargs)`` a task was sent with; raise ``UnusableArguments`` if unsure.
 
     ``args`` keeps its type (a tuple, or a list), so the new task's ``argsrepr`` is the old one.

@@ -43,7 +43,14 @@ def conditional_response(request: HttpRequest, response: HttpResponseBase) -> Ht
     patch_cache_control(response, private=True, no_cache=True)
     if not response.has_header("ETag"):  # an empty body
         return response
-    conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+    # Django's stubs say HttpResponse; any non-streaming response works.
+    conditional = get_conditional_response(
+        request,
+        etag=response["ETag"],
+        response=response,  # type: ignore[arg-type]
+    )
+    if conditional is None:
+        return response
     if conditional is not response:
         # Django's 304 keeps the caching headers; keep the others too
         # (Next-Updated-Since), but none that describes a body.

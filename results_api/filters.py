@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.signals import setting_changed
 from django.db import models
+from django.db.models.fields.related import RelatedField
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -65,7 +66,7 @@ class StrictBooleanField(forms.NullBooleanField):
     default_error_messages = {"invalid": _("Enter true or false.")}
     VALUES = {"true": True, "1": True, "false": False, "0": False}
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
         if value in self.empty_values:
             return None
         try:
@@ -118,7 +119,7 @@ class ResultFilterSet(filters.FilterSet):
         cls, field: models.Field, lookup_type: str
     ) -> tuple[type[filters.Filter] | None, dict[str, Any]]:
         """Return the filter class and arguments for ``field`` and ``lookup_type``."""
-        if field.is_relation:
+        if isinstance(field, RelatedField):
             # Filter by the key value, typed like the related primary key: no
             # ModelChoiceFilter, whose validation would query the related table.
             return cls.filter_for_lookup(field.target_field, lookup_type)
@@ -168,7 +169,10 @@ def get_task_filterset_class(model: type[AbstractTaskResult]) -> type[TaskResult
     }
     meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": fields})
     doc = f"Filter {model._meta.label} task results."
-    filterset = type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta})
+    filterset = cast(
+        "type[TaskResultFilterSet]",
+        type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta}),
+    )
     # A field the project hides is not filterable through the standard filters either.
     filterset.base_filters = {
         name: filter_
@@ -184,10 +188,15 @@ def get_group_filterset_class(model: type[AbstractGroupResult]) -> type[GroupRes
     base = api_settings.GROUP_FILTERSET_CLASS
     meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": []})
     doc = f"Filter {model._meta.label} group results."
-    return type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta})
+    return cast(
+        "type[GroupResultFilterSet]",
+        type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta}),
+    )
 
 
-def narrow_filterset(filterset_class: type[filters.FilterSet], params: Iterable[str]) -> type:
+def narrow_filterset(
+    filterset_class: type[filters.FilterSet], params: Iterable[str]
+) -> type[filters.FilterSet]:
     """Return ``filterset_class`` holding only the filters that ``params`` can set.
 
     A filter set copies every filter and builds a form field for each on
@@ -202,7 +211,7 @@ def narrow_filterset(filterset_class: type[filters.FilterSet], params: Iterable[
     )
     if len(names) == len(filterset_class.base_filters):
         return filterset_class
-    return _narrowed(filterset_class, names)
+    return _narrowed(filterset_class, names)  # type: ignore[arg-type]  # a class is hashable
 
 
 def _reads_several_params(filter_: filters.Filter) -> bool:
@@ -211,8 +220,10 @@ def _reads_several_params(filter_: filters.Filter) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _narrowed(filterset_class: type[filters.FilterSet], names: frozenset[str]) -> type:
-    narrowed = type(
+def _narrowed(
+    filterset_class: type[filters.FilterSet], names: frozenset[str]
+) -> type[filters.FilterSet]:
+    narrowed: type[filters.FilterSet] = type(
         filterset_class.__name__,
         (filterset_class,),
         {"__module__": filterset_class.__module__, "__doc__": filterset_class.__doc__},

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
-from .introspection import STANDARD_ORDERING_FIELDS, get_excluded_names, get_model_fields
+from django_celery_results.models.abstract import AbstractTaskResult
+
+from .introspection import (
+    STANDARD_ORDERING_FIELDS,
+    concrete_field,
+    get_excluded_names,
+    get_model_fields,
+)
 
 PRIMARY_KEY = "pk"
 
@@ -69,7 +76,7 @@ def order_terms(model: type[models.Model], ordering: Sequence[str]) -> tuple[Ord
     terms = []
     for item in ordering:
         name = item.removeprefix("-")
-        field = model._meta.pk if name == PRIMARY_KEY else model._meta.get_field(name)
+        field = model._meta.pk if name == PRIMARY_KEY else concrete_field(model, name)
         terms.append(OrderTerm(field=field, descending=item.startswith("-")))
     return tuple(terms)
 
@@ -98,7 +105,7 @@ def rows_after(terms: Sequence[OrderTerm], values: Sequence[Any], reverse: bool 
     return condition
 
 
-def task_ordering_fields(model: type[models.Model]) -> tuple[str, ...]:
+def task_ordering_fields(model: type[AbstractTaskResult]) -> tuple[str, ...]:
     """Return the fields ``?ordering=`` accepts for a task result model."""
     extra = tuple(field.name for field in get_model_fields(model).extra if field.orderable)
     excluded = get_excluded_names(model)
@@ -109,9 +116,10 @@ class ResultOrderingFilter(OrderingFilter):
     """Order by ``?ordering=`` (validated) or the view's default, then by primary key."""
 
     def remove_invalid_fields(
-        self, queryset: models.QuerySet, fields: list[str], view: Any, request: Request
+        self, queryset: models.QuerySet, fields: Iterable[str], view: Any, request: Request
     ) -> list[str]:
         """Return ``fields`` without repeats; raise a 400 naming the parameter on an unknown one."""
+        fields = list(fields)
         valid = [item[0] for item in self.get_valid_fields(queryset, view, {"request": request})]
         invalid = [term for term in fields if term.removeprefix("-") not in valid]
         if invalid:

@@ -50,9 +50,9 @@ class KeysetCursorPagination(CursorPagination):
     # None: RESULTS_API["PAGE_SIZE"] / ["MAX_PAGE_SIZE"]; a subclass may set numbers.
     page_size = None
     max_page_size = None
-    ordering = ("-date_created",)
+    ordering: tuple[str, ...] = ("-date_created",)
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # querysets only, never a list
         self, queryset: models.QuerySet, request: Request, view: Any = None
     ) -> list[models.Model]:
         """Return one page of ``queryset`` from the request's cursor."""
@@ -98,7 +98,8 @@ class KeysetCursorPagination(CursorPagination):
             )
         return size
 
-    def decode_cursor(self, request: Request) -> tuple[bool, list[Any]] | None:
+    # Keys and a direction instead of DRF's (offset, reverse, position) Cursor.
+    def decode_cursor(self, request: Request) -> tuple[bool, list[Any]] | None:  # type: ignore[override]
         """Return ``(reverse, key values)`` of ``?cursor=``; a 400 naming it when invalid."""
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
@@ -131,12 +132,13 @@ class KeysetCursorPagination(CursorPagination):
             return None
         return database_safe(term.field.to_python(value))
 
-    def encode_cursor(self, reverse: bool, row: models.Model | None) -> str:
+    def encode_cursor(self, reverse: bool, row: models.Model | None) -> str:  # type: ignore[override]
         """Return the URL of the page that starts after ``row``, in the given direction.
 
         An empty page (every row past the cursor went away) has no row to
         key on; its links lead back to the first page.
         """
+        assert self.base_url is not None  # set by paginate_queryset
         if row is None:
             return remove_query_param(self.base_url, self.cursor_query_param)
         data = {"o": list(self.ordering), "v": self.row_values(row, self.terms), "r": int(reverse)}

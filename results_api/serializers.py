@@ -29,10 +29,11 @@ import functools
 import json
 import operator
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from celery import states
 from django.core.signals import setting_changed
+from django.db import models
 from django.dispatch import receiver
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -128,7 +129,8 @@ def pin_time_zone(fields: Iterable[serializers.Field]) -> None:
     """
     for field in fields:
         if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-            field.timezone = field.default_timezone()
+            # None without USE_TZ, which DRF's field accepts (its stubs say tzinfo).
+            field.timezone = field.default_timezone()  # type: ignore[assignment]
 
 
 def _column_reader(field: serializers.Field, columns: set[str]) -> Callable[[Any], Any]:
@@ -139,7 +141,13 @@ def _column_reader(field: serializers.Field, columns: set[str]) -> Callable[[Any
     return field.get_attribute
 
 
-class PreparedFieldsMixin:
+if TYPE_CHECKING:
+    _SerializerBase = serializers.ModelSerializer
+else:
+    _SerializerBase = object
+
+
+class PreparedFieldsMixin(_SerializerBase):
     """Prepare a serializer's fields once, so that each row costs only its values.
 
     A ``ModelSerializer`` introspects the model on every instantiation and
@@ -147,6 +155,9 @@ class PreparedFieldsMixin:
     is kept on the class (each serializer gets a copy), date-time fields get
     the time zone once, and rows are represented from a list made once.
     """
+
+    _field_template: ClassVar[dict[str, serializers.Field]]
+    _readable: list[tuple[str, serializers.Field, Callable[[Any], Any]]]
 
     def get_fields(self) -> dict[str, serializers.Field]:
         template = type(self).__dict__.get("_field_template")
@@ -160,12 +171,13 @@ class PreparedFieldsMixin:
     def to_representation(self, instance: Any) -> dict[str, Any]:
         readable = self.__dict__.get("_readable")
         if readable is None:
-            columns = {f.name for f in self.Meta.model._meta.concrete_fields if not f.is_relation}
+            model = cast("type[models.Model]", self.Meta.model)
+            columns = {f.name for f in model._meta.concrete_fields if not f.is_relation}
             readable = self._readable = [
-                (field.field_name, field, _column_reader(field, columns))
+                (cast(str, field.field_name), field, _column_reader(field, columns))
                 for field in self._readable_fields
             ]
-        representation = {}
+        representation: dict[str, Any] = {}
         for name, field, read in readable:
             try:
                 attribute = read(instance)

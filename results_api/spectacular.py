@@ -126,7 +126,7 @@ class ResultOrderingFilterExtension(OpenApiFilterExtension):
         return [
             build_parameter_type(
                 name=self.target.ordering_param,
-                schema=build_array_type(build_basic_type(OpenApiTypes.STR)),
+                schema=build_array_type(build_basic_type(OpenApiTypes.STR) or {}),
                 location=OpenApiParameter.QUERY,
                 enum=choices,
                 description=(
@@ -208,7 +208,7 @@ class TaskResultViewSetExtension(OpenApiViewExtension):
         serializer = get_task_serializer_class(model)
         not_found = _error("No such task in the caller's scope, or the action is turned off.")
 
-        class DocumentedViewSet(_with_documented_reads(self.target, serializer)):
+        class DocumentedViewSet(_with_documented_reads(self.target, serializer)):  # type: ignore[misc]
             @extend_schema(
                 filters=True,
                 parameters=[group_by, interval, IF_NONE_MATCH],

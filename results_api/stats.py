@@ -28,7 +28,13 @@ from rest_framework.exceptions import ValidationError
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from .conf import SETTING_NAME, api_settings
-from .introspection import FieldKind, get_excluded_names, get_model_fields
+from .introspection import (
+    FieldKind,
+    concrete_field,
+    get_excluded_names,
+    get_model_fields,
+    key_field,
+)
 
 INTERVALS: dict[str, datetime.timedelta] = {
     "minute": datetime.timedelta(minutes=1),
@@ -95,9 +101,8 @@ def _group_field(model_field: models.Field) -> serializers.Field:
 
     Not required: a row holds only the keys the request groups by.
     """
-    key_field = model_field.target_field if model_field.is_relation else model_field
     field_class, kwargs = serializers.ModelSerializer().build_standard_field(
-        model_field.name, key_field
+        model_field.name, key_field(model_field)
     )
     kept = {name: kwargs[name] for name in ("choices", "help_text") if name in kwargs}
     label = str(model_field.verbose_name).capitalize()
@@ -127,7 +132,7 @@ class StatsRowSerializer(serializers.Serializer):
 def get_stats_serializer_class(model: type[AbstractTaskResult]) -> type[StatsSerializer]:
     """Return ``f"{Model}StatsSerializer"``: the envelope and the typed rows of ``model``."""
     row_fields: dict[str, Any] = {
-        name: _group_field(model._meta.get_field(name)) for name in group_by_fields(model)
+        name: _group_field(concrete_field(model, name)) for name in group_by_fields(model)
     }
     row_fields[BUCKET] = serializers.DateTimeField(
         required=False, help_text="Start of the date_done bucket, with ?interval=."

@@ -13,8 +13,8 @@ generated ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from django.db import models
 from django.http import Http404, HttpResponseBase
@@ -24,13 +24,16 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.settings import api_settings as drf_settings
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
+from django_celery_results.models.abstract import AbstractTaskResult
 
 from .actions import (
     ACTIONS,
@@ -97,8 +100,8 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     # Task and group ids may contain dots and dashes: any path segment but a NUL (PostgreSQL
     # refuses one) will do.
     lookup_value_regex = "[^/\x00]+"
-    filter_backends = [ResultFilterBackend, ResultOrderingFilter]
-    ordering = ("-date_created",)
+    filter_backends: Sequence[type[BaseFilterBackend]] = [ResultFilterBackend, ResultOrderingFilter]
+    ordering: tuple[str, ...] = ("-date_created",)
     permission_classes = FromSettings("PERMISSION_CLASSES")
     authentication_classes = FromSettings(
         "AUTHENTICATION_CLASSES", lambda: drf_settings.DEFAULT_AUTHENTICATION_CLASSES
@@ -176,11 +179,13 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)
 
-    def finalize_response(
+    # An export streams a StreamingHttpResponse, and a 304 is Django's own
+    # response: both are HttpResponseBase, not DRF's Response.
+    def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         """Render the response, with an ETag (or as a 304) when it is a successful read."""
-        response = super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
         return conditional_response(request, response)
 
 
@@ -189,7 +194,7 @@ class TaskResultViewSet(ResultViewSet):
 
     lookup_field = "task_id"
 
-    def get_model(self) -> type[models.Model]:
+    def get_model(self) -> type[AbstractTaskResult]:
         return get_task_result_model()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -200,7 +205,7 @@ class TaskResultViewSet(ResultViewSet):
         return response
 
     @property
-    def ordering(self) -> tuple[str, ...]:
+    def ordering(self) -> tuple[str, ...]:  # type: ignore[override]  # computed per request
         """The default ordering: by ``date_done`` with ``?updated_since=``, else newest first."""
         return default_ordering(getattr(self, "request", None))
 
@@ -211,11 +216,11 @@ class TaskResultViewSet(ResultViewSet):
             return RetriedSerializer
         return self.serializer_class or get_task_serializer_class(self.get_model())
 
-    def get_permissions(self) -> list[BasePermission]:
+    def get_permissions(self) -> Sequence[BasePermission]:
         """Return the read permissions, and those of the action for revoke and retry."""
-        permissions = super().get_permissions()
+        permissions = cast(Sequence[BasePermission], super().get_permissions())
         if self.action in ACTIONS:
-            permissions += action_permissions(self.action)
+            return [*permissions, *action_permissions(self.action)]
         return permissions
 
     def get_extra_action_url_map(self) -> dict[str, str]:
@@ -223,7 +228,8 @@ class TaskResultViewSet(ResultViewSet):
         urls = super().get_extra_action_url_map()
         for extra in self.get_extra_actions():
             if extra.__name__ in ACTIONS and not action_enabled(extra.__name__):
-                urls.pop(self.__class__(**extra.kwargs).get_view_name(), None)
+                view = self.__class__(**cast(Any, extra).kwargs)  # set by @action
+                urls.pop(view.get_view_name(), None)
         return urls
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -272,7 +278,7 @@ class TaskResultViewSet(ResultViewSet):
     def export(self, request: Request) -> HttpResponseBase:
         """Stream every task the list's filters match as CSV, in the list's ordering."""
         queryset = self.filter_queryset(self.get_queryset())
-        return export_response(queryset, self.get_serializer())
+        return export_response(queryset, cast(Serializer, self.get_serializer()))
 
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, task_id: str | None = None) -> Response:

@@ -28,13 +28,14 @@ from kombu.serialization import loads
 from .. import codec
 from ..extension import extend_task_properties
 from ..models import ChordCounter, get_group_result_model, get_task_result_model
+from ..models.abstract import AbstractGroupResult, AbstractTaskResult
 
 logger = logging.getLogger(__name__)
 
 # Connection-level errors after which a fresh connection may succeed.
 RETRYABLE_ERRORS = (InterfaceError, OperationalError)
 EXCEPTIONS_TO_CATCH = RETRYABLE_ERRORS  # upstream's name
-EMPTY_META = {"children": []}
+EMPTY_META: dict[str, Any] = {"children": []}
 META_FIELDS = (
     "task_id",
     "task_name",
@@ -95,12 +96,12 @@ class DatabaseBackend(BaseDictBackend):
             super()._ensure_not_eager()
 
     @property
-    def TaskModel(self):
+    def TaskModel(self) -> type[AbstractTaskResult]:
         """The active task result model."""
         return get_task_result_model()
 
     @property
-    def GroupModel(self):
+    def GroupModel(self) -> type[AbstractGroupResult]:
         """The active group result model."""
         return get_group_result_model()
 
@@ -214,7 +215,7 @@ class DatabaseBackend(BaseDictBackend):
             **self._get_meta_from_request(request),
             "children": self.current_task_children(request),
         }
-        properties = {
+        properties: dict[str, Any] = {
             "task_id": task_id,
             "status": status,
             "result": encoded_result,
@@ -410,7 +411,7 @@ def _store_what_the_database_accepts(
     )
 
 
-def _savepoint_if_in_transaction(alias: str):
+def _savepoint_if_in_transaction(alias: str) -> contextlib.AbstractContextManager[Any]:
     """Return a savepoint inside a transaction, so a refused write can be retried."""
     if connections[alias].in_atomic_block:
         return transaction.atomic(using=alias)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
@@ -93,12 +93,16 @@ def _get_swappable_model(setting: str, base: type[models.Model]) -> type[models.
 
 def get_task_result_model() -> type[AbstractTaskResult]:
     """Return the active TaskResult model (``CELERY_RESULTS_TASKRESULT_MODEL``)."""
-    return _get_swappable_model(TASKRESULT_MODEL, AbstractTaskResult)
+    return cast(
+        "type[AbstractTaskResult]", _get_swappable_model(TASKRESULT_MODEL, AbstractTaskResult)
+    )
 
 
 def get_group_result_model() -> type[AbstractGroupResult]:
     """Return the active GroupResult model (``CELERY_RESULTS_GROUPRESULT_MODEL``)."""
-    return _get_swappable_model(GROUPRESULT_MODEL, AbstractGroupResult)
+    return cast(
+        "type[AbstractGroupResult]", _get_swappable_model(GROUPRESULT_MODEL, AbstractGroupResult)
+    )
 
 
 @receiver(setting_changed)
