@@ -96,7 +96,7 @@ def check_public_distribution_absent(app_configs: Any = None, **kwargs: Any) -> 
             "one overwrites the other's files.",
             hint=(
                 f"Run `pip uninstall {PUBLIC_DISTRIBUTION}` and then "
-                "`pip install --force-reinstall celery-results-api`."
+                "reinstall celery-results-api with --force-reinstall (see the README's Install)."
             ),
             id="django_celery_results.E020",
         )
