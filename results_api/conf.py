@@ -64,6 +64,20 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_SERIALIZER_CLASS": "results_api.serializers.GroupResultSerializer",
     # The most time buckets one tasks/stats/?interval= request may produce.
     "STATS_MAX_BUCKETS": 1000,
+    # Answer tasks/stats/ from the rollup tables where they can (see docs/api.md,
+    # "Stats from rollups"); False: always from the task table.
+    "STATS_FROM_ROLLUPS": True,
+    # Fields the rollup counts by, with status, which it always holds. None: the
+    # task name, worker and periodic task name, and every extra field that is a
+    # foreign key, has choices or is a boolean. Changing it rebuilds the rollup.
+    "ROLLUP_DIMENSIONS": None,
+    # Seconds a result's date_done must be in the past before the rollup counts
+    # it: more than the slowest write takes to commit after stamping it.
+    "ROLLUP_LAG": 120,
+    # Seconds of results each run of the rollup adds at the head; stats read
+    # the rest (at most ROLLUP_STEP + ROLLUP_LAG + the run's period) from the
+    # task table.
+    "ROLLUP_STEP": 300,
     # Seconds that ?updated_since= reaches back before the time it is given:
     # a row whose write committed late, or whose worker's clock lags the
     # others', has a date_done a little before the last one a poll saw.

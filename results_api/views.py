@@ -50,6 +50,7 @@ from .export import CSVRenderer, export_response
 from .filters import get_group_filterset_class, get_task_filterset_class, narrow_filterset
 from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .ordering import ResultOrderingFilter, task_ordering_fields
+from .rollup_stats import stats_from_rollup
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import (
     check_bucket_range,
@@ -270,7 +271,9 @@ class TaskResultViewSet(ResultViewSet):
                 end = timezone.now()
                 queryset = queryset.filter(date_done__lte=end)
             check_bucket_range(start, end, interval)
-        rows = task_stats(queryset, group_by, interval)
+        rows = stats_from_rollup(queryset, group_by, interval)
+        if rows is None:  # filters or groups the rollup does not hold
+            rows = task_stats(queryset, group_by, interval)
         response = {"group_by": group_by, "interval": interval, "results": rows}
         return Response(get_stats_serializer_class(model)(response).data)
 

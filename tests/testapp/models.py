@@ -36,4 +36,11 @@ class TaskResult(AbstractTaskResult):
                 include=["date_started", "date_done"],
                 name="testapp_task_tenant_status",
             ),
+            # Stats from the rollup read a tenant's latest results (after the rollup's
+            # head) by date_done; the included columns spare the table.
+            models.Index(
+                fields=["tenant", "date_done"],
+                include=["status", "date_created", "date_started"],
+                name="testapp_task_tenant_done",
+            ),
         ]

@@ -1,0 +1,48 @@
+"""``manage.py rollup_task_results``: bring the stats rollup up to date, or build it again.
+
+    python manage.py rollup_task_results             # backfill on the first run, then catch up
+    python manage.py rollup_task_results --rebuild   # forget the rollup and build it anew
+
+Safe while workers write: it reads only results older than ``ROLLUP_LAG``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.dateparse import parse_datetime
+
+from django_celery_results.models import get_task_result_model
+
+from ...rollups import rebuild, roll_up
+
+
+class Command(BaseCommand):
+    help = "Fold the closed time windows of the task results into the stats rollup."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--rebuild", action="store_true", help="forget the rollup first and build it anew"
+        )
+        parser.add_argument(
+            "--until",
+            help="ISO 8601 date-time to roll up to (default: now less ROLLUP_LAG)",
+        )
+        parser.add_argument("--database", default="default", help="the database alias")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        until = None
+        if options["until"]:
+            until = parse_datetime(options["until"])
+            if until is None or until.tzinfo is None:
+                raise CommandError("--until must be an ISO 8601 date-time with a time zone.")
+        model = get_task_result_model()
+        if options["rebuild"]:
+            rebuild(model, using=options["database"])
+        started = time.perf_counter()
+        head = roll_up(model, until=until, using=options["database"])
+        took = datetime.timedelta(seconds=round(time.perf_counter() - started))
+        self.stdout.write(f"{model._meta.label}: rolled up until {head} (took {took}).")

@@ -1,0 +1,66 @@
+"""The rollup tables behind ``tasks/stats/``: aggregates of final results per time bucket.
+
+One pair of tables serves every task result model, keyed by its label, so
+that a project's custom model needs no migration of its own: a rollup row
+holds one dimension's value as JSON text (``tenant`` = ``6``). See
+docs/api.md, "Stats from rollups", and ``results_api/rollups.py``, which
+keeps them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TaskResultRollup(models.Model):
+    """Counts and duration aggregates of one model's final results in one bucket and group.
+
+    The group is a status and, unless ``dimension`` is empty, one value of
+    that dimension. A row covers the results whose ``date_done`` falls in
+    its bucket and before the model's ``RollupState.rolled_until``.
+    """
+
+    model = models.CharField(max_length=100)
+    dimension = models.CharField(max_length=100, blank=True)
+    value = models.CharField(max_length=600, blank=True)
+    level = models.CharField(max_length=4)
+    bucket = models.DateTimeField()
+    status = models.CharField(max_length=50)
+    count = models.BigIntegerField(default=0)
+    runtime_count = models.BigIntegerField(default=0)
+    runtime_sum = models.FloatField(default=0)
+    runtime_max = models.FloatField(null=True)
+    runtime_histogram = models.TextField(default="{}")
+    wait_count = models.BigIntegerField(default=0)
+    wait_sum = models.FloatField(default=0)
+    wait_max = models.FloatField(null=True)
+    wait_histogram = models.TextField(default="{}")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "dimension", "value", "level", "bucket", "status"],
+                name="results_api_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.model} {self.dimension}={self.value} {self.status} {self.level} {self.bucket}"
+        )
+
+
+class RollupState(models.Model):
+    """How far the rollup of one task result model reaches, and what it was built with."""
+
+    model = models.CharField(max_length=100, unique=True)
+    # Final results with a date_done before this are in the rollup; later ones are not.
+    rolled_until = models.DateTimeField(null=True)
+    time_zone = models.CharField(max_length=64)
+    dimensions = models.TextField(default="[]")
+    # The states other than SUCCESS, FAILURE and REVOKED seen before rolled_until: stats
+    # read their rows from the task table, where they may still change.
+    pending_states = models.TextField(default="[]")
+
+    def __str__(self) -> str:
+        return f"{self.model} until {self.rolled_until}"

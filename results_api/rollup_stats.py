@@ -1,0 +1,329 @@
+"""``tasks/stats/`` answered from the rollup: closed buckets from it, the open tail from the tasks.
+
+    rows = stats_from_rollup(queryset, ["status"], "hour")   # None: ask the task table
+
+A request is answered here when its filters (the scope hook's included)
+are equalities or ``__in`` on status and at most one rollup dimension, and
+ranges of ``date_done``; it groups by status and that dimension; its
+interval is an hour, a day or none. The rollup holds the final results up
+to its ``rolled_until``, by whole hours and days; the results it does not
+hold (later ones, those in states that still change, and the part of the
+date range that is not whole hours) are read from the task table with the
+same filters and added, so counts and averages are exact. Percentiles come
+from the merged histograms (``results_api/histogram.py``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    In,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
+from django.db.models.sql.where import AND, WhereNode
+
+from . import histogram
+from .conf import api_settings
+from .models import RollupState, TaskResultRollup
+from .rollups import Aggregate, Buckets, durations, encode, model_key, rollup_dimensions
+
+PERCENTILES = {"p50": 0.5, "p95": 0.95}
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+@dataclass
+class Plan:
+    """What a request's filters ask of the rollup."""
+
+    dimension: str | None = None
+    values: set[str] | None = None  # encoded; None: any
+    statuses: set[str] | None = None  # None: any
+    start: datetime.datetime | None = None  # the first date_done that may count
+    end: datetime.datetime | None = None  # date_done must be before this
+    fields: set[str] = field(default_factory=set)
+
+
+def stats_from_rollup(
+    queryset: models.QuerySet, group_by: list[str], interval: str | None
+) -> list[dict[str, Any]] | None:
+    """Return the stats rows of ``queryset`` from the rollup, or ``None`` if it cannot answer."""
+    if not api_settings.STATS_FROM_ROLLUPS or interval not in (None, "hour", "day"):
+        return None
+    model = queryset.model
+    dimensions = rollup_dimensions(model)
+    plan = _plan(queryset, dimensions)
+    if plan is None:
+        return None
+    grouped = [name for name in group_by if name != "status"]
+    if len(grouped) > 1 or (grouped and plan.dimension not in (None, grouped[0])):
+        return None
+    if grouped and grouped[0] not in dimensions:
+        return None
+    if grouped:
+        plan.dimension = grouped[0]
+    state = RollupState.objects.using(queryset.db).filter(model=model_key(model)).first()
+    buckets = Buckets()
+    if (
+        state is None
+        or state.rolled_until is None
+        or state.time_zone != str(buckets.zone)
+        or state.dimensions != json.dumps(list(dimensions))
+    ):
+        return None
+    return _answer(queryset, plan, group_by, interval, state, buckets)
+
+
+def _plan(queryset: models.QuerySet, dimensions: Iterable[str]) -> Plan | None:
+    """Translate the WHERE clause of ``queryset`` into a plan, or ``None`` when it does not fit."""
+    query = queryset.query
+    joined = [alias for alias, count in query.alias_refcount.items() if count]
+    if len(joined) > 1 or query.distinct or query.is_sliced:
+        return None
+    plan = Plan()
+    allowed = {"status", *dimensions}
+    if not _read_node(query.where, plan, allowed, query.base_table):
+        return None
+    return plan
+
+
+def _read_node(node: WhereNode, plan: Plan, allowed: set[str], table: str) -> bool:
+    if node.negated or (node.connector != AND and len(node.children) > 1):
+        return False
+    for child in node.children:
+        if isinstance(child, WhereNode):
+            if not _read_node(child, plan, allowed, table):
+                return False
+        elif not _read_lookup(child, plan, allowed, table):
+            return False
+    return True
+
+
+def _read_lookup(lookup: Any, plan: Plan, allowed: set[str], table: str) -> bool:
+    column = getattr(lookup, "lhs", None)
+    target = getattr(column, "target", None)
+    if target is None or getattr(column, "alias", None) != table:
+        return False
+    if not isinstance(column, models.expressions.Col):
+        return False
+    rhs = lookup.rhs
+    if hasattr(rhs, "resolve_expression"):
+        return False
+    name = target.name
+    if name == "date_done":
+        return _read_date(lookup, rhs, plan)
+    if name not in allowed:
+        return False
+    if isinstance(lookup, Exact):
+        values = [rhs]
+    elif isinstance(lookup, In):
+        values = list(rhs)
+    elif isinstance(lookup, IsNull) and rhs is True:
+        values = [None]
+    else:
+        return False
+    values = [getattr(value, "pk", value) for value in values]
+    if name == "status":
+        found = set(values)
+        plan.statuses = found if plan.statuses is None else plan.statuses & found
+        return True
+    if plan.dimension not in (None, name):
+        return False  # a second dimension: the rollup holds them one at a time
+    plan.dimension = name
+    found = {encode(value) for value in values}
+    plan.values = found if plan.values is None else plan.values & found
+    return True
+
+
+def _read_date(lookup: Any, rhs: Any, plan: Plan) -> bool:
+    if not isinstance(rhs, datetime.datetime):
+        return False
+    if isinstance(lookup, GreaterThanOrEqual | GreaterThan):
+        first = rhs if isinstance(lookup, GreaterThanOrEqual) else rhs + MICROSECOND
+        plan.start = first if plan.start is None else max(plan.start, first)
+        return True
+    if isinstance(lookup, LessThanOrEqual | LessThan):
+        last = rhs + MICROSECOND if isinstance(lookup, LessThanOrEqual) else rhs
+        plan.end = last if plan.end is None else min(plan.end, last)
+        return True
+    return False
+
+
+def _answer(
+    queryset: models.QuerySet,
+    plan: Plan,
+    group_by: list[str],
+    interval: str | None,
+    state: RollupState,
+    buckets: Buckets,
+) -> list[dict[str, Any]]:
+    head = state.rolled_until
+    # The rollup covers [low, high): whole hours inside the request's range, up to its head.
+    low = None if plan.start is None else _ceil_hour(plan.start, buckets)
+    high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
+    groups: dict[tuple, Aggregate] = {}
+    if low is None or low < high:
+        rollup = TaskResultRollup.objects.using(queryset.db).filter(
+            model=state.model, dimension=plan.dimension or ""
+        )
+        _add_rollup_rows(rollup, plan, group_by, interval, buckets, (low, high, head), groups)
+        live = models.Q(date_done__gte=high)
+        if low is not None:
+            live |= models.Q(date_done__lt=low)
+        pending = json.loads(state.pending_states)
+        if pending:
+            live |= models.Q(status__in=pending)
+        queryset = queryset.filter(live)
+    _add_task_rows(queryset, group_by, interval, buckets, groups)
+    return _rows(groups, group_by, interval)
+
+
+def _ceil_hour(instant: datetime.datetime, buckets: Buckets) -> datetime.datetime:
+    hour = buckets.hour_start(instant)
+    return (
+        hour
+        if hour == instant
+        else buckets.hour_start(hour + datetime.timedelta(hours=1, minutes=30))
+    )
+
+
+def _add_rollup_rows(
+    rows: models.QuerySet,
+    plan: Plan,
+    group_by: list[str],
+    interval: str | None,
+    buckets: Buckets,
+    span: tuple[datetime.datetime | None, datetime.datetime, datetime.datetime],
+    groups: dict[tuple, Aggregate],
+) -> None:
+    """Merge the rollup rows of ``[low, high)`` into ``groups``; ``head``: the rollup's end."""
+    low, high, head = span
+    if plan.values is not None:
+        rows = rows.filter(value__in=sorted(plan.values))
+    if plan.statuses is not None:
+        rows = rows.filter(status__in=sorted(plan.statuses))
+    if interval == "hour":
+        hours = rows.filter(level="hour", bucket__lt=high)
+        selected = hours if low is None else hours.filter(bucket__gte=low)
+    else:
+        # Whole days where the range holds them, hours at its ends.
+        first_day = low if low is None or low == buckets.day_start(low) else None
+        if low is not None and first_day is None:
+            first_day = buckets.next_day(buckets.day_start(low))
+        # The head's own day row stops at the head, as the range does.
+        last_day = high if high == head else buckets.day_start(high)
+        if first_day is not None and first_day >= last_day:
+            selected = rows.filter(level="hour", bucket__gte=low, bucket__lt=high)
+        else:
+            days = rows.filter(level="day", bucket__lt=last_day)
+            if first_day is not None:
+                days = days.filter(bucket__gte=first_day)
+            edges = models.Q(bucket__gte=last_day, bucket__lt=high)
+            if first_day is not None:
+                edges |= models.Q(bucket__gte=low, bucket__lt=first_day)
+            selected = days.union(rows.filter(edges, level="hour"), all=True)
+    for row in selected:
+        key = _key(
+            group_by,
+            interval,
+            status=row.status,
+            dimension=plan.dimension,
+            value=json.loads(row.value) if row.dimension else None,
+            bucket=row.bucket if interval != "day" else buckets.day_start(row.bucket),
+        )
+        aggregate = groups.get(key)
+        if aggregate is None:
+            aggregate = groups[key] = Aggregate()
+        aggregate.merge(Aggregate.from_row(row))
+
+
+def _add_task_rows(
+    queryset: models.QuerySet,
+    group_by: list[str],
+    interval: str | None,
+    buckets: Buckets,
+    groups: dict[tuple, Aggregate],
+) -> None:
+    """Add the results ``queryset`` selects, read from the task table, to ``groups``."""
+    model = queryset.model
+    grouped = [name for name in group_by if name != "status"]
+    columns = [model._meta.get_field(name).attname for name in grouped]
+    rows = queryset.order_by().values_list(
+        "status", "date_created", "date_started", "date_done", *columns
+    )
+    for status, created, started, done, *values in rows:
+        runtime, wait = durations(status, created, started, done)
+        bucket = None
+        if interval == "hour":
+            bucket = buckets.hour_start(done)
+        elif interval == "day":
+            bucket = buckets.day_start(done)
+        key = _key(
+            group_by,
+            interval,
+            status=status,
+            dimension=grouped[0] if grouped else None,
+            value=values[0] if values else None,
+            bucket=bucket,
+        )
+        aggregate = groups.get(key)
+        if aggregate is None:
+            aggregate = groups[key] = Aggregate()
+        aggregate.add_result(
+            runtime,
+            None if runtime is None else histogram.bin_of(runtime),
+            wait,
+            None if wait is None else histogram.bin_of(wait),
+        )
+
+
+def _key(
+    group_by: list[str],
+    interval: str | None,
+    *,
+    status: str,
+    dimension: str | None,
+    value: Any,
+    bucket: datetime.datetime | None,
+) -> tuple:
+    key = tuple(status if name == "status" else value for name in group_by)
+    return (*key, bucket) if interval else key
+
+
+def _rows(
+    groups: dict[tuple, Aggregate], group_by: list[str], interval: str | None
+) -> list[dict[str, Any]]:
+    """Return the rows of ``groups``, ordered by their keys as the direct query orders them."""
+    names = [*group_by, "bucket"] if interval else list(group_by)
+    if not names:
+        return [_figures({}, groups.get((), Aggregate()))]
+
+    def order(key: tuple) -> tuple:
+        return tuple((value is None, value) for value in key)
+
+    return [
+        _figures(dict(zip(names, key, strict=True)), groups[key])
+        for key in sorted(groups, key=order)
+    ]
+
+
+def _figures(row: dict[str, Any], aggregate: Aggregate) -> dict[str, Any]:
+    row["count"] = aggregate.count
+    for name in ("runtime", "wait"):
+        number = getattr(aggregate, f"{name}_count")
+        row[f"{name}_avg"] = getattr(aggregate, f"{name}_sum") / number if number else None
+        row[f"{name}_max"] = getattr(aggregate, f"{name}_max") if number else None
+        counts = getattr(aggregate, f"{name}_histogram")
+        for suffix, fraction in PERCENTILES.items():
+            row[f"{name}_{suffix}"] = histogram.quantile(counts, fraction)
+    return row

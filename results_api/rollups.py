@@ -1,0 +1,374 @@
+"""Keep the stats rollup of a task result model: fold closed time windows into it.
+
+    roll_up(get_task_result_model())      # what the periodic task and the command run
+
+Out of band, so the write path keeps its one statement per stored state:
+each run takes the results whose ``date_done`` lies between the rollup's
+``rolled_until`` and ``now - ROLLUP_LAG``, adds the final ones (SUCCESS,
+FAILURE, REVOKED: they no longer change) to the hour and day rows of their
+status and of each dimension's value, and moves ``rolled_until`` on, one
+window per transaction. The first run on an existing table is the backfill,
+a day at a time; it only reads, so workers keep writing meanwhile.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from celery import states
+from django.db import models, transaction
+from django.utils import timezone
+
+from django_celery_results.models.abstract import AbstractTaskResult
+
+from . import histogram
+from .conf import api_settings
+from .introspection import FieldKind, get_excluded_names, get_model_fields
+from .models import RollupState, TaskResultRollup
+
+STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
+DIMENSION_KINDS = frozenset({FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.BOOLEAN})
+FINAL_STATES = frozenset(states.READY_STATES)
+LEVELS = ("hour", "day")
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+# Time zone offsets are whole quarters of an hour: a bucket is the same for a quarter.
+QUARTER_SECONDS = 900
+STAT_FIELDS = (
+    "count",
+    "runtime_count",
+    "runtime_sum",
+    "runtime_max",
+    "runtime_histogram",
+    "wait_count",
+    "wait_sum",
+    "wait_max",
+    "wait_histogram",
+)
+
+
+def rollup_dimensions(model: type[AbstractTaskResult]) -> tuple[str, ...]:
+    """Return the fields the rollup of ``model`` counts by, besides status."""
+    configured = api_settings.ROLLUP_DIMENSIONS
+    if configured is not None:
+        return tuple(configured)
+    excluded = get_excluded_names(model)
+    extra = tuple(
+        field.name for field in get_model_fields(model).extra if field.kind in DIMENSION_KINDS
+    )
+    return tuple(name for name in (*STANDARD_DIMENSIONS, *extra) if name not in excluded)
+
+
+def model_key(model: type[models.Model]) -> str:
+    """Return the key of ``model``'s rows in the rollup tables."""
+    return model._meta.label_lower
+
+
+def encode(value: Any) -> str:
+    """Return a dimension's value as the rollup stores it: JSON text."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclasses.dataclass
+class Aggregate:
+    """Count and duration aggregates of a group: mergeable by adding."""
+
+    count: int = 0
+    runtime_count: int = 0
+    runtime_sum: float = 0.0
+    runtime_max: float | None = None
+    runtime_histogram: Counter = dataclasses.field(default_factory=Counter)
+    wait_count: int = 0
+    wait_sum: float = 0.0
+    wait_max: float | None = None
+    wait_histogram: Counter = dataclasses.field(default_factory=Counter)
+
+    def add_result(
+        self,
+        runtime: float | None,
+        runtime_bin: str | None,
+        wait: float | None,
+        wait_bin: str | None,
+    ) -> None:
+        """Count one result with its runtime and waiting time (``None``: not known) and bins."""
+        self.count += 1
+        if runtime is not None:
+            self.runtime_count += 1
+            self.runtime_sum += runtime
+            if self.runtime_max is None or runtime > self.runtime_max:
+                self.runtime_max = runtime
+            self.runtime_histogram[runtime_bin] += 1
+        if wait is not None:
+            self.wait_count += 1
+            self.wait_sum += wait
+            if self.wait_max is None or wait > self.wait_max:
+                self.wait_max = wait
+            self.wait_histogram[wait_bin] += 1
+
+    def merge(self, other: Aggregate) -> None:
+        """Add ``other``'s results to these."""
+        self.count += other.count
+        for name in ("runtime", "wait"):
+            number = getattr(other, f"{name}_count")
+            if not number:
+                continue
+            setattr(self, f"{name}_count", getattr(self, f"{name}_count") + number)
+            setattr(
+                self, f"{name}_sum", getattr(self, f"{name}_sum") + getattr(other, f"{name}_sum")
+            )
+            mine, theirs = getattr(self, f"{name}_max"), getattr(other, f"{name}_max")
+            setattr(self, f"{name}_max", theirs if mine is None else max(mine, theirs))
+            getattr(self, f"{name}_histogram").update(getattr(other, f"{name}_histogram"))
+
+    @classmethod
+    def from_row(cls, row: TaskResultRollup) -> Aggregate:
+        return cls(
+            count=row.count,
+            runtime_count=row.runtime_count,
+            runtime_sum=row.runtime_sum,
+            runtime_max=row.runtime_max,
+            runtime_histogram=histogram.loads(row.runtime_histogram),
+            wait_count=row.wait_count,
+            wait_sum=row.wait_sum,
+            wait_max=row.wait_max,
+            wait_histogram=histogram.loads(row.wait_histogram),
+        )
+
+    def to_row(self, row: TaskResultRollup) -> TaskResultRollup:
+        for name in STAT_FIELDS:
+            value = getattr(self, name)
+            setattr(row, name, histogram.dumps(value) if isinstance(value, Counter) else value)
+        return row
+
+
+def durations(
+    status: str,
+    created: datetime.datetime | None,
+    started: datetime.datetime | None,
+    done: datetime.datetime | None,
+) -> tuple[float | None, float | None]:
+    """Return a result's runtime and waiting time in seconds, by the API's rules.
+
+    Runtime: ``date_done - date_started`` of a finished task. Waiting time:
+    ``date_started - date_created`` when the task started after it was sent
+    (equal dates: the row was first written by its STARTED state).
+    """
+    runtime = wait = None
+    if started is not None:
+        if status in FINAL_STATES and done is not None:
+            runtime = (done - started).total_seconds()
+        if created is not None and started > created:
+            wait = (started - created).total_seconds()
+    return runtime, wait
+
+
+class Buckets:
+    """The hour and day buckets (in the current time zone) of instants, as UTC instants.
+
+    Computed once per quarter of an hour: time zone offsets are whole quarters.
+    """
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self._cache: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
+
+    def of(self, instant: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+        """Return the starts of the hour and the day ``instant`` falls in."""
+        quarter = int(instant.timestamp()) // QUARTER_SECONDS
+        found = self._cache.get(quarter)
+        if found is None:
+            local = instant.astimezone(self.zone).replace(minute=0, second=0, microsecond=0)
+            found = self._cache[quarter] = (
+                local.astimezone(datetime.timezone.utc),
+                local.replace(hour=0).astimezone(datetime.timezone.utc),
+            )
+        return found
+
+    def hour_start(self, instant: datetime.datetime) -> datetime.datetime:
+        return self.of(instant)[0]
+
+    def day_start(self, instant: datetime.datetime) -> datetime.datetime:
+        return self.of(instant)[1]
+
+    def next_day(self, day: datetime.datetime) -> datetime.datetime:
+        """Return the start of the day after the one starting at ``day`` (23 to 25 hours on)."""
+        local = day.astimezone(self.zone) + DAY  # wall-clock arithmetic: the next midnight
+        return local.replace(fold=0).astimezone(datetime.timezone.utc)
+
+
+def roll_up(
+    model: type[AbstractTaskResult],
+    *,
+    until: datetime.datetime | None = None,
+    using: str | None = None,
+) -> datetime.datetime | None:
+    """Fold the closed windows of ``model``'s results into its rollup; return ``rolled_until``.
+
+    ``until`` (default ``now - ROLLUP_LAG``) bounds how far it goes. Safe to
+    run from several processes at once: each window is one transaction that
+    holds the model's state row locked.
+    """
+    if until is None:
+        until = timezone.now() - datetime.timedelta(seconds=api_settings.ROLLUP_LAG)
+    step = datetime.timedelta(seconds=api_settings.ROLLUP_STEP)
+    buckets = Buckets()
+    while True:
+        with transaction.atomic(using=using):
+            state = _locked_state(model, buckets, using)
+            start = state.rolled_until
+            if start is None:
+                start = _first_window_start(model, buckets, until, using)
+            end = _window_end(start, until, step, buckets)
+            if end <= start:
+                return state.rolled_until
+            pending = _fold_window(model, start, end, buckets, using)
+            state.rolled_until = end
+            known = set(json.loads(state.pending_states))
+            state.pending_states = json.dumps(sorted(known | pending))
+            state.save(using=using)
+
+
+def rebuild(model: type[AbstractTaskResult], *, using: str | None = None) -> None:
+    """Forget ``model``'s rollup, so that the next run builds it again from the table."""
+    with transaction.atomic(using=using):
+        key = model_key(model)
+        TaskResultRollup.objects.using(using).filter(model=key).delete()
+        RollupState.objects.using(using).filter(model=key).delete()
+
+
+def _locked_state(model: type[AbstractTaskResult], buckets: Buckets, using: str | None):
+    """Return ``model``'s state row, locked until the transaction ends; reset it if stale."""
+    key = model_key(model)
+    manager = RollupState.objects.using(using)
+    dimensions = json.dumps(list(rollup_dimensions(model)))
+    time_zone = str(buckets.zone)
+    state, _ = manager.get_or_create(
+        model=key, defaults={"time_zone": time_zone, "dimensions": dimensions}
+    )
+    # An UPDATE takes the write lock on SQLite too, where SELECT ... FOR UPDATE does nothing.
+    manager.filter(pk=state.pk).update(model=key)
+    state = manager.select_for_update().get(pk=state.pk)
+    if state.time_zone != time_zone or state.dimensions != dimensions:
+        # Buckets of another time zone, or other dimensions: start again from the table.
+        TaskResultRollup.objects.using(using).filter(model=key).delete()
+        state.rolled_until = None
+        state.time_zone, state.dimensions, state.pending_states = time_zone, dimensions, "[]"
+    return state
+
+
+def _first_window_start(
+    model: type[AbstractTaskResult], buckets: Buckets, until: datetime.datetime, using: str | None
+) -> datetime.datetime:
+    oldest = model._default_manager.using(using).aggregate(first=models.Min("date_done"))["first"]
+    return buckets.day_start(oldest if oldest is not None else until)
+
+
+def _window_end(
+    start: datetime.datetime,
+    until: datetime.datetime,
+    step: datetime.timedelta,
+    buckets: Buckets,
+) -> datetime.datetime:
+    """Return the end of the window after ``start``: a day or an hour when far behind, else a step.
+
+    Steps are counted from the hour, so that windows end on the same
+    instants whenever the runs happen.
+    """
+    if start == buckets.day_start(start) and buckets.next_day(start) <= until:
+        return buckets.next_day(start)
+    if start == buckets.hour_start(start) and start + HOUR <= until:
+        return start + HOUR
+    hour = buckets.hour_start(until)
+    return max(start, hour + int((until - hour) / step) * step)
+
+
+def _fold_window(
+    model: type[AbstractTaskResult],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    buckets: Buckets,
+    using: str | None,
+) -> set[str]:
+    """Add the final results of ``[start, end)`` to the rollup; return the other states seen."""
+    dimensions = rollup_dimensions(model)
+    columns = [model._meta.get_field(name).attname for name in dimensions]
+    rows = (
+        model._default_manager.using(using)
+        .filter(date_done__gte=start, date_done__lt=end)
+        .order_by()
+        .values_list("status", "date_created", "date_started", "date_done", *columns)
+    )
+    hours: dict[tuple, Aggregate] = {}
+    pending: set[str] = set()
+    for status, created, started, done, *values in rows.iterator(chunk_size=5000):
+        if status not in FINAL_STATES:
+            pending.add(status)
+            continue
+        runtime, wait = durations(status, created, started, done)
+        runtime_bin = None if runtime is None else histogram.bin_of(runtime)
+        wait_bin = None if wait is None else histogram.bin_of(wait)
+        hour = buckets.hour_start(done)
+        keys = [("", "", hour, status)]
+        keys += [(name, encode(value), hour, status) for name, value in zip(dimensions, values)]  # noqa: B905
+        for key in keys:
+            aggregate = hours.get(key)
+            if aggregate is None:
+                aggregate = hours[key] = Aggregate()
+            aggregate.add_result(runtime, runtime_bin, wait, wait_bin)
+    found: dict[tuple, Aggregate] = {}
+    for (dimension, value, hour, status), aggregate in hours.items():
+        found[(dimension, value, "hour", hour, status)] = aggregate
+        day_key = (dimension, value, "day", buckets.day_start(hour), status)
+        day = found.get(day_key)
+        if day is None:
+            day = found[day_key] = Aggregate()
+        day.merge(aggregate)
+    _merge_into_table(model_key(model), found, using)
+    return pending
+
+
+def _merge_into_table(key: str, found: dict[tuple, Aggregate], using: str | None) -> None:
+    """Add ``found`` to the stored rows with the same keys; create the others."""
+    if not found:
+        return
+    manager = TaskResultRollup.objects.using(using)
+    existing: dict[tuple, TaskResultRollup] = {}
+    for level in LEVELS:
+        touched = {bucket for (_, _, row_level, bucket, _) in found if row_level == level}
+        for row in manager.filter(model=key, level=level, bucket__in=touched):
+            existing[(row.dimension, row.value, row.level, row.bucket, row.status)] = row
+    updated, created = [], []
+    for row_key, aggregate in found.items():
+        row = existing.get(row_key)
+        if row is None:
+            dimension, value, level, bucket, status = row_key
+            created.append(
+                aggregate.to_row(
+                    TaskResultRollup(
+                        model=key,
+                        dimension=dimension,
+                        value=value,
+                        level=level,
+                        bucket=bucket,
+                        status=status,
+                    )
+                )
+            )
+        else:
+            merged = Aggregate.from_row(row)
+            merged.merge(aggregate)
+            updated.append(merged.to_row(row))
+    manager.bulk_create(created, batch_size=2000)
+    if updated:
+        manager.bulk_update(updated, STAT_FIELDS, batch_size=500)
+
+
+def states_read_live(model: type[AbstractTaskResult], using: str | None = None) -> Iterable[str]:
+    """Return the non-final states seen before the rollup's head (read from the task table)."""
+    state = RollupState.objects.using(using).filter(model=model_key(model)).first()
+    return json.loads(state.pending_states) if state else []

@@ -1,0 +1,20 @@
+"""The Celery task that keeps the stats rollup up to date; schedule it with celery beat.
+
+app.conf.beat_schedule = {
+    "rollup-task-results": {"task": "results_api.rollup_task_results", "schedule": 60.0},
+}
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from django_celery_results.models import get_task_result_model
+
+from .rollups import roll_up
+
+
+@shared_task(name="results_api.rollup_task_results", ignore_result=True)
+def rollup_task_results() -> str:
+    """Fold the results closed since the last run into the rollup; return how far it reaches."""
+    return str(roll_up(get_task_result_model()))
