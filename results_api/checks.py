@@ -1,7 +1,7 @@
 """System checks of the results API: a misconfiguration fails at start-up, not on a request.
 
-Ids: E001-E006 the ``RESULTS_API`` settings, E007 an app the API needs that
-is missing from ``INSTALLED_APPS``.
+Ids: E001-E006 and E008 the ``RESULTS_API`` settings, E007 an app the API
+needs that is missing from ``INSTALLED_APPS``.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
             )
         )
     errors.extend(_check_excluded_fields())
+    errors.extend(_check_rollup_dimensions())
     errors.extend(_check_throttle_rates())
     errors.extend(_check_operator_values())
     return errors
@@ -120,6 +121,10 @@ def _check_operator_values() -> list[Error]:
     except (AttributeError, KeyError, IndexError, ValueError):
         expected = '"app_label.codename" (which may use {app_label} and {model_name})'
         problems.append(("TRACEBACK_PERMISSION", expected, permission))
+    for name, least in (("ROLLUP_LAG", 0), ("ROLLUP_STEP", 1)):
+        value = getattr(api_settings, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
+            problems.append((name, f"a number of seconds, {least} or more", value))
     cache = api_settings.THROTTLE_CACHE
     if cache not in getattr(settings, "CACHES", {"default": None}):
         problems.append(("THROTTLE_CACHE", "an alias of CACHES", cache))
@@ -130,6 +135,29 @@ def _check_operator_values() -> list[Error]:
         )
         for name, expected, value in problems
     ]
+
+
+def _check_rollup_dimensions() -> list[Error]:
+    from django_celery_results.models import get_task_result_model
+
+    names = api_settings.ROLLUP_DIMENSIONS
+    if names is None:
+        return []
+    try:
+        model = get_task_result_model()
+    except ImproperlyConfigured:
+        return []  # django_celery_results' own checks report the model setting
+    fields = {field.name for field in model._meta.concrete_fields} - {"status"}
+    if isinstance(names, str) or not all(name in fields for name in names):
+        return [
+            Error(
+                f"{SETTING_NAME}['ROLLUP_DIMENSIONS'] must be None or a list of fields "
+                f"of {model._meta.label} other than status, not {names!r}.",
+                hint="Name fields with few values: a foreign key, choices, a boolean, a name.",
+                id="results_api.E008",
+            )
+        ]
+    return []
 
 
 def _check_excluded_fields() -> list[Error]:

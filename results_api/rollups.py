@@ -305,6 +305,7 @@ def _fold_window(
     )
     hours: dict[tuple, Aggregate] = {}
     pending: set[str] = set()
+    encoded: dict[Any, str] = {}
     for status, created, started, done, *values in rows.iterator(chunk_size=5000):
         if status not in FINAL_STATES:
             pending.add(status)
@@ -314,7 +315,11 @@ def _fold_window(
         wait_bin = None if wait is None else histogram.bin_of(wait)
         hour = buckets.hour_start(done)
         keys = [("", "", hour, status)]
-        keys += [(name, encode(value), hour, status) for name, value in zip(dimensions, values)]  # noqa: B905
+        for name, value in zip(dimensions, values):  # noqa: B905
+            text = encoded.get((name, value))
+            if text is None:
+                text = encoded[name, value] = encode(value)
+            keys.append((name, text, hour, status))
         for key in keys:
             aggregate = hours.get(key)
             if aggregate is None:
@@ -363,9 +368,15 @@ def _merge_into_table(key: str, found: dict[tuple, Aggregate], using: str | None
             merged = Aggregate.from_row(row)
             merged.merge(aggregate)
             updated.append(merged.to_row(row))
-    manager.bulk_create(created, batch_size=2000)
     if updated:
-        manager.bulk_update(updated, STAT_FIELDS, batch_size=500)
+        # Replaced rather than updated: one DELETE and the INSERT below, where
+        # bulk_update would send a CASE per field and row.
+        keys = [row.pk for row in updated]
+        for first in range(0, len(keys), 500):
+            manager.filter(pk__in=keys[first : first + 500]).delete()
+        for row in updated:
+            row.pk = None
+    manager.bulk_create([*created, *updated], batch_size=2000)
 
 
 def states_read_live(model: type[AbstractTaskResult], using: str | None = None) -> Iterable[str]:

@@ -63,8 +63,28 @@ def test_a_rate_of_none_passes(settings, db):
         {"REDACT_KEYS": "password"},
         {"TRACEBACK_PERMISSION": "{app}.view"},
         {"THROTTLE_CACHE": "nowhere"},
+        {"ROLLUP_LAG": -1},
+        {"ROLLUP_STEP": 0},
     ],
-    ids=["negative-overlap", "text-overlap", "zero-chunk", "keys-as-text", "bad-field", "cache"],
+    ids=[
+        "negative-overlap",
+        "text-overlap",
+        "zero-chunk",
+        "keys-as-text",
+        "bad-field",
+        "cache",
+        "negative-lag",
+        "zero-step",
+    ],
 )
 def test_bad_operator_values_are_e006(settings, value):
     assert _ids(value, settings) == ["results_api.E006"]
+
+
+@pytest.mark.parametrize("names", ["worker", ["status"], ["no_such_field"]])
+def test_rollup_dimensions_that_are_not_fields_are_e008(settings, names):
+    assert _ids({"ROLLUP_DIMENSIONS": names}, settings) == ["results_api.E008"]
+
+
+def test_rollup_dimensions_naming_fields_pass(settings):
+    assert _ids({"ROLLUP_DIMENSIONS": ["worker", "task_name"]}, settings) == []
