@@ -36,7 +36,15 @@ from django.db.models.sql.where import AND, WhereNode
 from . import histogram
 from .conf import api_settings
 from .models import RollupState, TaskResultRollup
-from .rollups import Aggregate, Buckets, durations, encode, model_key, rollup_dimensions
+from .rollups import (
+    Aggregate,
+    Buckets,
+    column_of,
+    durations,
+    encode,
+    model_key,
+    rollup_dimensions,
+)
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -168,6 +176,7 @@ def _answer(
     buckets: Buckets,
 ) -> list[dict[str, Any]]:
     head = state.rolled_until
+    assert head is not None  # stats_from_rollup checked
     # The rollup covers [low, high): whole hours inside the request's range, up to its head.
     low = None if plan.start is None else _ceil_hour(plan.start, buckets)
     high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
@@ -257,7 +266,7 @@ def _add_task_rows(
     """Add the results ``queryset`` selects, read from the task table, to ``groups``."""
     model = queryset.model
     grouped = [name for name in group_by if name != "status"]
-    columns = [model._meta.get_field(name).attname for name in grouped]
+    columns = [column_of(model, name) for name in grouped]
     rows = queryset.order_by().values_list(
         "status", "date_created", "date_started", "date_done", *columns
     )

@@ -69,6 +69,13 @@ def model_key(model: type[models.Model]) -> str:
     return model._meta.label_lower
 
 
+def column_of(model: type[models.Model], name: str) -> str:
+    """Return the attribute that holds field ``name``'s value (a foreign key's: its key)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return field.attname
+
+
 def encode(value: Any) -> str:
     """Return a dimension's value as the rollup stores it: JSON text."""
     return json.dumps(value, separators=(",", ":"))
@@ -241,7 +248,9 @@ def rebuild(model: type[AbstractTaskResult], *, using: str | None = None) -> Non
         RollupState.objects.using(using).filter(model=key).delete()
 
 
-def _locked_state(model: type[AbstractTaskResult], buckets: Buckets, using: str | None):
+def _locked_state(
+    model: type[AbstractTaskResult], buckets: Buckets, using: str | None
+) -> RollupState:
     """Return ``model``'s state row, locked until the transaction ends; reset it if stale."""
     key = model_key(model)
     manager = RollupState.objects.using(using)
@@ -296,7 +305,7 @@ def _fold_window(
 ) -> set[str]:
     """Add the final results of ``[start, end)`` to the rollup; return the other states seen."""
     dimensions = rollup_dimensions(model)
-    columns = [model._meta.get_field(name).attname for name in dimensions]
+    columns = [column_of(model, name) for name in dimensions]
     rows = (
         model._default_manager.using(using)
         .filter(date_done__gte=start, date_done__lt=end)
