@@ -233,20 +233,33 @@ class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
     def count_down(
         self, group_id: str, task_model: type[models.Model]
     ) -> AbstractChordCounter | None:
-        """Count the finished header tasks of a chord; return its counter once, when complete.
+        """Count a finished header task of a chord; return its counter once, when complete.
 
         Raise ``DoesNotExist`` when the chord has no counter (any more).
 
-        The count is the number of header results in a ready state, not a
-        decrement, so a header task delivered twice is not counted twice; the
-        counter is deleted by exactly one caller, which alone gets it back.
+        While more than one header task is outstanding, a finished one costs a
+        single ``UPDATE`` that decrements the count: constant work, whatever
+        the chord's size. When the count says the header is done, the ready
+        header results are counted under the counter's row lock; a header task
+        delivered twice counted twice shows there, and the count is set to
+        what really remains. So a chord costs O(n) in all, a redelivered
+        header task is never taken for another, and exactly one caller
+        deletes the counter and gets it back.
         """
         alias = router.db_for_write(self.model)
-        connection = connections[alias]
+        counters = self.using(alias).filter(group_id=group_id)
+        if counters.filter(count__gt=1).update(count=models.F("count") - 1):
+            return None
+        return self._complete_or_recount(group_id, counters, task_model)
+
+    def _complete_or_recount(
+        self, group_id: str, counters: models.QuerySet, task_model: type[models.Model]
+    ) -> AbstractChordCounter | None:
+        """Delete the counter if every header result is ready, else store what remains."""
+        connection = connections[counters.db]
         # SQLite has no row locks; there, the DELETE's row count alone decides.
         lock = connection.features.has_select_for_update
-        with transaction.atomic(using=alias) if lock else contextlib.nullcontext():
-            counters = self.using(alias).filter(group_id=group_id)
+        with transaction.atomic(using=counters.db) if lock else contextlib.nullcontext():
             counter = (counters.select_for_update() if lock else counters).first()
             if counter is None:
                 raise self.model.DoesNotExist(f"No chord counter for group {group_id}")

@@ -415,3 +415,17 @@ def test_a_redelivered_task_ends_with_its_last_final_state(backend, task_result_
 
     row = task_result_model.objects.get(task_id="t-1")
     assert (row.status, row.result) == (states.SUCCESS, '"second run"')
+
+
+def test_a_header_task_delivered_three_times_leaves_the_body_to_the_last_header_task(
+    backend, eager_chord, task_result_model
+):
+    _header, body = eager_chord
+    for task_id in ("h-0", "h-0", "h-0", "h-1"):
+        finish_header_task(backend, task_id, body)
+    assert not task_result_model.objects.filter(task_id="body-1").exists()
+
+    finish_header_task(backend, "h-2", body)
+
+    assert backend.get_task_meta("body-1", cache=False)["result"] == 3
+    assert not ChordCounter.objects.exists()
