@@ -14,4 +14,10 @@ class CeleryResultConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
+        from celery.signals import worker_init
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .task_connections import install_in_worker
+
+        # Django's rule for connections at request boundaries, at task boundaries.
+        worker_init.connect(install_in_worker, weak=False, dispatch_uid=__name__)

@@ -22,6 +22,7 @@ EXTEND_TASK_PROPS_CALLBACK = "CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK"
 TASK_ID_MAX_LENGTH = "DJANGO_CELERY_RESULTS_TASK_ID_MAX_LENGTH"
 CLEANUP_BATCH_SIZE = "CELERY_RESULTS_CLEANUP_BATCH_SIZE"
 PREPARED_STATEMENTS = "CELERY_RESULTS_PREPARED_STATEMENTS"
+CLOSE_CONNECTIONS_AFTER_EACH_TASK = "CELERY_RESULTS_CLOSE_CONNECTIONS_AFTER_EACH_TASK"
 
 DEFAULTS: dict[str, Any] = {
     # The model that stores task results, as "app_label.ModelName". It must
@@ -40,6 +41,11 @@ DEFAULTS: dict[str, Any] = {
     # (psycopg 3). Turn off behind a pooler that cannot keep them (PgBouncer
     # in transaction mode before 1.21).
     PREPARED_STATEMENTS: True,
+    # Keep Celery's own handling of a worker's database connections: every
+    # one closed before and after each task. By default a connection is only
+    # closed at a task boundary when unusable, left in a transaction or older
+    # than CONN_MAX_AGE, as Django does between requests.
+    CLOSE_CONNECTIONS_AFTER_EACH_TASK: False,
 }
 
 

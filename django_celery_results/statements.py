@@ -213,6 +213,9 @@ def fetch_one(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> t
 def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bool) -> Any:
     """Run ``sql``; driver errors become ``django.db`` exceptions, as with Django's cursor."""
     started = time.monotonic()
+    # As Django's cursor does: with CONN_HEALTH_CHECKS, a connection kept from a
+    # previous request or task is checked before its first statement.
+    connection.close_if_health_check_failed()
     if connection.connection is None:
         connection.ensure_connection()
     row = None

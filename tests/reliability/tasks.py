@@ -46,3 +46,53 @@ def redelivered(self, value, delay=0.0):
 def exit_process():
     """End the pool process running it: the worker's main process stores the failure."""
     os._exit(1)
+
+
+@shared_task
+def timed_part(chord_number, index, delay):
+    """One header task of a chord that finishes after exactly ``delay`` seconds."""
+    time.sleep(delay)
+    return [chord_number, index, os.getpid()]
+
+
+@shared_task
+def create_tenant(name):
+    """A task's own ORM work: one row of the test app, committed on its own."""
+    from tests.testapp.models import Tenant
+
+    return Tenant.objects.create(name=name).pk
+
+
+@shared_task
+def leave_transaction_open(name, how):
+    """Write a row, then return without ending the transaction it is in.
+
+    ``how``: ``begin`` (a raw BEGIN Django does not know of), ``autocommit``
+    (autocommit turned off, never committed) or ``atomic`` (a block entered, never left).
+    """
+    from django.db import transaction
+
+    from tests.testapp.models import Tenant
+
+    if how == "begin":
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN")
+    elif how == "autocommit":
+        transaction.set_autocommit(False)
+    elif how == "atomic":
+        transaction.atomic().__enter__()
+    Tenant.objects.create(name=name)
+    return how
+
+
+@shared_task
+def break_connection():
+    """End the database session of this task's connection from the server side."""
+    from django.db import OperationalError
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    except OperationalError:
+        pass
+    return "broken"
