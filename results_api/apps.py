@@ -14,6 +14,11 @@ class ResultsAPIConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401
 
+        if apps.is_installed("django.contrib.auth"):
+            from .permission_cache import connect_signals
+
+            connect_signals()
+
         # Without django_celery_results the extensions cannot import its models;
         # results_api.E007 then says what to add.
         if importlib.util.find_spec("drf_spectacular") is not None and apps.is_installed(

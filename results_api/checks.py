@@ -121,7 +121,8 @@ def _check_operator_values() -> list[Error]:
     except (AttributeError, KeyError, IndexError, ValueError):
         expected = '"app_label.codename" (which may use {app_label} and {model_name})'
         problems.append(("TRACEBACK_PERMISSION", expected, permission))
-    for name, least in (("ROLLUP_LAG", 0), ("ROLLUP_STEP", 1)):
+    limits = (("ROLLUP_LAG", 0), ("ROLLUP_STEP", 1), ("TRACEBACK_PERMISSION_CACHE_SECONDS", 0))
+    for name, least in limits:
         value = getattr(api_settings, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
             problems.append((name, f"a number of seconds, {least} or more", value))

@@ -119,6 +119,10 @@ DEFAULTS: dict[str, Any] = {
     # {app_label} and {model_name} of the active task result model filled in.
     # The default is the admin's view permission; None shows them to every reader.
     "TRACEBACK_PERMISSION": "{app_label}.view_{model_name}",
+    # Seconds a user's answer to TRACEBACK_PERMISSION is remembered in the
+    # default cache. Changes of permissions and groups forget every answer at
+    # once in the processes sharing that cache; 0 asks on every request.
+    "TRACEBACK_PERMISSION_CACHE_SECONDS": 60,
     # Throttle classes of every endpoint; each request counts against the
     # scope of its endpoint (see THROTTLE_RATES). [] turns throttling off.
     "THROTTLE_CLASSES": ["results_api.throttling.EndpointRateThrottle"],

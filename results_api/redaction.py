@@ -31,6 +31,7 @@ from django.db import models
 from django.dispatch import receiver
 
 from .conf import SETTING_NAME, api_settings
+from .permission_cache import has_permission
 from .reprs import NotALiteral, parse_literal, render_literal
 
 __all__ = [
@@ -147,7 +148,7 @@ def may_see_traceback(user: Any, model: type[models.Model]) -> bool:
     permission = traceback_permission(model)
     if permission is None:
         return True
-    return (user or AnonymousUser()).has_perm(permission)
+    return has_permission(user or AnonymousUser(), permission)
 
 
 @receiver(setting_changed)

@@ -65,6 +65,7 @@ def test_a_rate_of_none_passes(settings, db):
         {"THROTTLE_CACHE": "nowhere"},
         {"ROLLUP_LAG": -1},
         {"ROLLUP_STEP": 0},
+        {"TRACEBACK_PERMISSION_CACHE_SECONDS": -1},
     ],
     ids=[
         "negative-overlap",
@@ -75,6 +76,7 @@ def test_a_rate_of_none_passes(settings, db):
         "cache",
         "negative-lag",
         "zero-step",
+        "negative-permission-cache",
     ],
 )
 def test_bad_operator_values_are_e006(settings, value):
