@@ -1,7 +1,8 @@
 """System checks of the results API: a misconfiguration fails at start-up, not on a request.
 
 Ids: E001-E006 and E008 the ``RESULTS_API`` settings, E007 an app the API
-needs that is missing from ``INSTALLED_APPS``.
+needs that is missing from ``INSTALLED_APPS``, E009 drf-spectacular
+installed without its schema class as DRF's ``DEFAULT_SCHEMA_CLASS``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,36 @@ def check_required_apps(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         )
         for name, purpose in REQUIRED_APPS.items()
         if not apps.is_installed(name)
+    ]
+
+
+SPECTACULAR_SCHEMA = "drf_spectacular.openapi.AutoSchema"
+
+
+@register()
+def check_schema_class(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Return an error when drf-spectacular is installed but DRF's schema class is not its own.
+
+    The schema view would otherwise fail on an assertion naming an internal class.
+    """
+    if not apps.is_installed("drf_spectacular"):
+        return []
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.settings import api_settings as drf_settings
+
+    try:
+        schema_class = drf_settings.DEFAULT_SCHEMA_CLASS
+    except ImportError:
+        schema_class = None
+    if isinstance(schema_class, type) and issubclass(schema_class, AutoSchema):
+        return []
+    return [
+        Error(
+            "drf_spectacular is in INSTALLED_APPS, but REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] "
+            f"is {schema_class!r}, so the OpenAPI schema of the results API cannot be built.",
+            hint=f'Set REST_FRAMEWORK = {{"DEFAULT_SCHEMA_CLASS": "{SPECTACULAR_SCHEMA}"}}.',
+            id="results_api.E009",
+        )
     ]
 
 

@@ -87,9 +87,8 @@ class ThrowawayProject:
         (self.directory / "throwaway_settings.py").write_text(settings)
         (self.directory / "throwaway_urls.py").write_text(URLS)
 
-    def run(self, *arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        """Run ``python -m django <arguments>`` in the project; return the finished process."""
-        self.write()
+    def environment(self) -> dict[str, str]:
+        """Return the environment of a process of the project: its settings on the path."""
         path = [str(self.directory)] + ([str(ROOT)] if self.with_checkout else [])
         environment = {
             key: value
@@ -100,10 +99,16 @@ class ThrowawayProject:
             DJANGO_SETTINGS_MODULE="throwaway_settings",
             PYTHONPATH=os.pathsep.join(path),
         )
+        return environment
+
+    def run(self, *arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run ``python -m django <arguments>`` in the project; return the finished process."""
+        if not (self.directory / "throwaway_settings.py").exists():
+            self.write()
         return subprocess.run(
             [self.python, "-m", "django", *arguments],
             cwd=self.directory,
-            env=environment,
+            env=self.environment(),
             capture_output=True,
             text=True,
             timeout=timeout,

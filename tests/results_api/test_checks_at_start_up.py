@@ -40,3 +40,25 @@ def test_a_missing_app_the_api_needs_is_e007_naming_it(project, app):
     assert "(results_api.E007)" in finished.stderr
     assert f'Add "{app}" to INSTALLED_APPS' in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_drf_spectacular_without_its_schema_class_is_e009(project):
+    project.apps.append("drf_spectacular")
+
+    finished = project.run("check")
+
+    assert finished.returncode == 1
+    assert "(results_api.E009)" in finished.stderr
+    assert "DEFAULT_SCHEMA_CLASS" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+def test_drf_spectacular_with_its_schema_class_passes(project):
+    project.apps.append("drf_spectacular")
+    project.extra = (
+        'REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}'
+    )
+
+    finished = project.run("check")
+
+    assert finished.returncode == 0, finished.stderr
