@@ -19,8 +19,8 @@ class Snippet:
 
 
 def section(document: str, heading: str) -> str:
-    """Return the text of the ``## heading`` section of ``docs/<document>``."""
-    text = (ROOT / "docs" / document).read_text()
+    """Return the text of the ``## heading`` section of ``document`` (a path in the checkout)."""
+    text = (ROOT / document).read_text()
     start = text.index(f"\n## {heading}\n")
     end = text.find("\n## ", start + 1)
     return text[start : end if end != -1 else len(text)]

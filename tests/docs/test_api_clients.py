@@ -55,7 +55,7 @@ TaskResult.objects.store_result(
 
 
 def all_snippets() -> list[Snippet]:
-    return [snippet for heading in SECTIONS for snippet in snippets("api.md", heading)]
+    return [snippet for heading in SECTIONS for snippet in snippets("docs/api.md", heading)]
 
 
 def of_file(name: str) -> list[str]:
@@ -160,7 +160,7 @@ def test_the_sections_hold_the_snippets_this_test_runs():
 
 
 def test_basic_and_token_authentication_from_the_console(site, tmp_path):
-    basic, token = (s for s in snippets("api.md", SECTIONS[0]) if s.language == "console")
+    basic, token = (s for s in snippets("docs/api.md", SECTIONS[0]) if s.language == "console")
 
     (failures,) = run_console(basic, site, tmp_path)
     *_, stats = run_console(token, site, tmp_path)
@@ -170,11 +170,11 @@ def test_basic_and_token_authentication_from_the_console(site, tmp_path):
 
 
 def test_the_python_script_lists_the_failures_with_a_token(site, tmp_path):
-    token = [s for s in snippets("api.md", SECTIONS[0]) if s.language == "console"][1]
+    token = [s for s in snippets("docs/api.md", SECTIONS[0]) if s.language == "console"][1]
     run_console(token, site, tmp_path)
     (script,) = (
         s.text
-        for s in snippets("api.md", SECTIONS[0])
+        for s in snippets("docs/api.md", SECTIONS[0])
         if s.language == "python" and not s.text.startswith("# ")
     )
 
@@ -191,7 +191,7 @@ def test_the_python_script_lists_the_failures_with_a_token(site, tmp_path):
 
 
 def test_the_schema_is_served_and_written_as_documented(site, tmp_path):
-    (console,) = (s for s in snippets("api.md", SECTIONS[1]) if s.language == "console")
+    (console,) = (s for s in snippets("docs/api.md", SECTIONS[1]) if s.language == "console")
 
     run_console(console, site, tmp_path)
 
