@@ -2,7 +2,8 @@
 
 Ids: E001-E006 and E008 the ``RESULTS_API`` settings, E007 an app the API
 needs that is missing from ``INSTALLED_APPS``, E009 drf-spectacular
-installed without its schema class as DRF's ``DEFAULT_SCHEMA_CLASS``.
+installed without its schema class as DRF's ``DEFAULT_SCHEMA_CLASS``, E010
+the dashboard mounted where it cannot find the API.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
@@ -157,6 +158,15 @@ def _check_operator_values() -> list[Error]:
         value = getattr(api_settings, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
             problems.append((name, f"a number of seconds, {least} or more", value))
+    limit = api_settings.FILTER_CHOICES_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        problems.append(("FILTER_CHOICES_LIMIT", "a whole number, 0 or more", limit))
+    poll = api_settings.DASHBOARD_POLL_INTERVAL
+    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not (poll == 0 or poll >= 1):
+        problems.append(("DASHBOARD_POLL_INTERVAL", "0 or a number of seconds, 1 or more", poll))
+    api_url = api_settings.DASHBOARD_API_URL
+    if api_url is not None and not (isinstance(api_url, str) and api_url.endswith("/")):
+        problems.append(("DASHBOARD_API_URL", 'None or a URL ending in "/"', api_url))
     cache = api_settings.THROTTLE_CACHE
     if cache not in getattr(settings, "CACHES", {"default": None}):
         problems.append(("THROTTLE_CACHE", "an alias of CACHES", cache))
@@ -205,4 +215,32 @@ def _check_excluded_fields() -> list[Error]:
         get_excluded_names(model)
     except ImproperlyConfigured as exc:
         return [Error(str(exc), hint="Name fields of the API.", id="results_api.E004")]
+    return []
+
+
+@register(Tags.urls)
+def check_dashboard_finds_the_api(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Return an error when the dashboard is mounted but cannot tell where the API is."""
+    from django.urls import NoReverseMatch, reverse
+
+    if api_settings.DASHBOARD_API_URL is not None:
+        return []
+    try:
+        reverse("results_dashboard:index")
+    except NoReverseMatch:
+        return []  # no dashboard mounted
+    try:
+        reverse("results_api:task-list")
+    except NoReverseMatch:
+        return [
+            Error(
+                "The dashboard (results_api.dashboard.urls) is mounted, but the results API "
+                "is not, under its namespace results_api.",
+                hint=(
+                    'Add path("api/results/", include("results_api.urls")) to the URLconf, or '
+                    f"set {SETTING_NAME}['DASHBOARD_API_URL'] to where the API is."
+                ),
+                id="results_api.E010",
+            )
+        ]
     return []

@@ -142,6 +142,14 @@ DEFAULTS: dict[str, Any] = {
     # The cache alias where throttles count requests; share one (Redis,
     # Memcached) between processes, or each process counts on its own.
     "THROTTLE_CACHE": "default",
+    # The most values tasks/metadata/ lists for a foreign key's select (the
+    # related rows the caller's results point at); past it, a box for the key.
+    "FILTER_CHOICES_LIMIT": 200,
+    # Where the dashboard (results_api.dashboard) finds the API: its base
+    # URL, e.g. "/api/results/". None: reverse("results_api:task-list")'s.
+    "DASHBOARD_API_URL": None,
+    # Seconds between two polls of an open dashboard (0: no live updates).
+    "DASHBOARD_POLL_INTERVAL": 5,
 }
 
 IMPORT_STRINGS = frozenset(

@@ -132,10 +132,13 @@ class TaskResultFilterSet(ResultFilterSet):
     """The standard task filters of DESIGN.md; extra fields are added per model."""
 
     task_id = filters.CharFilter()
+    task_id__startswith = filters.CharFilter(field_name="task_id", lookup_expr="startswith")
+    task_id__in = CharInFilter(field_name="task_id", lookup_expr="in")
     status = filters.ChoiceFilter(choices=TASK_STATE_CHOICES)
     status__in = ChoiceInFilter(field_name="status", lookup_expr="in", choices=TASK_STATE_CHOICES)
     task_name = filters.CharFilter()
     task_name__in = CharInFilter(field_name="task_name", lookup_expr="in")
+    task_name__icontains = filters.CharFilter(field_name="task_name", lookup_expr="icontains")
     worker = filters.CharFilter()
     periodic_task_name = filters.CharFilter()
     date_created__gte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="gte")

@@ -219,6 +219,24 @@ class TaskResultViewSetExtension(OpenApiViewExtension):
                 return super().stats(request, *args, **kwargs)
 
             @extend_schema(
+                filters=False,
+                description=(
+                    "What a client builds its controls from, as this user sees the API: every "
+                    "field of a task (extra fields included) with its kind, label, filters "
+                    "(lookup to parameter), whether ordering takes it and, for a select, its "
+                    "choices (a foreign key's: the related rows the caller's results point at, "
+                    "null past FILTER_CHOICES_LIMIT); the orderings, group_by fields, intervals, "
+                    "page sizes, the project's time zone, whether tracebacks show, and the "
+                    "actions this user may POST with the states they apply to."
+                ),
+                parameters=[IF_NONE_MATCH],
+                responses=_read_responses(OpenApiTypes.OBJECT, "metadata"),
+            )
+            @action(detail=False, url_path="metadata")
+            def metadata(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().metadata(request, *args, **kwargs)
+
+            @extend_schema(
                 filters=True,
                 description=(
                     "Every task the filters match (not one page), in the list's ordering, as "

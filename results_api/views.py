@@ -49,6 +49,7 @@ from .conf import api_settings, scope_queryset
 from .export import CSVRenderer, export_response
 from .filters import get_group_filterset_class, get_task_filterset_class, narrow_filterset
 from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
+from .metadata import describe_tasks
 from .ordering import ResultOrderingFilter, task_ordering_fields
 from .rollup_stats import stats_from_rollup
 from .serializers import get_group_serializer_class, get_task_serializer_class
@@ -276,6 +277,11 @@ class TaskResultViewSet(ResultViewSet):
             rows = task_stats(queryset, group_by, interval)
         response = {"group_by": group_by, "interval": interval, "results": rows}
         return Response(get_stats_serializer_class(model)(response).data)
+
+    @action(detail=False, url_path="metadata")
+    def metadata(self, request: Request) -> Response:
+        """Describe the fields, filters, orderings and actions this user may use."""
+        return Response(describe_tasks(request, self))
 
     @action(detail=False, url_path="export", renderer_classes=[JSONRenderer, CSVRenderer])
     def export(self, request: Request) -> HttpResponseBase:

@@ -7,6 +7,7 @@ Environment (all optional; ``sandbox/run`` documents them too):
   ``SANDBOX_PG_HOST`` / ``_PORT`` / ``_USER`` / ``_PASSWORD`` / ``_NAME``: PostgreSQL.
 * ``SANDBOX_BROKER_URL`` (``redis://127.0.0.1:6379/0``): another broker.
 * ``SANDBOX_DEBUG=1``: Django's debug pages.
+* ``SANDBOX_TIME_ZONE``: the project's time zone (``UTC``), in which the dashboard shows dates.
 """
 
 import os
@@ -25,7 +26,7 @@ ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("SANDBOX_TIME_ZONE", "UTC")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,7 +70,7 @@ TEMPLATES = [
 
 STATIC_URL = "static/"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "results_dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
 
@@ -131,9 +132,14 @@ CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tenants.results.extend_task_props"
 RESULTS_API = {
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "SCOPE_QUERYSET": "tenants.scope.scope_to_tenant",
-    # The dashboard polls tasks/stats/ twice every 5 seconds, and a user may
-    # keep a few tabs open: more than the default 120/minute.
+    # The dashboard asks tasks/stats/ for its counts and chart when something
+    # changed, and a user may keep a few tabs open: more than the default 120/minute.
     "THROTTLE_RATES": {"stats": "300/minute"},
+    # Revoke and retry, for staff only (the default permission classes): the
+    # dashboard shows their buttons to the users the API lets act.
+    "REVOKE_ENABLED": True,
+    "RETRY_ENABLED": True,
+    "CELERY_APP": "project.celery.app",
 }
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 SPECTACULAR_SETTINGS = {

@@ -90,3 +90,32 @@ def test_rollup_dimensions_that_are_not_fields_are_e008(settings, names):
 
 def test_rollup_dimensions_naming_fields_pass(settings):
     assert _ids({"ROLLUP_DIMENSIONS": ["worker", "task_name"]}, settings) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"FILTER_CHOICES_LIMIT": -1},
+        {"DASHBOARD_POLL_INTERVAL": 0.5},
+        {"DASHBOARD_POLL_INTERVAL": "5"},
+        {"DASHBOARD_API_URL": "/api/results"},
+    ],
+    ids=["negative-limit", "poll-too-fast", "poll-not-a-number", "api-url-without-slash"],
+)
+def test_bad_dashboard_values_are_e006(settings, value):
+    assert _ids(value, settings) == ["results_api.E006"]
+
+
+def test_dashboard_without_the_api_mounted_is_e010(settings):
+    from results_api.checks import check_dashboard_finds_the_api
+
+    settings.ROOT_URLCONF = "tests.results_api.urls_dashboard_only"
+    assert [error.id for error in check_dashboard_finds_the_api()] == ["results_api.E010"]
+    settings.RESULTS_API = {"DASHBOARD_API_URL": "/elsewhere/"}
+    assert check_dashboard_finds_the_api() == []
+
+
+def test_dashboard_with_the_api_mounted_passes():
+    from results_api.checks import check_dashboard_finds_the_api
+
+    assert check_dashboard_finds_the_api() == []

@@ -264,3 +264,23 @@ def test_boolean_and_date_filters_validate_their_values(query, valid):
     filterset = get_task_filterset_class(KindsTaskResult)
     form = filterset(QueryDict(query), queryset=KindsTaskResult.objects.none())
     assert form.is_valid() is valid, form.errors
+
+
+def test_task_id_prefix_filter(staff_client, make_task):
+    make_task(task_id="abc-1")
+    make_task(task_id="abd-2")
+    make_task(task_id="xabc-3")
+    assert task_ids(staff_client.get(tasks_url(task_id__startswith="abc"))) == ["abc-1"]
+
+
+def test_task_id_in_filter(staff_client, make_task):
+    for task_id in ("one", "two", "three"):
+        make_task(task_id=task_id)
+    response = staff_client.get(tasks_url(task_id__in="one,three,nobody"))
+    assert sorted(task_ids(response)) == ["one", "three"]
+
+
+def test_task_name_contains_filter_ignores_case(staff_client, make_task):
+    make_task(task_id="report", task_name="reports.Build_PDF")
+    make_task(task_id="mail", task_name="emails.send")
+    assert task_ids(staff_client.get(tasks_url(task_name__icontains="build_pdf"))) == ["report"]

@@ -1,0 +1,128 @@
+"""The dashboard page, and the assets it links.
+
+The page is a shell: a template with the configuration the script needs
+(where the API is, how often to poll, the CSRF token for revoke and retry)
+and the script, which builds everything else from ``tasks/metadata/``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
+from django.shortcuts import resolve_url
+from django.template import Context, Engine
+from django.urls import NoReverseMatch, reverse
+from django.views import View
+
+from ..conf import SETTING_NAME, api_settings
+from .access import api_admits
+from .assets import ASSETS, get_asset
+
+__all__ = ["AssetView", "DashboardView", "api_urls"]
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# The page runs only its own script and style sheet, and talks only to its origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+)
+
+
+@functools.cache
+def _engine() -> Engine:
+    """Return the template engine of the dashboard's own templates (no project set-up needed)."""
+    return Engine(dirs=[str(TEMPLATE_DIR)], debug=settings.DEBUG, autoescape=True)
+
+
+def api_urls() -> dict[str, str]:
+    """Return the URLs of the task and group lists: ``DASHBOARD_API_URL``, or reversed."""
+    base = api_settings.DASHBOARD_API_URL
+    if base is not None:
+        return {"tasks": f"{base}tasks/", "groups": f"{base}groups/"}
+    try:
+        return {
+            "tasks": reverse("results_api:task-list"),
+            "groups": reverse("results_api:group-list"),
+        }
+    except NoReverseMatch:
+        raise ImproperlyConfigured(
+            "The dashboard cannot find the results API: include results_api.urls (namespace "
+            f"results_api) or set {SETTING_NAME}['DASHBOARD_API_URL'] to its base URL."
+        ) from None
+
+
+def _optional_url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _asset_url(name: str) -> str:
+    return reverse("results_dashboard:asset", args=[name]) + f"?v={get_asset(name).version}"
+
+
+class DashboardView(View):
+    """Serve the dashboard to a logged-in user whom the API's permission classes admit."""
+
+    template_name = "dashboard.html"
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not api_admits(request, self):
+            raise PermissionDenied("The results API does not admit this user.")
+        context = {
+            "config": self.get_config(request),
+            "csrf_token": get_token(request),
+            "username": request.user.get_username(),
+            "logout_url": _optional_url("logout"),
+            "js_url": _asset_url("dashboard.js"),
+            "css_url": _asset_url("dashboard.css"),
+        }
+        html = _engine().get_template(self.template_name).render(Context(context))
+        response = HttpResponse(html)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response["Cache-Control"] = "private, no-cache"
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    def get_config(self, request: HttpRequest) -> dict[str, Any]:
+        """Return what the script needs: the API's URLs, the poll interval, the log-in URL."""
+        return {
+            "api": api_urls(),
+            "pollSeconds": api_settings.DASHBOARD_POLL_INTERVAL,
+            "loginUrl": resolve_url(settings.LOGIN_URL),
+            "csrfHeader": "X-CSRFToken",
+        }
+
+
+class AssetView(View):
+    """Serve one of the dashboard's assets, cached for a year under its versioned URL."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest, name: str) -> HttpResponse:
+        if name not in ASSETS:
+            raise Http404(name)
+        asset = get_asset(name)
+        etag = f'"{asset.version}"'
+        if request.headers.get("If-None-Match") == etag:
+            response: HttpResponse = HttpResponseNotModified()
+        else:
+            response = HttpResponse(asset.content, content_type=asset.content_type)
+        response["ETag"] = etag
+        if request.GET.get("v") == asset.version:
+            response["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response["Cache-Control"] = "public, no-cache"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
