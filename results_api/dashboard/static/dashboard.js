@@ -340,8 +340,9 @@
 
   /** Build a control for every filterable field the metadata lists (the searches aside). */
   function buildFilters(meta) {
-    const main = $("filter-main");
     const more = $("filter-more");
+    // A phone shows the two searches; the other filters wait behind "More filters".
+    const main = window.matchMedia("(max-width: 720px)").matches ? more : $("filter-main");
     for (const field of meta.fields) {
       const filters = field.filters;
       if (SEARCH_FIELDS.has(field.name) || Object.keys(filters).length === 0) continue;
@@ -466,14 +467,6 @@
     $("empty").hidden = rows.length > 0;
   }
 
-  function updateRow(row) {
-    const old = $("results").tBodies[0].querySelector(`tr[data-task-id="${CSS.escape(row.task_id)}"]`);
-    if (!old) return false;
-    state.rows.set(row.task_id, row);
-    old.replaceWith(rowNode(row));
-    return true;
-  }
-
   function cursorOf(link) {
     return link ? new URL(link, location.origin).searchParams.get("cursor") : null;
   }
@@ -505,8 +498,8 @@
 
   async function loadCounts() {
     const url = apiUrl(`${config.api.tasks}stats/`, { ...apiFilters({ without: ["status", "status__in"] }), group_by: "status" });
-    const { body, changed } = await get(url, "counts");
-    if (!changed && $("counts").childElementCount) return;
+    // Drawn even when unchanged (a 304): which count is pressed follows the status filter.
+    const { body } = await get(url, "counts");
     const rows = new Map(body.results.map((row) => [row.status, row]));
     const total = body.results.reduce((sum, row) => sum + row.count, 0);
     const chosen = pageParams().get("status") ?? "";
@@ -923,8 +916,19 @@
     await settle(work);
   }
 
+  /**
+   * Ask whether anything the filters match changed since the last poll: the newest change
+   * only (one row), with If-None-Match, so that an unchanged answer is a 304 with no body.
+   * When something changed, the page, the counts and the chart are read again, each with
+   * its own ETag: the rows shown are then exactly the API's, whatever the order or page.
+   */
   async function pollDelta() {
-    const url = apiUrl(config.api.tasks, { ...apiFilters(), updated_since: state.since, page_size: state.meta.max_page_size });
+    const url = apiUrl(config.api.tasks, {
+      ...apiFilters(),
+      updated_since: state.since,
+      ordering: "-date_done",
+      page_size: 1,
+    });
     const { body, changed, headers } = await get(url, `delta:${state.sinceKey}`);
     state.since = headers.get("Next-Updated-Since") ?? state.since;
     const windowMoved = chartWindowKey() !== state.chartWindow;
@@ -933,16 +937,12 @@
       stamp(changed ? "No changes" : "No changes (304)");
       return;
     }
-    let missing = Boolean(body.next);
-    for (const row of body.results) {
-      if (!updateRow(row)) missing = true;
-      if (row.task_id === state.detail?.task_id) await renderDetail(row);
-    }
-    const work = [loadCounts(), loadChart()];
-    if (missing && !pageParams().get("cursor")) work.push(loadTable());
+    const work = [loadTable(), loadCounts(), loadChart()];
     if (Date.now() - state.namesAt > 60e3) work.push(loadTaskNames());
     await Promise.all(work);
-    stamp(`${body.results.length} changed`);
+    const shown = state.detail && state.rows.get(state.detail.task_id);
+    if (shown && shown.date_done !== state.detail.date_done) await renderDetail(shown);
+    stamp("Changes shown");
   }
 
   function chartWindowKey() {
