@@ -26,6 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django_filters.rest_framework import FilterSet
 from rest_framework.request import Request
 
 from django_celery_results.models.abstract import AbstractTaskResult
@@ -81,7 +82,7 @@ def _label(field: models.Field | None, name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _filters_by_field(filterset_class: type) -> dict[str, dict[str, str]]:
+def _filters_by_field(filterset_class: type[FilterSet]) -> dict[str, dict[str, str]]:
     """Return ``{field name: {lookup: parameter}}`` of the filter set's filters."""
     found: dict[str, dict[str, str]] = {}
     for name, filter_ in filterset_class.base_filters.items():
@@ -102,7 +103,7 @@ def filter_choices(
     """
     if field.choices and not field.is_relation:
         return [{"value": value, "label": str(label)} for value, label in field.flatchoices]
-    if not field.is_relation:
+    if not isinstance(field, models.ForeignKey):
         return None
     scoped = scope_queryset(request, model._default_manager.all())
     target = field.target_field
