@@ -78,7 +78,7 @@ class DashboardView(View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not api_admits(request, self):
+        if not api_admits(request):
             raise PermissionDenied("The results API does not admit this user.")
         context = {
             "config": self.get_config(request),

@@ -100,3 +100,11 @@ def test_an_asset_without_its_version_is_revalidated(client):
 def test_only_the_dashboards_own_files_are_served(client):
     for name in ("settings.py", "..%2F__init__.py", "views.py"):
         assert client.get(f"/results/assets/{name}").status_code == 404
+
+
+def test_the_page_asks_the_permissions_as_the_task_list_would(settings, db):
+    # DjangoModelPermissions reads the view's queryset: the task list's.
+    settings.RESULTS_API = {
+        "PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"]
+    }
+    assert logged_in("member").get(reverse(INDEX)).status_code == 200
