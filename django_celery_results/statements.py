@@ -1,16 +1,27 @@
 """Hand-built statements of the hot paths: the upsert of each stored state, the read by key.
 
-Statements are built once per model and column set. They run on the
-connection Django holds, straight through the driver where that is faster
-(a prepared statement on psycopg 3, the sqlite3 statement cache), with
-Django's error translation and query logging kept.
+Statements are built once per model and column set, and run through the
+cursor Django gives (``connection.cursor()``), like any ORM query: execute
+wrappers, query logging (``CaptureQueriesContext``, ``DEBUG``), instruments
+that patch Django's cursor (Sentry, django-debug-toolbar), the check for a
+broken transaction and the translation of driver errors all see them. On
+psycopg 3 the statement is also prepared on the server: Django's cursor
+binds on the client and cannot prepare, so the driver cursor under Django's
+wrapper is a server-binding one kept with the connection (see ``_run``).
+
+Why not ``QuerySet.bulk_create(update_conflicts=True)``, which also builds
+``INSERT ... ON CONFLICT DO UPDATE``: it has no condition on the update. The
+store must not let a state that is not final (STARTED, RETRY) replace a
+final one (SUCCESS, FAILURE, REVOKED) that a faster worker stored first,
+which needs ``DO UPDATE ... WHERE`` on PostgreSQL and SQLite, and an ``IF()``
+per column on MySQL; ``bulk_create`` can express neither. It would also
+build the statement anew on every call.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,7 +137,7 @@ def build_upsert(
         for field in fields
         if field.attname != conflict and field.attname not in KEPT_ON_UPDATE
     ]
-    placeholder = "?" if vendor == "sqlite" else "%s"
+    placeholder = "%s"  # Django's cursor converts it for SQLite
     sql = (
         f"INSERT INTO {quote(opts.db_table)} ({', '.join(names)}) "
         f"VALUES ({', '.join([placeholder] * len(names))})"
@@ -192,7 +203,7 @@ def build_select_by_key(
         tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
         for field, column in zip(fields, columns, strict=True)
     )
-    mark = "?" if connection.vendor == "sqlite" else "%s"
+    mark = "%s"
     sql = (
         f"SELECT {', '.join(quote(column(field)) for field in fields)} "
         f"FROM {quote(opts.db_table)} WHERE {quote(column(concrete_field(model, key)))} = {mark}"
@@ -201,7 +212,7 @@ def build_select_by_key(
 
 
 def execute(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> None:
-    """Run the statement ``sql`` on Django's ``connection`` through the driver's fastest path."""
+    """Run the statement ``sql`` through Django's cursor on ``connection``."""
     _run(connection, sql, params, fetch=False)
 
 
@@ -211,49 +222,87 @@ def fetch_one(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> t
 
 
 def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bool) -> Any:
-    """Run ``sql``; driver errors become ``django.db`` exceptions, as with Django's cursor."""
-    started = time.monotonic()
-    # As Django's cursor does: with CONN_HEALTH_CHECKS, a connection kept from a
-    # previous request or task is checked before its first statement.
-    connection.close_if_health_check_failed()
-    if connection.connection is None:
-        connection.ensure_connection()
-    row = None
-    try:
-        if connection.vendor == "sqlite":
-            cursor = connection.connection.execute(sql, params)
-            if fetch:
-                row = cursor.fetchone()
-        elif psycopg is not None and connection.vendor == "postgresql":
-            prepare = use_prepared_statements()
-            cursor = _psycopg_cursor(connection.connection, prepare)
-            cursor.execute(sql, params, prepare=prepare or None)
-            if fetch:
-                row = cursor.fetchone()
+    """Run ``sql`` on the cursor wrapper ``connection.cursor()`` would give, around a kept cursor.
+
+    ``connection.cursor()`` wraps a new driver cursor in Django's
+    ``CursorWrapper`` (``CursorDebugWrapper`` while queries are logged) after
+    checking the connection; this does the same around the driver cursor
+    kept with the connection (``_driver_cursor``), which saves creating one
+    per statement and lets psycopg 3 prepare it. Execute wrappers, the query
+    log, the broken-transaction check and error translation all happen in
+    the wrapper, as for any query. If something has replaced this
+    connection's ``cursor`` method (django-debug-toolbar does), its cursor is
+    used, with the kept driver cursor inside it for this one statement.
+    """
+    replaced = "cursor" in connection.__dict__
+    if replaced:
+        cursor = connection.cursor()
+        own = cursor.cursor
+        cursor.cursor = _driver_cursor(connection)
+    else:
+        # As Django's cursor does: with CONN_HEALTH_CHECKS, a connection kept from a
+        # previous request or task is checked before its first statement.
+        connection.close_if_health_check_failed()
+        if connection.connection is None:
+            connection.ensure_connection()
+        connection.validate_thread_sharing()
+        driver_cursor = _driver_cursor(connection)
+        if connection.queries_logged:
+            cursor = connection.make_debug_cursor(driver_cursor)
         else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                if fetch:
-                    row = cursor.fetchone()
-    except Exception:
+            cursor = connection.make_cursor(driver_cursor)
+    try:
+        cursor.execute(sql, params)
+        if not fetch:
+            return None
         with connection.wrap_database_errors:
-            raise
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": f"{sql} -- params {params!r}", "time": f"{time.monotonic() - started:.3f}"}
-        )
-    return row
+            return cursor.cursor.fetchone()
+    finally:
+        if replaced:
+            cursor.cursor = own
+            cursor.close()
 
 
-def _psycopg_cursor(driver_connection: Any, prepare: bool) -> Any:
-    """Return a server-binding cursor kept with the driver connection, for reuse."""
-    cursor = getattr(driver_connection, "_celery_results_cursor", None)
-    if cursor is None or cursor.closed:
-        if prepare and driver_connection.prepare_threshold is None:
+def _driver_cursor(connection: BaseDatabaseWrapper) -> Any:
+    """Return the driver cursor kept with ``connection``'s current driver connection.
+
+    On psycopg 3 with ``CELERY_RESULTS_PREPARED_STATEMENTS`` (the default) it
+    binds parameters on the server and prepares each statement: Django's
+    own psycopg cursor binds on the client, which cannot prepare. Elsewhere
+    it is the cursor Django's backend creates (on SQLite, the one that
+    turns ``%s`` into ``?``).
+    """
+    driver_connection = connection.connection
+    prepare = (
+        psycopg is not None and connection.vendor == "postgresql" and use_prepared_statements()
+    )
+    kept = connection.__dict__.get("_celery_results_cursor")
+    if kept is not None and kept[0] is driver_connection and kept[1] == prepare:
+        return kept[2]
+    if prepare:
+        if driver_connection.prepare_threshold is None:
             # Django turns psycopg's statement preparation off, which also
             # refuses explicit requests; a threshold never reached re-allows
             # them while every other query stays unprepared.
             driver_connection.prepare_threshold = NEVER_AUTOMATICALLY
-        cursor = psycopg.Cursor(driver_connection)
-        driver_connection._celery_results_cursor = cursor
+        cursor = PreparingCursor(driver_connection)
+    else:
+        cursor = connection.create_cursor()
+    connection.__dict__["_celery_results_cursor"] = (driver_connection, prepare, cursor)
     return cursor
+
+
+if psycopg is not None:
+
+    class PreparingCursor(psycopg.Cursor):
+        """A server-binding psycopg cursor that prepares every statement it executes."""
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            return super().execute(query, params, **kwargs)
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
+            # psycopg records the query it sent only when it does not prepare
+            # it; Django's query log reads that record (last_executed_query).
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, **kwargs)
