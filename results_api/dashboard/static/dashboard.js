@@ -436,6 +436,17 @@
     const ordering = currentOrdering().split(",")[0];
     const tr = $("results").tHead.rows[0];
     tr.replaceChildren();
+    // A phone hides the headers: the same orderings in a select.
+    const sortSelect = $("sort-select");
+    sortSelect.replaceChildren(
+      ...columns()
+        .filter((column) => state.fields.get(column.name)?.orderable)
+        .flatMap((column) => {
+          const label = column.label.replace(/ \(.*\)$/, "");
+          return [new Option(`${label} ↓`, `-${column.name}`), new Option(`${label} ↑`, column.name)];
+        }),
+    );
+    sortSelect.value = ordering;
     for (const column of columns()) {
       const th = el("th", { scope: "col", dataset: { field: column.name } });
       const orderable = state.fields.get(column.name)?.orderable;
@@ -1004,6 +1015,10 @@
       const changes = { id: null, name: null, cursor: null };
       for (const param of state.filterParams) changes[param] = null;
       setPageParams(changes);
+      reload();
+    });
+    $("sort-select").addEventListener("change", () => {
+      setPageParams({ ordering: $("sort-select").value, cursor: null });
       reload();
     });
     $("chart-range").addEventListener("change", () => {
