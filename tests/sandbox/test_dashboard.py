@@ -20,9 +20,10 @@ import shutil
 import signal
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -533,6 +534,17 @@ def test_counts_by_status_filter_the_table_and_the_chart_follows_its_range(
     page.wait_for_function("document.querySelector('#chart-interval').textContent === 'hour'")
     page.wait_for_selector("#chart-svg rect.bar")
     assert "range=24h" in page.url
+
+    # A range of the "Done" filter, typed in the project's time zone, becomes the chart's.
+    page.click("#more-filters summary")
+    start = datetime.now(ZoneInfo(PROJECT_TIME_ZONE)).replace(microsecond=0) - timedelta(hours=2)
+    page.fill("#filter-date_done__gte", start.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.wait_for_function("location.search.includes('date_done__gte=')")
+    given = parse_qs(urlparse(page.url).query)["date_done__gte"][0]
+    assert datetime.fromisoformat(given.replace("Z", "+00:00")) == start
+    page.wait_for_function("document.querySelector('#chart-interval').textContent === 'minute'")
+    page.wait_for_selector("#chart-svg rect.bar")
+    assert page.locator("#chart-range").is_disabled()
 
 
 def test_new_tasks_appear_without_a_reload(pages: Pages, sandbox: Sandbox) -> None:

@@ -546,27 +546,44 @@
     }
   }
 
+  /**
+   * Return the chart's buckets: the range the "Done" filter gives (with an interval that
+   * keeps the bars readable), else the chosen "last ..." range, up to now.
+   */
   function chartWindow() {
+    const params = pageParams();
+    const from = Date.parse(params.get("date_done__gte") ?? "");
+    if (!Number.isNaN(from)) {
+      const to = Date.parse(params.get("date_done__lte") ?? "");
+      const end = Number.isNaN(to) ? Date.now() : to;
+      const interval = ["minute", "hour", "day"].find((name) => (end - from) / STEPS[name] <= 180) ?? "day";
+      const step = STEPS[interval];
+      const offset = zoneOffset(from);
+      const first = Math.floor((from + offset) / step) * step - offset;
+      const count = Math.max(1, Math.min(Math.floor((end - first) / step) + 1, state.meta.stats_max_buckets));
+      return { first, count, step, interval, last: Number.isNaN(to) ? null : to };
+    }
     const range = RANGES[$("chart-range").value] ?? RANGES["1h"];
     const step = STEPS[range.interval];
     const now = Date.now();
     const offset = zoneOffset(now);
     const current = Math.floor((now + offset) / step) * step - offset;
     const count = Math.round(range.span / step);
-    return { first: current - (count - 1) * step, count, step, interval: range.interval };
+    return { first: current - (count - 1) * step, count, step, interval: range.interval, last: null };
   }
 
-  async function loadChart({ force = false } = {}) {
-    const { first, count, step, interval } = chartWindow();
+  async function loadChart() {
+    const { first, count, step, interval, last } = chartWindow();
     const url = apiUrl(`${config.api.tasks}stats/`, {
       ...apiFilters({ without: ["date_done__gte", "date_done__lte"] }),
       group_by: "status",
       interval,
       date_done__gte: new Date(first).toISOString(),
+      date_done__lte: last === null ? null : new Date(last).toISOString(),
     });
-    if (!force && url === state.chartKey && $("chart-svg")) {
-      // The same window: ask again only with If-None-Match (a 304 when nothing changed).
-    }
+    const custom = pageParams().has("date_done__gte");
+    $("chart-range").disabled = custom;
+    $("chart-custom").hidden = !custom;
     const { body, changed } = await get(url, "chart");
     if (!changed && url === state.chartKey && $("chart-svg")) return;
     state.chartKey = url;
