@@ -164,20 +164,23 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         self.upsert(values, "task_id", using, final_states=FINAL_STATES)
 
     def get_task(self, task_id: str) -> AbstractTaskResult:
-        """Return the result of ``task_id``, or an unsaved PENDING instance."""
+        """Return the result of ``task_id`` (from the write database), or an unsaved PENDING one."""
         try:
-            return self.get(task_id=task_id)
+            return self.using(router.db_for_write(self.model)).get(task_id=task_id)
         except self.model.DoesNotExist:
             return self.model(task_id=task_id)
 
     def get_task_values(self, task_id: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
         """Return ``fields`` (attnames) of the result of ``task_id`` as a dict, or None.
 
-        One prepared SELECT on the read database, values converted as the ORM would.
+        One prepared SELECT on the database the router picks for writes, so that
+        a client or worker reads its own writes, never a lagging replica;
+        values converted as the ORM would.
         """
-        connection = connections[self.db]
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
         if connection.vendor not in FAST_VENDORS:
-            rows = list(self.filter(task_id=task_id).values(*fields)[:1])
+            rows = list(self.using(alias).filter(task_id=task_id).values(*fields)[:1])
             return rows[0] if rows else None
         statement = build_select_by_key(self.model, connection, fields, "task_id")
         row = fetch_one(connection, statement.sql, [task_id])
@@ -192,9 +195,9 @@ class GroupResultManager(ResultManager["AbstractGroupResult"]):
     """Manager for group result models."""
 
     def get_group(self, group_id: str) -> AbstractGroupResult:
-        """Return the result of ``group_id``, or an unsaved instance."""
+        """Return the result of ``group_id`` (from the write database), or an unsaved instance."""
         try:
-            return self.get(group_id=group_id)
+            return self.using(router.db_for_write(self.model)).get(group_id=group_id)
         except self.model.DoesNotExist:
             return self.model(group_id=group_id)
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from celery import states
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 
 from django_celery_results.models.abstract import AbstractTaskResult
@@ -216,10 +216,14 @@ def roll_up(
 ) -> datetime.datetime | None:
     """Fold the closed windows of ``model``'s results into its rollup; return ``rolled_until``.
 
-    ``until`` (default ``now - ROLLUP_LAG``) bounds how far it goes. Safe to
+    ``until`` (default ``now - ROLLUP_LAG``) bounds how far it goes; ``using``
+    (default: the database the router picks for writes of ``model``) is
+    where the results are read and the rollup kept. Safe to
     run from several processes at once: each window is one transaction that
     holds the model's state row locked.
     """
+    # The database the results are written to: a replica may lag more than ROLLUP_LAG.
+    using = using or router.db_for_write(model)
     if until is None:
         until = timezone.now() - datetime.timedelta(seconds=api_settings.ROLLUP_LAG)
     step = datetime.timedelta(seconds=api_settings.ROLLUP_STEP)

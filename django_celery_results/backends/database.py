@@ -289,7 +289,11 @@ class DatabaseBackend(BaseDictBackend):
 
     @_reconnect_after_connection_errors
     def _restore_group(self, group_id: str) -> dict[str, Any] | None:
-        group = self.GroupModel._default_manager.filter(group_id=group_id).first()
+        # From the write database: a replica may not have the group saved a moment ago.
+        manager = self.GroupModel._default_manager
+        group = (
+            manager.using(router.db_for_write(self.GroupModel)).filter(group_id=group_id).first()
+        )
         if group is None:
             return None
         meta = group.as_dict()

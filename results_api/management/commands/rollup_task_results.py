@@ -31,7 +31,9 @@ class Command(BaseCommand):
             "--until",
             help="ISO 8601 date-time to roll up to (default: now less ROLLUP_LAG)",
         )
-        parser.add_argument("--database", default="default", help="the database alias")
+        parser.add_argument(
+            "--database", help="the database alias (default: the router's for writes of results)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         until = None
