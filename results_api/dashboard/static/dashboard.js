@@ -769,7 +769,8 @@
       if (field.kind === "date") value = dateNode(task[field.name]);
       else if (field.name === "runtime" || field.name === "wait") value = seconds(task[field.name]);
       else value = valueText(field, task[field.name]);
-      list.push(el("dt", {}, field.label), el("dd", {}, value));
+      const label = field.kind === "date" ? `${field.label} (${timeZone})` : field.label;
+      list.push(el("dt", {}, label), el("dd", {}, value));
     }
     if (!state.fields.has("wait") && task.date_started && task.date_created) {
       // Without tasks recorded when sent, date_created is the first state the worker stored.
@@ -1121,6 +1122,8 @@
     buildFilters(state.meta);
     buildHeader();
     wire();
+    // "5 minutes ago" keeps true without a request, live updates or not.
+    setInterval(refreshRelativeTimes, 15e3);
     await reload();
   }
 
