@@ -17,7 +17,9 @@ class CeleryResultConfig(AppConfig):
         from celery.signals import worker_init
 
         from . import checks  # noqa: F401  (registers the system checks)
+        from .sent import update_receivers
         from .task_connections import install_in_worker
 
         # Django's rule for connections at request boundaries, at task boundaries.
         worker_init.connect(install_in_worker, weak=False, dispatch_uid=__name__)
+        update_receivers()

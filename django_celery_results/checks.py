@@ -3,7 +3,8 @@
 Ids: E001-E003 the task result model setting, E004-E006 the group result
 model setting, E010-E011 the extend-props callback, E020 the public
 django-celery-results distribution installed beside this one, W001 a
-foreign key of a custom task result model that no composite index leads.
+foreign key of a custom task result model that no composite index leads,
+W002 workers that store no start time (no runtimes, no waiting times).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib.metadata
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
@@ -134,3 +136,41 @@ def check_foreign_keys_lead_an_index(app_configs: Any = None, **kwargs: Any) -> 
                 )
             )
     return warnings
+
+
+DATABASE_BACKEND_NAMES = ("django-db", "django_celery_results.backends")
+
+
+def _uses_database_backend(backend: Any) -> bool:
+    return isinstance(backend, str) and backend.startswith(DATABASE_BACKEND_NAMES)
+
+
+@register()
+def check_start_time_recorded(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Warn when workers store no STARTED state: runtimes and waiting times would all be null.
+
+    Read from the current Celery app when it uses the ``django-db`` backend,
+    else from the Django settings under Celery's usual ``CELERY_`` namespace.
+    """
+    from celery import current_app
+
+    conf = current_app.conf
+    if _uses_database_backend(conf.result_backend):
+        track_started = conf.task_track_started
+    elif _uses_database_backend(getattr(settings, "CELERY_RESULT_BACKEND", None)):
+        track_started = getattr(settings, "CELERY_TASK_TRACK_STARTED", False)
+    else:
+        return []
+    if track_started:
+        return []
+    return [
+        Warning(
+            "Celery's task_track_started is off: workers store no start time, so every "
+            "task's runtime and waiting time, and their statistics, will be empty.",
+            hint=(
+                "Set CELERY_TASK_TRACK_STARTED = True in the Django settings (Celery's "
+                "task_track_started), so that workers store STARTED with its time."
+            ),
+            id="django_celery_results.W002",
+        )
+    ]

@@ -23,6 +23,8 @@ TASK_ID_MAX_LENGTH = "DJANGO_CELERY_RESULTS_TASK_ID_MAX_LENGTH"
 CLEANUP_BATCH_SIZE = "CELERY_RESULTS_CLEANUP_BATCH_SIZE"
 PREPARED_STATEMENTS = "CELERY_RESULTS_PREPARED_STATEMENTS"
 CLOSE_CONNECTIONS_AFTER_EACH_TASK = "CELERY_RESULTS_CLOSE_CONNECTIONS_AFTER_EACH_TASK"
+TRACK_SENT = "CELERY_RESULTS_TRACK_SENT"
+UNFINISHED_EXPIRES = "CELERY_RESULTS_UNFINISHED_EXPIRES"
 
 DEFAULTS: dict[str, Any] = {
     # The model that stores task results, as "app_label.ModelName". It must
@@ -46,6 +48,13 @@ DEFAULTS: dict[str, Any] = {
     # closed at a task boundary when unusable, left in a transaction or older
     # than CONN_MAX_AGE, as Django does between requests.
     CLOSE_CONNECTIONS_AFTER_EACH_TASK: False,
+    # Store a PENDING row for each task when it is sent (delay, apply_async,
+    # send_task, canvas), so that queued tasks and their waiting time show.
+    TRACK_SENT: False,
+    # How long a row that never reached a final state (PENDING, STARTED,
+    # RETRY, ...) is kept after its last stored state: a timedelta or
+    # seconds. None: the same as Celery's result_expires.
+    UNFINISHED_EXPIRES: None,
 }
 
 
@@ -84,9 +93,17 @@ def use_prepared_statements() -> bool:
     return bool(get_setting(PREPARED_STATEMENTS))
 
 
+@functools.cache
+def track_sent() -> bool:
+    """Return ``CELERY_RESULTS_TRACK_SENT``, read once: it is asked on every sent task."""
+    return bool(get_setting(TRACK_SENT))
+
+
 @receiver(setting_changed)
 def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == EXTEND_TASK_PROPS_CALLBACK:
         get_extend_task_props_callback.cache_clear()
     elif setting == PREPARED_STATEMENTS:
         use_prepared_statements.cache_clear()
+    elif setting == TRACK_SENT:
+        track_sent.cache_clear()

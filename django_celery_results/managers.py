@@ -19,7 +19,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from .conf import CLEANUP_BATCH_SIZE, get_setting
-from .statements import FAST_VENDORS, build_select_by_key, build_upsert, execute, fetch_one
+from .statements import (
+    FAST_VENDORS,
+    build_insert_sent,
+    build_select_by_key,
+    build_upsert,
+    execute,
+    fetch_one,
+)
 
 # Upstream exported these from this module; code written for 2.6 imports them here.
 from .transactions import W_ISOLATION_REP, TxIsolationWarning, transaction_retry  # noqa: F401
@@ -31,6 +38,8 @@ _M = TypeVar("_M", bound=models.Model)
 
 # A task in one of these states is done; only another of them may replace it.
 FINAL_STATES = tuple(sorted(states.READY_STATES))
+# Sent tasks per INSERT statement: PostgreSQL takes at most 65,535 parameters.
+SENT_ROWS_PER_STATEMENT = 500
 
 
 class UpsertManager(models.Manager[_M]):
@@ -112,6 +121,31 @@ def delete_in_batches(queryset: models.QuerySet[Any], batch_size: int) -> int:
 class TaskResultManager(ResultManager["AbstractTaskResult"]):
     """Manager for task result models."""
 
+    def delete_expired(
+        self,
+        expires: timedelta | float | None,
+        batch_size: int | None = None,
+        unfinished_expires: timedelta | float | None = None,
+    ) -> int:
+        """Delete expired task results in batches; return how many.
+
+        With ``unfinished_expires``, a task that never reached a final state
+        (left PENDING, STARTED or RETRY by a lost message or worker) expires
+        that long after its last stored state, and finished ones after
+        ``expires`` (never, if it is None); without it, all after ``expires``.
+        """
+        if unfinished_expires is None:
+            return super().delete_expired(expires, batch_size)
+        now = timezone.now()
+        expired = ~models.Q(status__in=FINAL_STATES) & models.Q(
+            date_done__lt=now - maybe_timedelta(unfinished_expires)
+        )
+        if expires:
+            cutoff = now - maybe_timedelta(expires)
+            expired |= models.Q(status__in=FINAL_STATES, date_done__lt=cutoff)
+        queryset = self.using(router.db_for_write(self.model)).filter(expired)
+        return delete_in_batches(queryset, batch_size or get_setting(CLEANUP_BATCH_SIZE))
+
     def store_result(
         self,
         content_type: str,
@@ -163,6 +197,33 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         values = {**values, "date_done": now, "date_created": now}
         self.upsert(values, "task_id", using, final_states=FINAL_STATES)
 
+    def store_sent(self, rows: list[Mapping[str, Any]], using: str | None = None) -> None:
+        """Store sent tasks as PENDING rows, many per statement; never replace a stored state.
+
+        Every row holds the same columns (attnames), with the send time as
+        ``date_created`` and ``date_done``. Where the task's row exists
+        already (its worker stored a state first), only an earlier send time
+        is kept, as ``date_created``, so that its waiting time is known.
+        """
+        if not rows:
+            return
+        alias = using or router.db_for_write(self.model)
+        connection = connections[alias]
+        if connection.vendor not in FAST_VENDORS:
+            # Elsewhere, no statement keeps the earlier date: a stored row is left as it is.
+            objects = [self.model(**row) for row in rows]
+            self.using(alias).bulk_create(objects, ignore_conflicts=True)
+            return
+        statement = build_insert_sent(self.model, connection.vendor, tuple(rows[0]), connection.ops)
+        per_statement = SENT_ROWS_PER_STATEMENT
+        if connection.vendor == "sqlite":
+            limit = _sqlite_variable_limit(connection)
+            per_statement = min(per_statement, limit // len(statement.fields + statement.defaulted))
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                cursor.execute(statement.sql(len(chunk)), statement.params(chunk, connection))
+
     def get_task(self, task_id: str) -> AbstractTaskResult:
         """Return the result of ``task_id`` (from the write database), or an unsaved PENDING one."""
         try:
@@ -189,6 +250,17 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
     def forget(self, task_id: str) -> None:
         """Delete the result of ``task_id``, if there is one."""
         self.using(router.db_for_write(self.model)).filter(task_id=task_id).delete()
+
+
+def _sqlite_variable_limit(connection: BaseDatabaseWrapper) -> int:
+    """Return how many parameters one SQLite statement takes (999 where it cannot be asked)."""
+    connection.ensure_connection()
+    try:
+        import sqlite3
+
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python before 3.11
+        return connection.features.max_query_params
 
 
 class GroupResultManager(ResultManager["AbstractGroupResult"]):

@@ -306,3 +306,80 @@ if psycopg is not None:
             # it; Django's query log reads that record (last_executed_query).
             self._query = pgq
             super()._send_query_prepared(name, pgq, **kwargs)
+
+
+@dataclass(frozen=True)
+class InsertSent:
+    """A many-row INSERT of sent (PENDING) tasks that never replaces a stored state.
+
+    A row that exists already (the worker was faster) only takes the send
+    time, as ``date_created``, when it is earlier than the one it holds.
+    """
+
+    head: str
+    row: str
+    tail: str
+    fields: tuple[models.Field, ...]
+    defaulted: tuple[models.Field, ...]
+    preparers: tuple[Preparer | None, ...]
+    default_preparers: tuple[Preparer | None, ...]
+
+    def sql(self, count: int) -> str:
+        """Return the statement for ``count`` rows."""
+        return f"{self.head}{', '.join([self.row] * count)}{self.tail}"
+
+    def params(self, rows: list[Mapping[str, Any]], connection: BaseDatabaseWrapper) -> list[Any]:
+        """Return the parameters of ``rows`` (attname -> value, all with ``fields``' keys)."""
+        params: list[Any] = []
+        for row in rows:
+            for field, prepare in zip(self.fields, self.preparers, strict=True):
+                value = row[field.attname]
+                params.append(value if prepare is None else prepare(value, connection))
+            for field, prepare in zip(self.defaulted, self.default_preparers, strict=True):
+                value = field.get_default()  # per row: a callable default gives each its own
+                params.append(value if prepare is None else prepare(value, connection))
+        return params
+
+
+@functools.lru_cache(maxsize=64)
+def build_insert_sent(
+    model: type[models.Model], vendor: str, columns: tuple[str, ...], ops: Any
+) -> InsertSent:
+    """Return the many-row insert of sent tasks into ``model``'s table (``%s`` placeholders).
+
+    Run through Django's cursor: one statement carries a whole batch, so
+    the cursor layer's cost is paid once per batch.
+    """
+    opts = model._meta
+    fields = tuple(opts.get_field(name) for name in columns)
+    given = {field.attname for field in fields}
+    defaulted = tuple(
+        field
+        for field in opts.concrete_fields
+        if field.attname not in given
+        and not field.primary_key
+        and not (hasattr(field, "has_db_default") and field.has_db_default())
+    )
+    quote = ops.quote_name
+    table = quote(opts.db_table)
+    names = [quote(field.column) for field in (*fields, *defaulted)]
+    created = quote(opts.get_field("date_created").column)
+    head = f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+    row = f"({', '.join(['%s'] * len(names))})"
+    if vendor == "mysql":
+        tail = f" ON DUPLICATE KEY UPDATE {created} = LEAST({created}, VALUES({created}))"
+    else:
+        key = quote(opts.get_field("task_id").column)
+        tail = (
+            f" ON CONFLICT ({key}) DO UPDATE SET {created} = EXCLUDED.{created}"
+            f" WHERE EXCLUDED.{created} < {table}.{created}"
+        )
+    return InsertSent(
+        head,
+        row,
+        tail,
+        fields,
+        defaulted,
+        tuple(value_preparer(field, vendor) for field in fields),
+        tuple(value_preparer(field, vendor) for field in defaulted),
+    )

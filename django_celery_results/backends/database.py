@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import datetime
 import functools
 import json
 import logging
@@ -26,6 +27,7 @@ from kombu.exceptions import DecodeError
 from kombu.serialization import loads
 
 from .. import codec
+from ..conf import UNFINISHED_EXPIRES, get_setting
 from ..extension import extend_task_properties
 from ..models import ChordCounter, get_group_result_model, get_task_result_model
 from ..models.abstract import AbstractGroupResult, AbstractTaskResult
@@ -243,6 +245,32 @@ class DatabaseBackend(BaseDictBackend):
             _store_what_the_database_accepts(manager, properties, extension, alias, exc)
         return result
 
+    def sent_task_values(
+        self, request: Any, sent_at: datetime.datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return the PENDING row of a task just sent, and the callback's values for it.
+
+        ``request`` is built from the outgoing message (see
+        :mod:`django_celery_results.sent`); the name, args and kwargs are
+        encoded as ``result_extended`` stores them, and ``sent_at`` is the
+        row's ``date_created`` (and ``date_done``, the time of its last state).
+        """
+        content_type, content_encoding, encoded_result = self.encode_content(None)
+        properties = {
+            "task_id": request.id,
+            "status": states.PENDING,
+            "result": encoded_result,
+            "traceback": None,
+            "meta": self.encode_meta(EMPTY_META),
+            "content_type": content_type,
+            "content_encoding": content_encoding,
+            "date_started": None,
+            **self._get_extended_properties(request),
+        }
+        extension = extend_task_properties(self.TaskModel, request, properties)
+        properties["date_created"] = properties["date_done"] = sent_at
+        return properties, extension
+
     @_reconnect_after_connection_errors
     def _get_task_meta_for(self, task_id: str) -> dict[str, Any]:
         """Return the decoded meta of ``task_id`` (PENDING if nothing is stored)."""
@@ -277,13 +305,21 @@ class DatabaseBackend(BaseDictBackend):
         self.TaskModel._default_manager.forget(task_id)
 
     def cleanup(self) -> None:
-        """Delete expired task results, group results and stale chord counters."""
-        if not self.expires:
-            return
+        """Delete expired task results, group results and stale chord counters.
+
+        Tasks that never finished expire after ``CELERY_RESULTS_UNFINISHED_EXPIRES``
+        when it is set, else with the others after ``result_expires``.
+        """
+        unfinished_expires = get_setting(UNFINISHED_EXPIRES)
         task_model = self.TaskModel
-        ChordCounter._default_manager.delete_expired(self.expires, task_model)
-        task_model._default_manager.delete_expired(self.expires)
-        self.GroupModel._default_manager.delete_expired(self.expires)
+        if self.expires:
+            ChordCounter._default_manager.delete_expired(self.expires, task_model)
+        if self.expires or unfinished_expires is not None:
+            task_model._default_manager.delete_expired(
+                self.expires, unfinished_expires=unfinished_expires
+            )
+        if self.expires:
+            self.GroupModel._default_manager.delete_expired(self.expires)
 
     # Groups
 

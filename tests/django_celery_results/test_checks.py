@@ -101,3 +101,33 @@ def test_a_foreign_key_without_a_composite_index_is_w001(monkeypatch):
     assert len(warnings) == 1
     assert "testapp.TaskResult.tenant" in warnings[0].msg
     assert 'models.Index(fields=["tenant", "-date_created"])' in warnings[0].hint
+
+
+def warning_ids():
+    return {message.id for message in checks.run_checks() if not message.is_serious()}
+
+
+def test_workers_that_store_a_start_time_raise_no_warning(celery_app):
+    assert celery_app.conf.task_track_started
+    assert "django_celery_results.W002" not in warning_ids()
+
+
+def test_workers_that_store_no_start_time_are_warned_about_naming_the_setting(celery_app):
+    celery_app.conf.task_track_started = False
+    try:
+        (warning,) = [m for m in checks.run_checks() if m.id == "django_celery_results.W002"]
+    finally:
+        celery_app.conf.task_track_started = True
+    assert "runtime" in warning.msg
+    assert "CELERY_TASK_TRACK_STARTED = True" in warning.hint
+
+
+def test_the_django_settings_are_read_when_the_celery_app_is_not_loaded(monkeypatch):
+    from celery import Celery
+
+    unconfigured = Celery("unconfigured", set_as_current=False)
+    monkeypatch.setattr("celery.current_app", unconfigured)  # the default app of a bare process
+    with override_settings(CELERY_TASK_TRACK_STARTED=False):
+        assert "django_celery_results.W002" in warning_ids()
+    with override_settings(CELERY_TASK_TRACK_STARTED=True):
+        assert "django_celery_results.W002" not in warning_ids()
