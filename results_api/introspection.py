@@ -32,6 +32,7 @@ STANDARD_TASK_FIELDS: dict[str, str | None] = {
     "date_started": "date_started",
     "date_done": "date_done",
     "runtime": None,
+    "wait": None,
     "args": "task_args",
     "kwargs": "task_kwargs",
     "result": "result",

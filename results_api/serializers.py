@@ -199,6 +199,7 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     meta = StoredContentField()
     traceback = TracebackField()
     runtime = serializers.SerializerMethodField()
+    wait = serializers.SerializerMethodField()
 
     class Meta:
         fields = tuple(STANDARD_TASK_FIELDS)
@@ -209,6 +210,17 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
         if instance.status not in states.READY_STATES or instance.date_started is None:
             return None
         return (instance.date_done - instance.date_started).total_seconds()
+
+    def get_wait(self, instance: AbstractTaskResult) -> float | None:
+        """Seconds from date_created (the send time) to date_started; null unless started after.
+
+        A row first written by its STARTED state (tasks not recorded when
+        sent) has both dates equal: no send time is known.
+        """
+        created, started = instance.date_created, instance.date_started
+        if started is None or created is None or started <= created:
+            return None
+        return (started - created).total_seconds()
 
 
 class GroupResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):

@@ -4,8 +4,9 @@
 
 returns one row per group (and bucket of ``date_done``, in the project's
 time zone) with ``count``, ``runtime_avg`` and ``runtime_max`` (seconds), and
-``runtime_p50`` / ``runtime_p95`` on PostgreSQL (null elsewhere), all from
-one SQL query. Buckets without rows are not returned.
+``runtime_p50`` / ``runtime_p95`` on PostgreSQL (null elsewhere), and the
+same four of the waiting time (``wait_avg`` ...: from sent to started), all
+from one SQL query. Buckets without rows are not returned.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ GROUPABLE_KINDS = frozenset(
 )
 PERCENTILES = {"runtime_p50": 0.5, "runtime_p95": 0.95}
 RUNTIME_AGGREGATES = ("runtime_avg", "runtime_max", *PERCENTILES)
+WAIT_PERCENTILES = {"wait_p50": 0.5, "wait_p95": 0.95}
+WAIT_AGGREGATES = ("wait_avg", "wait_max", *WAIT_PERCENTILES)
+DURATION_AGGREGATES = (*RUNTIME_AGGREGATES, *WAIT_AGGREGATES)
 BUCKET = "bucket"
 
 
@@ -138,9 +142,12 @@ def get_stats_serializer_class(model: type[AbstractTaskResult]) -> type[StatsSer
         required=False, help_text="Start of the date_done bucket, with ?interval=."
     )
     row_fields["count"] = serializers.IntegerField(read_only=True)
-    for name in RUNTIME_AGGREGATES:
-        help_text = "Seconds, over the group's finished tasks."
-        if name in PERCENTILES:
+    for name in DURATION_AGGREGATES:
+        if name in RUNTIME_AGGREGATES:
+            help_text = "Seconds, over the group's finished tasks."
+        else:
+            help_text = "Seconds from sent to started, over the group's tasks with both known."
+        if name in PERCENTILES or name in WAIT_PERCENTILES:
             help_text += " Null where the database has no percentile_cont (PostgreSQL has)."
         row_fields[name] = serializers.FloatField(
             read_only=True, allow_null=True, help_text=help_text
@@ -175,6 +182,19 @@ def runtime_expression() -> Case:
             date_started__isnull=False,
             then=F("date_done") - F("date_started"),
         ),
+        default=Value(None),
+        output_field=models.DurationField(),
+    )
+
+
+def wait_expression() -> Case:
+    """Return ``date_started - date_created`` where the task started after it was sent.
+
+    The same rule as the serializer's ``wait``: equal dates mean the row was
+    first written by its STARTED state, with no send time known.
+    """
+    return Case(
+        When(date_started__gt=F("date_created"), then=F("date_started") - F("date_created")),
         default=Value(None),
         output_field=models.DurationField(),
     )
@@ -215,14 +235,19 @@ def task_stats(
 ) -> list[dict[str, Any]]:
     """Return count and runtime aggregates of ``queryset`` per group (and bucket): one query."""
     runtime = runtime_expression()
+    wait = wait_expression()
     aggregates: dict[str, Any] = {
         "count": Count("*"),  # not COUNT(pk): a covering index can answer it alone
         "runtime_avg": Avg(runtime),
         "runtime_max": Max(runtime),
+        "wait_avg": Avg(wait),
+        "wait_max": Max(wait),
     }
     if connections[queryset.db].vendor == "postgresql":
         for name, fraction in PERCENTILES.items():
             aggregates[name] = PercentileCont(runtime, fraction)
+        for name, fraction in WAIT_PERCENTILES.items():
+            aggregates[name] = PercentileCont(wait, fraction)
     queryset = queryset.order_by()
     keys = list(group_by)
     if interval:
@@ -234,7 +259,7 @@ def task_stats(
     else:
         rows = [queryset.aggregate(**aggregates)]
     for row in rows:
-        for name in RUNTIME_AGGREGATES:
+        for name in DURATION_AGGREGATES:
             value = row.get(name)
             row[name] = value.total_seconds() if value is not None else None
     return rows

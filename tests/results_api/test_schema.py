@@ -133,6 +133,10 @@ def test_schema_documents_stats_rows(custom_schema):
         "runtime_max",
         "runtime_p50",
         "runtime_p95",
+        "wait_avg",
+        "wait_max",
+        "wait_p50",
+        "wait_p95",
     }
 
 
