@@ -122,7 +122,10 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SANDBOX_QUEUE", "sandbox")
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# Start times: without them every runtime and waiting time is null.
 CELERY_TASK_TRACK_STARTED = True
+# A PENDING row for each task sent, so the dashboard shows the queue and the waits.
+CELERY_RESULTS_TRACK_SENT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULTS_TASKRESULT_MODEL = "tenants.TaskResult"
