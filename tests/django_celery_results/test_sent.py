@@ -5,6 +5,7 @@ unless the test says so.
 """
 
 import logging
+import socket
 import threading
 import uuid
 from contextlib import contextmanager
@@ -317,12 +318,13 @@ def test_a_queued_task_is_listed_as_pending_then_done_with_its_wait_and_runtime(
         (result.id, tenant.id, None)
     ]
 
-    (worker,) = celery_app.control.ping(timeout=5)
-    celery_app.control.add_consumer(held_queue, destination=list(worker), reply=True)
+    # The test session's worker (other sessions' workers may share the broker).
+    worker = [f"{celery_app.conf.task_default_queue}@{socket.gethostname()}"]
+    assert celery_app.control.add_consumer(held_queue, destination=worker, reply=True)
     try:
         assert result.get(timeout=TIMEOUT) == 7
     finally:
-        celery_app.control.cancel_consumer(held_queue, destination=list(worker), reply=True)
+        celery_app.control.cancel_consumer(held_queue, destination=worker, reply=True)
 
     (row,) = client.get(url, {"tenant": tenant.id}).json()["results"]
     assert (row["task_id"], row["status"], row["tenant"]) == (result.id, "SUCCESS", tenant.id)
