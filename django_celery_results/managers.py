@@ -135,7 +135,7 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         ``expires`` (never, if it is None); without it, all after ``expires``.
         """
         if unfinished_expires is None:
-            return super().delete_expired(expires, batch_size)
+            return super().delete_expired(expires, batch_size) if expires else 0
         now = timezone.now()
         expired = ~models.Q(status__in=FINAL_STATES) & models.Q(
             date_done__lt=now - maybe_timedelta(unfinished_expires)
@@ -254,13 +254,13 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
 
 def _sqlite_variable_limit(connection: BaseDatabaseWrapper) -> int:
     """Return how many parameters one SQLite statement takes (999 where it cannot be asked)."""
-    connection.ensure_connection()
-    try:
-        import sqlite3
+    import sqlite3
 
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    except AttributeError:  # Python before 3.11
-        return connection.features.max_query_params
+    connection.ensure_connection()
+    limit = getattr(sqlite3, "SQLITE_LIMIT_VARIABLE_NUMBER", None)  # Python 3.11+
+    if limit is None:
+        return connection.features.max_query_params or 999
+    return int(connection.connection.getlimit(limit))
 
 
 class GroupResultManager(ResultManager["AbstractGroupResult"]):

@@ -21,10 +21,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import DataError, IntegrityError, connections, models
 from django.db.utils import InterfaceError, OperationalError
+
+if TYPE_CHECKING:
+    from .managers import TaskResultManager
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +133,7 @@ def _store_rows(
     for values, extension in rows:
         unique.setdefault(values["task_id"], (values, extension))
     rows = list(unique.values())
-    manager = model._default_manager
+    manager = cast("TaskResultManager", model._default_manager)
     try:
         _with_one_reconnect(alias, manager.store_sent, [{**v, **e} for v, e in rows], alias)
     except (IntegrityError, DataError) as exc:
@@ -148,7 +151,7 @@ def _store_rows(
 
 
 def _store_one(
-    manager: models.Manager, alias: str, values: dict[str, Any], extension: dict[str, Any]
+    manager: TaskResultManager, alias: str, values: dict[str, Any], extension: dict[str, Any]
 ) -> None:
     try:
         manager.store_sent([{**values, **extension}], using=alias)

@@ -351,7 +351,7 @@ def build_insert_sent(
     the cursor layer's cost is paid once per batch.
     """
     opts = model._meta
-    fields = tuple(opts.get_field(name) for name in columns)
+    fields = tuple(concrete_field(model, name) for name in columns)
     given = {field.attname for field in fields}
     defaulted = tuple(
         field
@@ -362,14 +362,14 @@ def build_insert_sent(
     )
     quote = ops.quote_name
     table = quote(opts.db_table)
-    names = [quote(field.column) for field in (*fields, *defaulted)]
-    created = quote(opts.get_field("date_created").column)
+    names = [quote(column(field)) for field in (*fields, *defaulted)]
+    created = quote(column(concrete_field(model, "date_created")))
     head = f"INSERT INTO {table} ({', '.join(names)}) VALUES "
     row = f"({', '.join(['%s'] * len(names))})"
     if vendor == "mysql":
         tail = f" ON DUPLICATE KEY UPDATE {created} = LEAST({created}, VALUES({created}))"
     else:
-        key = quote(opts.get_field("task_id").column)
+        key = quote(column(concrete_field(model, "task_id")))
         tail = (
             f" ON CONFLICT ({key}) DO UPDATE SET {created} = EXCLUDED.{created}"
             f" WHERE EXCLUDED.{created} < {table}.{created}"
