@@ -260,12 +260,14 @@ def _locked_state(
     manager = RollupState.objects.using(using)
     dimensions = json.dumps(list(rollup_dimensions(model)))
     time_zone = str(buckets.zone)
-    state, _ = manager.get_or_create(
-        model=key, defaults={"time_zone": time_zone, "dimensions": dimensions}
-    )
-    # An UPDATE takes the write lock on SQLite too, where SELECT ... FOR UPDATE does nothing.
-    manager.filter(pk=state.pk).update(model=key)
-    state = manager.select_for_update().get(pk=state.pk)
+    # A write first: on SQLite it takes the database's write lock before any read (a
+    # reading transaction that then writes beside a worker's write fails at once, "database
+    # is locked"), and SELECT ... FOR UPDATE does nothing there; on PostgreSQL, the row lock.
+    if not manager.filter(model=key).update(model=key):
+        manager.get_or_create(
+            model=key, defaults={"time_zone": time_zone, "dimensions": dimensions}
+        )
+    state = manager.select_for_update().get(model=key)
     if state.time_zone != time_zone or state.dimensions != dimensions:
         # Buckets of another time zone, or other dimensions: start again from the table.
         TaskResultRollup.objects.using(using).filter(model=key).delete()
