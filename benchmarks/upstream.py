@@ -15,12 +15,15 @@ UPSTREAM_VERSION = "2.6.0"
 
 
 def requirements() -> list[str]:
-    """The public package with the same Celery and Django series as ours."""
+    """The public package with the same Celery, Django and Redis client as ours."""
     return [
         f"django-celery-results=={UPSTREAM_VERSION}",
         f"Django~={'.'.join(version('django').split('.')[:2])}.0",
         f"celery=={version('celery')}",
         "psycopg[binary]>=3.1",
+        # The Redis broker of the end-to-end benchmark's worker.
+        f"redis=={version('redis')}",
+        "packaging",
     ]
 
 
