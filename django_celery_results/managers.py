@@ -108,14 +108,29 @@ class ResultManager(UpsertManager[_M]):
 
 
 def delete_in_batches(queryset: models.QuerySet[Any], batch_size: int) -> int:
-    """Delete the rows of ``queryset`` ``batch_size`` at a time; return how many."""
+    """Delete the rows of ``queryset`` ``batch_size`` at a time; return how many.
+
+    Each batch is one statement in a transaction of its own, so the rows it
+    locks are released before the next batch starts. Where the database
+    allows a LIMIT inside ``IN`` (PostgreSQL, SQLite), a batch is a single
+    ``DELETE ... WHERE pk IN (SELECT pk ... LIMIT n)``: no ids travel to this
+    process and back, and no 5,000-parameter statement is planned per batch.
+    """
+    connection = connections[queryset.db]
+    base = queryset.model._base_manager.using(queryset.db)
     deleted = 0
     while True:
-        batch = list(queryset.values_list("pk", flat=True)[:batch_size])
-        if not batch:
+        if connection.features.allow_sliced_subqueries_with_in:
+            batch: Any = queryset.values("pk")[:batch_size]
+        else:
+            batch = list(queryset.values_list("pk", flat=True)[:batch_size])
+            if not batch:
+                return deleted
+        total, per_model = base.filter(pk__in=batch).delete()
+        deleted += total
+        # A short batch was the last one (cascaded rows are not counted against it).
+        if per_model.get(queryset.model._meta.label, 0) < batch_size:
             return deleted
-        count, _ = queryset.model._base_manager.using(queryset.db).filter(pk__in=batch).delete()
-        deleted += count
 
 
 class TaskResultManager(ResultManager["AbstractTaskResult"]):
