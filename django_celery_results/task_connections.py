@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from .conf import CLOSE_CONNECTIONS_AFTER_EACH_TASK, get_setting
@@ -65,6 +65,13 @@ def left_in_transaction(connection: BaseDatabaseWrapper) -> bool:
     status = getattr(getattr(raw, "info", None), "transaction_status", None)
     if status is not None:  # psycopg, psycopg2
         return status != _IDLE
+    if connection.vendor == "mysql":  # the driver does not say; MariaDB 10.3+ does
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT @@in_transaction")
+                return bool(cursor.fetchone()[0])
+        except DatabaseError:  # MySQL has no such variable
+            return False
     return bool(getattr(raw, "in_transaction", False))  # sqlite3
 
 

@@ -1,6 +1,7 @@
 """Test settings: the default result models. Environment variables pick the servers.
 
-``CRA_DATABASE=postgres`` switches from SQLite to PostgreSQL (``CRA_PG_*``);
+``CRA_DATABASE=postgres`` switches from SQLite to PostgreSQL (``CRA_PG_*``),
+``CRA_DATABASE=mariadb`` to MariaDB (``CRA_MARIADB_*``);
 ``CRA_REDIS_URL`` is the broker of the real-worker tests.
 """
 
@@ -59,7 +60,8 @@ TEMPLATES = [
     }
 ]
 
-if os.environ.get("CRA_DATABASE", "sqlite") == "postgres":
+DATABASE = os.environ.get("CRA_DATABASE", "sqlite")
+if DATABASE == "postgres":
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
@@ -69,6 +71,23 @@ if os.environ.get("CRA_DATABASE", "sqlite") == "postgres":
             "PASSWORD": os.environ.get("CRA_PG_PASSWORD", ""),
             "NAME": os.environ.get("CRA_DB_NAME", "celery_results"),
             "TEST": {"NAME": f"test_celery_results_{RUN_TAG}"},
+        }
+    }
+elif DATABASE == "mariadb":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "HOST": os.environ.get("CRA_MARIADB_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("CRA_MARIADB_PORT", "3306"),
+            "USER": os.environ.get("CRA_MARIADB_USER", "root"),
+            "PASSWORD": os.environ.get("CRA_MARIADB_PASSWORD", ""),
+            "NAME": os.environ.get("CRA_DB_NAME", "celery_results"),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {
+                "NAME": f"test_celery_results_{RUN_TAG}",
+                "CHARSET": "utf8mb4",
+                "COLLATION": "utf8mb4_unicode_ci",
+            },
         }
     }
 else:
