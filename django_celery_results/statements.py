@@ -222,23 +222,24 @@ def fetch_one(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> t
 
 
 def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bool) -> Any:
-    """Run ``sql`` on the cursor wrapper ``connection.cursor()`` would give, around a kept cursor.
+    """Run ``sql`` in the cursor wrapper ``connection.cursor()`` would give.
 
     ``connection.cursor()`` wraps a new driver cursor in Django's
     ``CursorWrapper`` (``CursorDebugWrapper`` while queries are logged) after
     checking the connection; this does the same around the driver cursor
-    kept with the connection (``_driver_cursor``), which saves creating one
-    per statement and lets psycopg 3 prepare it. Execute wrappers, the query
-    log, the broken-transaction check and error translation all happen in
-    the wrapper, as for any query. If something has replaced this
-    connection's ``cursor`` method (django-debug-toolbar does), its cursor is
-    used, with the kept driver cursor inside it for this one statement.
+    ``_driver_cursor`` gives: on psycopg 3 one kept with the connection that
+    prepares its statements. Execute wrappers, the query log, the
+    broken-transaction check and error translation all happen in the
+    wrapper, as for any query. If something has replaced this connection's
+    ``cursor`` method (django-debug-toolbar does), its cursor is used, with
+    that driver cursor inside it for this one statement.
     """
     replaced = "cursor" in connection.__dict__
     if replaced:
         cursor = connection.cursor()
         own = cursor.cursor
-        cursor.cursor = _driver_cursor(connection)
+        driver_cursor, kept = _driver_cursor(connection)
+        cursor.cursor = driver_cursor
     else:
         # As Django's cursor does: with CONN_HEALTH_CHECKS, a connection kept from a
         # previous request or task is checked before its first statement.
@@ -246,7 +247,7 @@ def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bo
         if connection.connection is None:
             connection.ensure_connection()
         connection.validate_thread_sharing()
-        driver_cursor = _driver_cursor(connection)
+        driver_cursor, kept = _driver_cursor(connection)
         if connection.queries_logged:
             cursor = connection.make_debug_cursor(driver_cursor)
         else:
@@ -256,40 +257,40 @@ def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bo
         if not fetch:
             return None
         with connection.wrap_database_errors:
-            return cursor.cursor.fetchone()
+            return driver_cursor.fetchone()
     finally:
+        if not kept:
+            # A cursor left open could hold a lock: an SQLite statement not
+            # stepped to its end keeps the database's read lock.
+            driver_cursor.close()
         if replaced:
             cursor.cursor = own
             cursor.close()
 
 
-def _driver_cursor(connection: BaseDatabaseWrapper) -> Any:
-    """Return the driver cursor kept with ``connection``'s current driver connection.
+def _driver_cursor(connection: BaseDatabaseWrapper) -> tuple[Any, bool]:
+    """Return the driver cursor for one statement, and whether it is kept for the next ones.
 
-    On psycopg 3 with ``CELERY_RESULTS_PREPARED_STATEMENTS`` (the default) it
-    binds parameters on the server and prepares each statement: Django's
-    own psycopg cursor binds on the client, which cannot prepare. Elsewhere
-    it is the cursor Django's backend creates (on SQLite, the one that
-    turns ``%s`` into ``?``).
+    On psycopg 3 with ``CELERY_RESULTS_PREPARED_STATEMENTS`` (the default),
+    a cursor kept with the connection, binding parameters on the server and
+    preparing each statement: Django's own psycopg cursor binds on the
+    client, which cannot prepare. Elsewhere a new cursor of Django's backend
+    (on SQLite, the one that turns ``%s`` into ``?``), closed after use.
     """
+    if psycopg is None or connection.vendor != "postgresql" or not use_prepared_statements():
+        return connection.create_cursor(), False
     driver_connection = connection.connection
-    prepare = (
-        psycopg is not None and connection.vendor == "postgresql" and use_prepared_statements()
-    )
     kept = connection.__dict__.get("_celery_results_cursor")
-    if kept is not None and kept[0] is driver_connection and kept[1] == prepare:
-        return kept[2]
-    if prepare:
-        if driver_connection.prepare_threshold is None:
-            # Django turns psycopg's statement preparation off, which also
-            # refuses explicit requests; a threshold never reached re-allows
-            # them while every other query stays unprepared.
-            driver_connection.prepare_threshold = NEVER_AUTOMATICALLY
-        cursor = PreparingCursor(driver_connection)
-    else:
-        cursor = connection.create_cursor()
-    connection.__dict__["_celery_results_cursor"] = (driver_connection, prepare, cursor)
-    return cursor
+    if kept is not None and kept[0] is driver_connection:
+        return kept[1], True
+    if driver_connection.prepare_threshold is None:
+        # Django turns psycopg's statement preparation off, which also
+        # refuses explicit requests; a threshold never reached re-allows
+        # them while every other query stays unprepared.
+        driver_connection.prepare_threshold = NEVER_AUTOMATICALLY
+    cursor = PreparingCursor(driver_connection)
+    connection.__dict__["_celery_results_cursor"] = (driver_connection, cursor)
+    return cursor, True
 
 
 if psycopg is not None:
