@@ -129,7 +129,7 @@ class ResultFilterSet(filters.FilterSet):
 
 
 class TaskResultFilterSet(ResultFilterSet):
-    """The standard task filters of DESIGN.md; extra fields are added per model."""
+    """The standard task filters (docs/api.md, "Filters"); extra fields are added per model."""
 
     task_id = filters.CharFilter()
     task_id__startswith = filters.CharFilter(field_name="task_id", lookup_expr="startswith")

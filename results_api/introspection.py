@@ -55,7 +55,7 @@ STANDARD_ORDERING_FIELDS: tuple[str, ...] = (
 
 
 class FieldKind(str, enum.Enum):
-    """How an extra field is filtered (see DESIGN.md, "Filters")."""
+    """How an extra field is filtered (docs/api.md, "Filters")."""
 
     FOREIGN_KEY = "foreign_key"
     CHAR = "char"
@@ -79,7 +79,7 @@ _KIND_BY_FIELD_CLASS: tuple[tuple[type[models.Field], FieldKind], ...] = (
     (models.UUIDField, FieldKind.CHAR),
 )
 
-# Filter lookups per kind, as DESIGN.md lists them; "exact" is the bare name.
+# Filter lookups per kind, as docs/api.md ("Filters") lists them; "exact" is the bare name.
 LOOKUPS_BY_KIND: dict[FieldKind, tuple[str, ...]] = {
     FieldKind.FOREIGN_KEY: ("exact", "in"),
     FieldKind.CHAR: ("exact", "in", "icontains"),

@@ -2,7 +2,7 @@
 
 ``get_task_serializer_class(model)`` builds ``f"{Model}Serializer"`` once per
 model from ``TaskResultSerializer`` (or ``RESULTS_API["TASK_SERIALIZER_CLASS"]``):
-the standard fields of DESIGN.md, then every extra field under its name (a
+the standard fields of docs/api.md ("A task result"), then every extra field under its name (a
 ForeignKey as its primary key value, read from the row: no extra query).
 
 Decoding: ``args``, ``kwargs``, ``result`` and ``meta`` are decoded only when
