@@ -16,6 +16,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from . import conf
 from .models import get_task_result_model
@@ -30,8 +31,10 @@ def _check_model_setting(setting: str, base: type, first_id: int) -> list[Error]
     if not isinstance(label, str) or label.count(".") != 1:
         return [
             Error(
-                f"{setting} must be 'app_label.ModelName', not {label!r}.",
-                hint=f'Set {setting} = "myapp.TaskResult" (a model subclassing {base_path}).',
+                _("%(setting)s must be 'app_label.ModelName', not %(label)r.")
+                % {"setting": setting, "label": label},
+                hint=_('Set %(setting)s = "myapp.TaskResult" (a model subclassing %(base)s).')
+                % {"setting": setting, "base": base_path},
                 id=f"django_celery_results.E{first_id:03d}",
             )
         ]
@@ -40,16 +43,19 @@ def _check_model_setting(setting: str, base: type, first_id: int) -> list[Error]
     except LookupError:
         return [
             Error(
-                f"{setting} refers to {label!r}, which is not an installed model.",
-                hint="Add the model's app to INSTALLED_APPS, or correct the label.",
+                _("%(setting)s refers to %(label)r, which is not an installed model.")
+                % {"setting": setting, "label": label},
+                hint=_("Add the model's app to INSTALLED_APPS, or correct the label."),
                 id=f"django_celery_results.E{first_id + 1:03d}",
             )
         ]
     if not issubclass(model, base):
         return [
             Error(
-                f"{setting} refers to {label!r}, which does not subclass {base_path}.",
-                hint=f"Declare the model as `class {model.__name__}({base.__name__})`.",
+                _("%(setting)s refers to %(label)r, which does not subclass %(base)s.")
+                % {"setting": setting, "label": label, "base": base_path},
+                hint=_("Declare the model as `class %(model)s(%(base)s)`.")
+                % {"model": model.__name__, "base": base.__name__},
                 id=f"django_celery_results.E{first_id + 2:03d}",
             )
         ]
@@ -74,7 +80,7 @@ def check_extend_task_props_callback(app_configs: Any = None, **kwargs: Any) -> 
         return [
             Error(
                 str(exc),
-                hint=(
+                hint=_(
                     "Give a function f(request, task_properties) -> dict, or the dotted "
                     'path of one, e.g. "myapp.results.extend_task_props".'
                 ),
@@ -93,13 +99,17 @@ def check_public_distribution_absent(app_configs: Any = None, **kwargs: Any) -> 
         return []
     return [
         Error(
-            f"The public {PUBLIC_DISTRIBUTION} {public.version} is installed beside "
-            "celery-results-api; both install the package django_celery_results, so "
-            "one overwrites the other's files.",
-            hint=(
-                f"Run `pip uninstall {PUBLIC_DISTRIBUTION}` and then "
-                "reinstall celery-results-api with --force-reinstall (see the README's Install)."
-            ),
+            _(
+                "The public %(distribution)s %(version)s is installed beside "
+                "celery-results-api; both install the package django_celery_results, so "
+                "one overwrites the other's files."
+            )
+            % {"distribution": PUBLIC_DISTRIBUTION, "version": public.version},
+            hint=_(
+                "Run `pip uninstall %(distribution)s` and then reinstall celery-results-api "
+                "with --force-reinstall (see the README's Install)."
+            )
+            % {"distribution": PUBLIC_DISTRIBUTION},
             id="django_celery_results.E020",
         )
     ]
@@ -124,13 +134,17 @@ def check_foreign_keys_lead_an_index(app_configs: Any = None, **kwargs: Any) -> 
         if field.many_to_one and not leaders & {field.name, field.attname}:
             warnings.append(
                 Warning(
-                    f"{model._meta.label}.{field.name} leads no composite index, so results "
-                    f"filtered by {field.name} and ordered by date are slow on large tables.",
-                    hint=(
-                        "In the model's Meta: indexes = [*AbstractTaskResult.Meta.indexes, "
+                    _(
+                        "%(model)s.%(field)s leads no composite index, so results filtered "
+                        "by %(field)s and ordered by date are slow on large tables."
+                    )
+                    % {"model": model._meta.label, "field": field.name},
+                    hint=_("In the model's Meta: %(indexes)s")
+                    % {
+                        "indexes": "indexes = [*AbstractTaskResult.Meta.indexes, "
                         f'models.Index(fields=["{field.name}", "-date_created"]), '
                         f'models.Index(fields=["{field.name}", "status", "-date_created"])]'
-                    ),
+                    },
                     obj=model,
                     id="django_celery_results.W001",
                 )

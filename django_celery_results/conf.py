@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 TASKRESULT_MODEL = "CELERY_RESULTS_TASKRESULT_MODEL"
 GROUPRESULT_MODEL = "CELERY_RESULTS_GROUPRESULT_MODEL"
@@ -77,12 +78,13 @@ def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
             value = import_string(value)
         except ImportError as exc:
             raise ImproperlyConfigured(
-                f"{EXTEND_TASK_PROPS_CALLBACK} = {value!r} cannot be imported: {exc}"
+                _("%(setting)s = %(value)r cannot be imported: %(error)s")
+                % {"setting": EXTEND_TASK_PROPS_CALLBACK, "value": value, "error": exc}
             ) from exc
     if not callable(value):
         raise ImproperlyConfigured(
-            f"{EXTEND_TASK_PROPS_CALLBACK} must be a callable or the dotted path "
-            f"of one, not {type(value).__name__}."
+            _("%(setting)s must be a callable or the dotted path of one, not %(type)s.")
+            % {"setting": EXTEND_TASK_PROPS_CALLBACK, "type": type(value).__name__}
         )
     return value
 

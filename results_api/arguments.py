@@ -18,6 +18,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from .reprs import NotALiteral, exact_literal
@@ -30,19 +33,26 @@ class UnusableArguments(ValueError):
     """The stored arguments of a task cannot be trusted to be its arguments."""
 
 
-def _decode(task: AbstractTaskResult, attname: str, label: str) -> Any:
+POSITIONAL = gettext_lazy("positional arguments")
+KEYWORD = gettext_lazy("keyword arguments")
+
+
+def _decode(task: AbstractTaskResult, attname: str, label: Any) -> Any:
     stored = getattr(task, attname)
     if stored is None:
         raise UnusableArguments(
-            f"The task's {label} are not stored (Celery stores them with result_extended)."
+            _("The task's %(label)s are not stored (Celery stores them with result_extended).")
+            % {"label": label}
         )
     try:
         return json.loads(stored)
     except ValueError:
-        raise UnusableArguments(f"The task's stored {label} are not valid JSON.") from None
+        raise UnusableArguments(
+            _("The task's stored %(label)s are not valid JSON.") % {"label": label}
+        ) from None
 
 
-def _literal(value: Any, label: str) -> Any:
+def _literal(value: Any, label: Any) -> Any:
     """Return ``value``, or the literal it is the exact repr of if it is a string."""
     if not isinstance(value, str):
         return value  # stored as JSON (no argsrepr): exact as it is
@@ -51,7 +61,8 @@ def _literal(value: Any, label: str) -> Any:
     except NotALiteral as exc:
         # The message leaves the value out: it may hold what redaction masks.
         raise UnusableArguments(
-            f"The task's stored {label} cannot be trusted to be complete: {exc}."
+            _("The task's stored %(label)s cannot be trusted to be complete: %(reason)s.")
+            % {"label": label, "reason": exc}
         ) from None
 
 
@@ -62,13 +73,16 @@ def stored_arguments(task: AbstractTaskResult) -> tuple[Sequence[Any], dict[str,
     """
     if task.content_type not in JSON_CONTENT_TYPES:
         raise UnusableArguments(
-            f"The task's arguments are stored as {task.content_type!r}, "
-            "which the API never decodes; only JSON is."
+            _(
+                "The task's arguments are stored as %(content_type)r, which the API never "
+                "decodes; only JSON is."
+            )
+            % {"content_type": task.content_type}
         )
-    args = _literal(_decode(task, "task_args", "positional arguments"), "positional arguments")
-    kwargs = _literal(_decode(task, "task_kwargs", "keyword arguments"), "keyword arguments")
+    args = _literal(_decode(task, "task_args", POSITIONAL), POSITIONAL)
+    kwargs = _literal(_decode(task, "task_kwargs", KEYWORD), KEYWORD)
     if not isinstance(args, (list, tuple)):
-        raise UnusableArguments("The task's stored positional arguments are not a sequence.")
+        raise UnusableArguments(_("The task's stored positional arguments are not a sequence."))
     if not isinstance(kwargs, dict) or not all(isinstance(key, str) for key in kwargs):
-        raise UnusableArguments("The task's stored keyword arguments are not a mapping by name.")
+        raise UnusableArguments(_("The task's stored keyword arguments are not a mapping by name."))
     return args, kwargs

@@ -13,14 +13,18 @@ from typing import Any
 from django.apps import apps
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
 
 # The apps the API needs, with what each one gives it.
 REQUIRED_APPS = {
-    "rest_framework": "Django REST framework, whose templates render the browsable API",
-    "django_filters": "django-filter, whose templates render the filter forms",
-    "django_celery_results": "the result store whose models the API reads",
+    "rest_framework": gettext_lazy(
+        "Django REST framework, whose templates render the browsable API"
+    ),
+    "django_filters": gettext_lazy("django-filter, whose templates render the filter forms"),
+    "django_celery_results": gettext_lazy("the result store whose models the API reads"),
 }
 
 
@@ -29,8 +33,9 @@ def check_required_apps(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Return an error for each app the API needs that ``INSTALLED_APPS`` lacks."""
     return [
         Error(
-            f"results_api needs {name!r} in INSTALLED_APPS ({purpose}).",
-            hint=f'Add "{name}" to INSTALLED_APPS, before "results_api".',
+            _("results_api needs %(app)r in INSTALLED_APPS (%(purpose)s).")
+            % {"app": name, "purpose": purpose},
+            hint=_('Add "%(app)s" to INSTALLED_APPS, before "results_api".') % {"app": name},
             id="results_api.E007",
         )
         for name, purpose in REQUIRED_APPS.items()
@@ -60,9 +65,13 @@ def check_schema_class(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         return []
     return [
         Error(
-            "drf_spectacular is in INSTALLED_APPS, but REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] "
-            f"is {schema_class!r}, so the OpenAPI schema of the results API cannot be built.",
-            hint=f'Set REST_FRAMEWORK = {{"DEFAULT_SCHEMA_CLASS": "{SPECTACULAR_SCHEMA}"}}.',
+            _(
+                "drf_spectacular is in INSTALLED_APPS, but REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] "
+                "is %(value)r, so the OpenAPI schema of the results API cannot be built."
+            )
+            % {"value": schema_class},
+            hint=_("Set %(setting)s.")
+            % {"setting": f'REST_FRAMEWORK = {{"DEFAULT_SCHEMA_CLASS": "{SPECTACULAR_SCHEMA}"}}'},
             id="results_api.E009",
         )
     ]
@@ -76,7 +85,7 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
     try:
         api_settings.user_settings  # noqa: B018
     except ImproperlyConfigured as exc:
-        return [Error(str(exc), hint="Remove or correct the keys.", id="results_api.E001")]
+        return [Error(str(exc), hint=_("Remove or correct the keys."), id="results_api.E001")]
     errors = []
     for name in sorted(IMPORT_STRINGS):
         try:
@@ -84,8 +93,9 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
         except ImportError as exc:
             errors.append(
                 Error(
-                    f"{SETTING_NAME}[{name!r}] cannot be imported: {exc}",
-                    hint="Give a dotted path to an importable object.",
+                    _("%(setting)s[%(key)r] cannot be imported: %(error)s")
+                    % {"setting": SETTING_NAME, "key": name, "error": exc},
+                    hint=_("Give a dotted path to an importable object."),
                     id="results_api.E002",
                 )
             )
@@ -95,8 +105,11 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
     ):
         errors.append(
             Error(
-                f"{SETTING_NAME}['PAGE_SIZE'] and ['MAX_PAGE_SIZE'] must be whole numbers "
-                f"with 1 <= PAGE_SIZE <= MAX_PAGE_SIZE, not {page_size!r} and {max_page_size!r}.",
+                _(
+                    "%(setting)s['PAGE_SIZE'] and ['MAX_PAGE_SIZE'] must be whole numbers with "
+                    "1 <= PAGE_SIZE <= MAX_PAGE_SIZE, not %(page_size)r and %(max_page_size)r."
+                )
+                % {"setting": SETTING_NAME, "page_size": page_size, "max_page_size": max_page_size},
                 id="results_api.E003",
             )
         )
@@ -114,23 +127,38 @@ def _check_throttle_rates() -> list[Error]:
     scopes = {READ_SCOPE, *SCOPE_BY_ACTION.values()}
     problems = []
     if not isinstance(rates, dict):
-        problems.append(f"must be a dict of scope to rate, not {type(rates).__name__}")
+        problems.append(
+            _("must be a dict of scope to rate, not %(type)s") % {"type": type(rates).__name__}
+        )
     else:
-        problems += [f"has unknown scope {scope!r}" for scope in sorted(set(rates) - scopes)]
+        problems += [
+            _("has unknown scope %(scope)r") % {"scope": scope}
+            for scope in sorted(set(rates) - scopes)
+        ]
         for scope, rate in sorted(throttle_rates().items()):
             try:
                 if rate is not None:
                     EndpointRateThrottle().parse_rate(rate)
             except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-                problems.append(f"has the unreadable rate {rate!r} for {scope!r}")
+                problems.append(
+                    _("has the unreadable rate %(rate)r for %(scope)r")
+                    % {"rate": rate, "scope": scope}
+                )
     return [
         Error(
-            f"{SETTING_NAME}['THROTTLE_RATES'] {problem}.",
-            hint=f'Scopes: {", ".join(sorted(scopes))}; rates like "60/minute", or None.',
+            _("%(setting)s['THROTTLE_RATES'] %(problem)s.")
+            % {"setting": SETTING_NAME, "problem": problem},
+            hint=_('Scopes: %(scopes)s; rates like "60/minute", or None.')
+            % {"scopes": ", ".join(sorted(scopes))},
             id="results_api.E005",
         )
         for problem in problems
     ]
+
+
+def seconds_at_least(least: int) -> str:
+    """Return "a number of seconds, N or more", translated."""
+    return _("a number of seconds, %(least)s or more") % {"least": least}
 
 
 def _check_operator_values() -> list[Error]:
@@ -139,40 +167,41 @@ def _check_operator_values() -> list[Error]:
     problems = []
     overlap = api_settings.UPDATED_SINCE_OVERLAP
     if isinstance(overlap, bool) or not isinstance(overlap, (int, float)) or overlap < 0:
-        problems.append(("UPDATED_SINCE_OVERLAP", "a number of seconds, 0 or more", overlap))
+        problems.append(("UPDATED_SINCE_OVERLAP", seconds_at_least(0), overlap))
     chunk_size = api_settings.EXPORT_CHUNK_SIZE
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        problems.append(("EXPORT_CHUNK_SIZE", "a whole number, 1 or more", chunk_size))
+        problems.append(("EXPORT_CHUNK_SIZE", _("a whole number, 1 or more"), chunk_size))
     keys = api_settings.REDACT_KEYS
     if isinstance(keys, str) or not all(isinstance(key, str) for key in keys or ()):
-        problems.append(("REDACT_KEYS", "a list of key names", keys))
+        problems.append(("REDACT_KEYS", _("a list of key names"), keys))
     permission = api_settings.TRACEBACK_PERMISSION
     try:
         if permission is not None:
             permission.format(app_label="app", model_name="model")
     except (AttributeError, KeyError, IndexError, ValueError):
-        expected = '"app_label.codename" (which may use {app_label} and {model_name})'
+        expected = _('"app_label.codename" (which may use {app_label} and {model_name})')
         problems.append(("TRACEBACK_PERMISSION", expected, permission))
     limits = (("ROLLUP_LAG", 0), ("ROLLUP_STEP", 1), ("TRACEBACK_PERMISSION_CACHE_SECONDS", 0))
     for name, least in limits:
         value = getattr(api_settings, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
-            problems.append((name, f"a number of seconds, {least} or more", value))
+            problems.append((name, seconds_at_least(least), value))
     limit = api_settings.FILTER_CHOICES_LIMIT
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        problems.append(("FILTER_CHOICES_LIMIT", "a whole number, 0 or more", limit))
+        problems.append(("FILTER_CHOICES_LIMIT", _("a whole number, 0 or more"), limit))
     poll = api_settings.DASHBOARD_POLL_INTERVAL
     if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not (poll == 0 or poll >= 1):
-        problems.append(("DASHBOARD_POLL_INTERVAL", "0 or a number of seconds, 1 or more", poll))
+        problems.append(("DASHBOARD_POLL_INTERVAL", _("0 or a number of seconds, 1 or more"), poll))
     api_url = api_settings.DASHBOARD_API_URL
     if api_url is not None and not (isinstance(api_url, str) and api_url.endswith("/")):
-        problems.append(("DASHBOARD_API_URL", 'None or a URL ending in "/"', api_url))
+        problems.append(("DASHBOARD_API_URL", _('None or a URL ending in "/"'), api_url))
     cache = api_settings.THROTTLE_CACHE
     if cache not in getattr(settings, "CACHES", {"default": None}):
-        problems.append(("THROTTLE_CACHE", "an alias of CACHES", cache))
+        problems.append(("THROTTLE_CACHE", _("an alias of CACHES"), cache))
     return [
         Error(
-            f"{SETTING_NAME}[{name!r}] must be {expected}, not {value!r}.",
+            _("%(setting)s[%(key)r] must be %(expected)s, not %(value)r.")
+            % {"setting": SETTING_NAME, "key": name, "expected": expected, "value": value},
             id="results_api.E006",
         )
         for name, expected, value in problems
@@ -193,9 +222,12 @@ def _check_rollup_dimensions() -> list[Error]:
     if isinstance(names, str) or not all(name in fields for name in names):
         return [
             Error(
-                f"{SETTING_NAME}['ROLLUP_DIMENSIONS'] must be None or a list of fields "
-                f"of {model._meta.label} other than status, not {names!r}.",
-                hint="Name fields with few values: a foreign key, choices, a boolean, a name.",
+                _(
+                    "%(setting)s['ROLLUP_DIMENSIONS'] must be None or a list of fields "
+                    "of %(model)s other than status, not %(value)r."
+                )
+                % {"setting": SETTING_NAME, "model": model._meta.label, "value": names},
+                hint=_("Name fields with few values: a foreign key, choices, a boolean, a name."),
                 id="results_api.E008",
             )
         ]
@@ -214,7 +246,7 @@ def _check_excluded_fields() -> list[Error]:
     try:
         get_excluded_names(model)
     except ImproperlyConfigured as exc:
-        return [Error(str(exc), hint="Name fields of the API.", id="results_api.E004")]
+        return [Error(str(exc), hint=_("Name fields of the API."), id="results_api.E004")]
     return []
 
 
@@ -237,12 +269,15 @@ def check_dashboard_finds_the_api(app_configs: Any = None, **kwargs: Any) -> lis
     except NoReverseMatch:
         return [
             Error(
-                "The dashboard (results_api.dashboard.urls) is mounted, but the results API "
-                "is not, under its namespace results_api.",
-                hint=(
-                    'Add path("api/results/", include("results_api.urls")) to the URLconf, or '
-                    f"set {SETTING_NAME}['DASHBOARD_API_URL'] to where the API is."
+                _(
+                    "The dashboard (results_api.dashboard.urls) is mounted, but the results "
+                    "API is not, under its namespace results_api."
                 ),
+                hint=_(
+                    'Add path("api/results/", include("results_api.urls")) to the URLconf, or '
+                    "set %(setting)s['DASHBOARD_API_URL'] to where the API is."
+                )
+                % {"setting": SETTING_NAME},
                 id="results_api.E010",
             )
         ]

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db.models import Model, QuerySet
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.settings import APISettings
 
@@ -181,8 +182,8 @@ class ResultsAPISettings(APISettings):
             unknown = sorted(set(user_settings) - set(self.defaults))
             if unknown:
                 raise ImproperlyConfigured(
-                    f"{SETTING_NAME} has unknown keys {unknown}; "
-                    f"valid keys are {sorted(self.defaults)}."
+                    _("%(setting)s has unknown keys %(unknown)s; valid keys are %(valid)s.")
+                    % {"setting": SETTING_NAME, "unknown": unknown, "valid": sorted(self.defaults)}
                 )
             self._user_settings = user_settings
         return self._user_settings
@@ -200,7 +201,8 @@ def scope_queryset(request: Request, queryset: QuerySet[Model]) -> QuerySet[Mode
     scoped = hook(request, queryset)
     if not isinstance(scoped, QuerySet):
         raise ImproperlyConfigured(
-            f"{SETTING_NAME}['SCOPE_QUERYSET'] must return a QuerySet, not {type(scoped).__name__}."
+            _("%(setting)s['SCOPE_QUERYSET'] must return a QuerySet, not %(type)s.")
+            % {"setting": SETTING_NAME, "type": type(scoped).__name__}
         )
     return scoped
 

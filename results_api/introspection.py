@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
+from django.utils.translation import gettext as _
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
@@ -167,7 +168,7 @@ def get_excluded_names(model: type[AbstractTaskResult]) -> frozenset[str]:
     unknown = excluded - set(get_model_fields(model).api_names)
     if unknown:
         raise ImproperlyConfigured(
-            f"{SETTING_NAME}['EXCLUDE_FIELDS'] names {sorted(unknown)}, which "
-            f"{model._meta.label} does not have."
+            _("%(setting)s['EXCLUDE_FIELDS'] names %(unknown)s, which %(model)s does not have.")
+            % {"setting": SETTING_NAME, "unknown": sorted(unknown), "model": model._meta.label}
         )
     return excluded

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.catalogues import LANGUAGES
 from tests.throwaway import ThrowawayProject
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,13 @@ def test_the_wheel_carries_migrations_templates_and_catalogues(dist):
 
     assert "django_celery_results/migrations/0014_alter_taskresult_status.py" in names
     assert any(name.endswith(".html") and "/templates/" in name for name in names)
+    catalogues = {
+        f"{package}/locale/{language}/LC_MESSAGES/django.{suffix}"
+        for package in PACKAGES
+        for language in LANGUAGES
+        for suffix in ("po", "mo")
+    }
+    assert catalogues - names == set()
 
 
 def test_a_new_project_migrates_and_passes_its_checks_with_the_installed_wheel(
@@ -132,12 +140,15 @@ def test_the_installed_packages_come_from_the_virtualenv_with_their_files(fresh_
         "from django_celery_results.utils import now; "
         "print(django_celery_results.__file__, results_api.__file__); "
         "print(by_name('django-db').__module__); "
-        "print(get_template('django_celery_results/admin/change_list.html').origin.name)"
+        "print(get_template('django_celery_results/admin/change_list.html').origin.name); "
+        "from django.utils import translation; translation.activate('es'); "
+        "print(translation.gettext('Invalid cursor.').replace(' ', '_'))"
     )
 
     finished = project.run("shell", "-c", script)
 
     assert finished.returncode == 0, finished.stderr
-    *_, store, api, backend, template = finished.stdout.split()
+    *_, store, api, backend, template, translated = finished.stdout.split()
     assert all("/site-packages/" in path for path in (store, api, template))
     assert backend == "django_celery_results.backends.database"
+    assert translated == "Cursor_no_válido."
