@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -26,6 +27,11 @@ PREPARED_STATEMENTS = "CELERY_RESULTS_PREPARED_STATEMENTS"
 CLOSE_CONNECTIONS_AFTER_EACH_TASK = "CELERY_RESULTS_CLOSE_CONNECTIONS_AFTER_EACH_TASK"
 TRACK_SENT = "CELERY_RESULTS_TRACK_SENT"
 UNFINISHED_EXPIRES = "CELERY_RESULTS_UNFINISHED_EXPIRES"
+STATUS_VIEWS_PUBLIC = "CELERY_RESULTS_STATUS_VIEWS_PUBLIC"
+SCOPE_QUERYSET = "CELERY_RESULTS_SCOPE_QUERYSET"
+REDACT_KEYS = "CELERY_RESULTS_REDACT_KEYS"
+REDACT_HOOK = "CELERY_RESULTS_REDACT_HOOK"
+REDACT_MASK = "CELERY_RESULTS_REDACT_MASK"
 
 DEFAULTS: dict[str, Any] = {
     # The model that stores task results, as "app_label.ModelName". It must
@@ -56,6 +62,34 @@ DEFAULTS: dict[str, Any] = {
     # RETRY, ...) is kept after its last stored state: a timedelta or
     # seconds. None: the same as Celery's result_expires.
     UNFINISHED_EXPIRES: None,
+    # The JSON status views (django_celery_results.urls) answer only users with
+    # the view permission of the active task result model. True answers anyone
+    # who knows a task or group id, as django-celery-results did: the id is
+    # then the only secret (masking still applies; tracebacks need the permission).
+    STATUS_VIEWS_PUBLIC: False,
+    # f(request, queryset) -> queryset, or its dotted path: the rows a request
+    # may see on the status views (task and group querysets alike; see
+    # queryset.model). The results API uses it too unless RESULTS_API sets its own.
+    SCOPE_QUERYSET: None,
+    # Mapping keys whose values are masked wherever stored content is shown
+    # (case-insensitive, any depth; see django_celery_results.masking).
+    REDACT_KEYS: [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "api_key",
+        "apikey",
+        "authorization",
+        "private_key",
+        "client_secret",
+    ],
+    # f(key) -> bool, or its dotted path: True masks that key's value too.
+    REDACT_HOOK: None,
+    # What a masked value shows instead.
+    REDACT_MASK: "********",
 }
 
 
@@ -64,13 +98,12 @@ def get_setting(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])
 
 
-@functools.cache
-def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
-    """Return the extend-task-props callback, importing it once if given by path.
+def _callable_setting(name: str) -> Callable[..., Any] | None:
+    """Return the callable that setting ``name`` gives, importing a dotted path.
 
     Raises ``ImproperlyConfigured`` naming the setting when it cannot be used.
     """
-    value = get_setting(EXTEND_TASK_PROPS_CALLBACK)
+    value = get_setting(name)
     if value is None:
         return None
     if isinstance(value, str):
@@ -79,14 +112,45 @@ def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
         except ImportError as exc:
             raise ImproperlyConfigured(
                 _("%(setting)s = %(value)r cannot be imported: %(error)s")
-                % {"setting": EXTEND_TASK_PROPS_CALLBACK, "value": value, "error": exc}
+                % {"setting": name, "value": value, "error": exc}
             ) from exc
     if not callable(value):
         raise ImproperlyConfigured(
             _("%(setting)s must be a callable or the dotted path of one, not %(type)s.")
-            % {"setting": EXTEND_TASK_PROPS_CALLBACK, "type": type(value).__name__}
+            % {"setting": name, "type": type(value).__name__}
         )
     return value
+
+
+@functools.cache
+def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
+    """Return the extend-task-props callback, importing it once if given by path."""
+    return _callable_setting(EXTEND_TASK_PROPS_CALLBACK)
+
+
+@functools.cache
+def get_scope_hook() -> Callable[[Any, Any], Any] | None:
+    """Return the ``CELERY_RESULTS_SCOPE_QUERYSET`` hook, importing it once if given by path."""
+    return _callable_setting(SCOPE_QUERYSET)
+
+
+def apply_scope_hook(request: Any, queryset: QuerySet) -> QuerySet:
+    """Return ``queryset`` narrowed by ``CELERY_RESULTS_SCOPE_QUERYSET``, if it is set."""
+    hook = get_scope_hook()
+    if hook is None:
+        return queryset
+    scoped = hook(request, queryset)
+    if not isinstance(scoped, QuerySet):
+        raise ImproperlyConfigured(
+            f"{SCOPE_QUERYSET} must return a QuerySet, not {type(scoped).__name__}."
+        )
+    return scoped
+
+
+@functools.cache
+def get_redact_hook() -> Callable[[str], bool] | None:
+    """Return the ``CELERY_RESULTS_REDACT_HOOK`` function, importing it once if given by path."""
+    return _callable_setting(REDACT_HOOK)
 
 
 @functools.cache
@@ -105,6 +169,10 @@ def track_sent() -> bool:
 def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == EXTEND_TASK_PROPS_CALLBACK:
         get_extend_task_props_callback.cache_clear()
+    elif setting == SCOPE_QUERYSET:
+        get_scope_hook.cache_clear()
+    elif setting == REDACT_HOOK:
+        get_redact_hook.cache_clear()
     elif setting == PREPARED_STATEMENTS:
         use_prepared_statements.cache_clear()
     elif setting == TRACK_SENT:

@@ -21,10 +21,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from django_celery_results.content import JSON_CONTENT_TYPES, exceeds_depth
 from django_celery_results.models.abstract import AbstractTaskResult
-
-from .reprs import NotALiteral, exact_literal
-from .serializers import JSON_CONTENT_TYPES
+from django_celery_results.reprs import NotALiteral, exact_literal
 
 __all__ = ["UnusableArguments", "stored_arguments"]
 
@@ -45,11 +44,17 @@ def _decode(task: AbstractTaskResult, attname: str, label: Any) -> Any:
             % {"label": label}
         )
     try:
-        return json.loads(stored)
-    except ValueError:
+        value = json.loads(stored)
+    except (ValueError, RecursionError):
         raise UnusableArguments(
             _("The task's stored %(label)s are not valid JSON.") % {"label": label}
         ) from None
+    if exceeds_depth(value):
+        # Content this deep cannot be re-sent as it was stored: the same refusal as bad JSON.
+        raise UnusableArguments(
+            _("The task's stored %(label)s are not valid JSON.") % {"label": label}
+        )
+    return value
 
 
 def _literal(value: Any, label: Any) -> Any:

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.settings import APISettings
 
+from django_celery_results.conf import apply_scope_hook
+
 SETTING_NAME = "RESULTS_API"
 
 DEFAULTS: dict[str, Any] = {
@@ -36,7 +38,9 @@ DEFAULTS: dict[str, Any] = {
     # func(request, queryset) -> queryset, or its dotted path: narrows what a
     # request may see on every endpoint (task list, detail, stats, groups).
     # It receives task and group querysets alike; queryset.model tells which.
-    # None: every row is visible to whoever passes the permission classes.
+    # None: the result store's CELERY_RESULTS_SCOPE_QUERYSET, which the status
+    # views use too; if that is None as well, every row is visible to whoever
+    # passes the permission classes.
     "SCOPE_QUERYSET": None,
     # The pagination class of the list endpoints.
     "PAGINATION_CLASS": "results_api.pagination.KeysetCursorPagination",
@@ -97,25 +101,16 @@ DEFAULTS: dict[str, Any] = {
     # The Celery app that revokes and re-sends tasks, or its dotted path;
     # None: celery.current_app (the project's app once it is imported).
     "CELERY_APP": None,
-    # Mapping keys whose values are masked in args, kwargs and result (any
-    # depth, case-insensitive), in every output: JSON, browsable API, CSV.
-    "REDACT_KEYS": [
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "access_token",
-        "refresh_token",
-        "api_key",
-        "apikey",
-        "authorization",
-        "private_key",
-        "client_secret",
-    ],
+    # Mapping keys whose values are masked in args, kwargs, result and meta
+    # (any depth, case-insensitive), in every output: JSON, browsable API, CSV.
+    # None: the result store's CELERY_RESULTS_REDACT_KEYS (password, token, ...),
+    # which the status views use too.
+    "REDACT_KEYS": None,
     # f(key) -> bool, or its dotted path: True masks that key's value too.
+    # None: the store's CELERY_RESULTS_REDACT_HOOK.
     "REDACT_HOOK": None,
-    # What a masked value is replaced with.
-    "REDACT_MASK": "********",
+    # What a masked value is replaced with. None: CELERY_RESULTS_REDACT_MASK ("********").
+    "REDACT_MASK": None,
     # The permission a user needs to see tracebacks (others get null), with
     # {app_label} and {model_name} of the active task result model filled in.
     # The default is the admin's view permission; None shows them to every reader.
@@ -194,10 +189,10 @@ api_settings = ResultsAPISettings(None, DEFAULTS, IMPORT_STRINGS)  # type: ignor
 
 
 def scope_queryset(request: Request, queryset: QuerySet[Model]) -> QuerySet[Model]:
-    """Return ``queryset`` narrowed by the ``SCOPE_QUERYSET`` hook, if one is set."""
+    """Return ``queryset`` narrowed by ``SCOPE_QUERYSET``, or else by the store's scope hook."""
     hook = api_settings.SCOPE_QUERYSET
     if hook is None:
-        return queryset
+        return apply_scope_hook(request, queryset)
     scoped = hook(request, queryset)
     if not isinstance(scoped, QuerySet):
         raise ImproperlyConfigured(

@@ -9,7 +9,9 @@ Decoding: ``args``, ``kwargs``, ``result`` and ``meta`` are decoded only when
 the row's ``content_type`` is JSON. Pickle, YAML, msgpack or anything else is
 never decoded by the API (decoding pickle runs code): those fields are
 ``null`` and ``content_type`` says why. Content that is not valid JSON is
-``null`` too, and so are NaN and Infinity inside it.
+``null`` too, and so are NaN and Infinity inside it; containers nested
+deeper than 50 levels show as a string saying so (see
+:mod:`django_celery_results.content`, which decodes for every page).
 
 With ``result_extended``, Celery stores the task's ``argsrepr`` and
 ``kwargsrepr`` (Python reprs, possibly shortened or masked by the sender) as
@@ -17,7 +19,7 @@ JSON strings, so ``args`` and ``kwargs`` are those strings, e.g. ``"(1, 2)"``:
 shown as stored, never evaluated.
 
 Redaction (:mod:`results_api.redaction`) masks secret values in ``args``,
-``kwargs`` and ``result``, and ``traceback`` is null for users without
+``kwargs``, ``result`` and ``meta``, and ``traceback`` is null for users without
 ``TRACEBACK_PERMISSION``: every output built from these serializers (JSON,
 browsable API, CSV export) shows the same.
 """
@@ -26,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import operator
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -39,6 +40,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
+from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
 from .conf import SETTING_NAME, api_settings
@@ -55,12 +57,6 @@ __all__ = [
     "get_task_serializer_class",
     "pin_time_zone",
 ]
-
-# The content types whose stored text the API decodes; nothing else is decoded.
-JSON_CONTENT_TYPES = frozenset({"application/json"})
-
-# NaN and Infinity (which Celery's JSON allows) are no JSON values: null.
-_DECODER = json.JSONDecoder(parse_constant=lambda constant: None)
 
 
 def read_source(field: serializers.Field, instance: Any) -> Any:
@@ -88,8 +84,8 @@ class StoredContentField(serializers.Field):
 
     def to_representation(self, value: str) -> Any:
         try:
-            decoded = _DECODER.decode(value)
-        except (TypeError, ValueError):
+            decoded = decode_json(value)
+        except Undecodable:
             return None
         return decoded if self.redact is None else self.redact(decoded)
 
@@ -196,7 +192,7 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     args = StoredContentField(source="task_args", redact=redact_arguments)
     kwargs = StoredContentField(source="task_kwargs", redact=redact_arguments)
     result = StoredContentField(redact=redact_data)
-    meta = StoredContentField()
+    meta = StoredContentField(redact=redact_data)
     traceback = TracebackField()
     runtime = serializers.SerializerMethodField()
     wait = serializers.SerializerMethodField()

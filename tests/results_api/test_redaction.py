@@ -201,3 +201,54 @@ def test_rows_without_traceback_cost_no_permission_query(
     make_task(task_id="t-1")
     with django_assert_num_queries(1):
         staff_client.get(task_url("t-1"))
+
+
+# Masking gaps: meta, keywords inside object reprs
+
+
+def test_meta_is_masked_like_the_other_stored_content(staff_client, make_task):
+    make_task(task_id="t-meta", meta=json.dumps({"children": [], "password": "hunter2"}))
+
+    body = staff_client.get(task_url("t-meta")).json()
+
+    assert body["meta"] == {"children": [], "password": MASK}
+
+
+def test_meta_is_masked_in_the_csv_export(staff_client, make_task):
+    make_task(task_id="t-meta", meta=json.dumps({"token": "abc123"}))
+
+    (row,) = csv_rows(staff_client.get(export_url()))
+
+    assert json.loads(row["meta"]) == {"token": MASK}
+
+
+def test_a_secret_keyword_inside_an_object_repr_is_masked():
+    text = "{'creds': Creds(user='u', password='hunter2'), 'n': 1}"
+    assert redact_repr(text) == "{'creds': Creds(user='u', password='********'), 'n': 1}"
+
+
+def test_a_secret_keyword_in_positional_args_is_masked():
+    assert redact_repr("(Creds(user='u', token=12345),)") == "(Creds(user='u', token='********'),)"
+
+
+def test_a_secret_keyword_whose_value_is_not_simple_masks_the_whole_repr():
+    assert redact_repr("(Creds(user='u', password=Secret('x')),)") == MASK
+
+
+def test_a_keyword_inside_a_string_is_free_text_and_left_as_it_is():
+    assert redact_repr("('login with password=x',)") == "('login with password=x',)"
+
+
+def test_a_comparison_is_no_keyword():
+    assert redact_repr("(Check(a == b, token == 1),)") == "(Check(a == b, token == 1),)"
+
+
+def test_the_store_rules_are_the_api_default(settings):
+    settings.CELERY_RESULTS_REDACT_KEYS = ["pin"]
+    assert redact_repr("{'pin': 1234, 'password': 'x'}") == "{'pin': '********', 'password': 'x'}"
+
+
+def test_the_api_rules_override_the_store_rules(settings):
+    settings.CELERY_RESULTS_REDACT_KEYS = ["pin"]
+    settings.RESULTS_API = {"REDACT_KEYS": ["password"]}
+    assert redact_repr("{'pin': 1234, 'password': 'x'}") == "{'pin': 1234, 'password': '********'}"

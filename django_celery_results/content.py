@@ -1,0 +1,132 @@
+"""Stored content decoded for display: JSON only, never pickle, never deeper than ``MAX_DEPTH``.
+
+Every page that shows a stored result, meta, argument or group (the status
+views, the results API and its CSV export) decodes it here, so that
+whatever a worker stored answers the same way everywhere:
+
+* content of any type but JSON (pickle above all: decoding it runs code) is
+  never decoded (:func:`is_decodable`);
+* text that is not JSON raises :class:`Undecodable`; NaN and Infinity
+  (which Celery's JSON writes) become ``None``, and a lone surrogate
+  (``"\\ud800"``, which no UTF-8 output can carry) becomes U+FFFD;
+* containers nested deeper than ``MAX_DEPTH`` levels are replaced by the
+  string ``TOO_DEEP``: a result a few hundred levels deep (the worker's
+  encoder accepts about a thousand) shows its first levels, and no later
+  step (masking, rendering, CSV) recurses past them.
+
+    decode_json('{"n": [1, NaN]}')  ->  {"n": [1, None]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = [
+    "JSON_CONTENT_TYPES",
+    "MAX_DEPTH",
+    "TOO_DEEP",
+    "Undecodable",
+    "decode_json",
+    "exceeds_depth",
+    "is_decodable",
+]
+
+# The content types whose stored text is decoded for display; nothing else is.
+JSON_CONTENT_TYPES = frozenset({"application/json"})
+# Containers deeper than this are not shown (their place holds TOO_DEEP).
+MAX_DEPTH = 50
+TOO_DEEP = f"[not shown: nested deeper than {MAX_DEPTH} levels]"
+
+_DECODER = json.JSONDecoder(parse_constant=lambda constant: None)
+# A JSON string (skipped whole, so brackets inside it do not count), or a bracket.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# The escape of a surrogate code point, which may stand alone.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class Undecodable(ValueError):
+    """The stored text is not JSON."""
+
+
+def is_decodable(content_type: str | None) -> bool:
+    """Return whether content stored as ``content_type`` is decoded for display (JSON only)."""
+    return content_type in JSON_CONTENT_TYPES
+
+
+def decode_json(text: str | bytes) -> Any:
+    """Return the value of stored JSON ``text``, cut at ``MAX_DEPTH``; ``Undecodable`` if none."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode()
+        except UnicodeDecodeError:
+            raise Undecodable("not UTF-8 text") from None
+    if not isinstance(text, str):
+        raise Undecodable(f"not text but {type(text).__name__}")
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        text = _cut_below(text, MAX_DEPTH)
+    try:
+        value = _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise Undecodable(f"not JSON ({exc})") from None
+    if _SURROGATE_ESCAPE.search(text):
+        value = _without_lone_surrogates(value)
+    return value
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """Return decoded JSON with each lone surrogate replaced by U+FFFD (depth is bounded here)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {
+            _without_lone_surrogates(key): _without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
+
+
+def _cut_below(text: str, depth: int) -> str:
+    """Return JSON ``text`` with every container deeper than ``depth`` replaced by ``TOO_DEEP``.
+
+    One pass over the strings and brackets, no recursion: this runs before
+    decoding, so that the decoder never descends past ``depth`` either.
+    Text that is not JSON stays not JSON.
+    """
+    pieces, position, level, cut_at = [], 0, 0, None
+    for token in _TOKEN.finditer(text):
+        mark = token.group()
+        if mark[0] == '"':
+            continue
+        if mark in "[{":
+            level += 1
+            if level == depth + 1 and cut_at is None:
+                pieces += [text[position : token.start()], json.dumps(TOO_DEEP)]
+                cut_at = level
+        else:
+            if cut_at == level:
+                position, cut_at = token.end(), None
+            level -= 1
+    if cut_at is None:
+        pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def exceeds_depth(value: Any, depth: int = MAX_DEPTH) -> bool:
+    """Return whether ``value`` nests containers more than ``depth`` levels (no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = list(item)
+        else:
+            continue
+        if level + 1 > depth:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
