@@ -3,7 +3,9 @@
 Ids: E001-E006 and E008 the ``RESULTS_API`` settings, E007 an app the API
 needs that is missing from ``INSTALLED_APPS``, E009 drf-spectacular
 installed without its schema class as DRF's ``DEFAULT_SCHEMA_CLASS``, E010
-the dashboard mounted where it cannot find the API.
+the dashboard mounted where it cannot find the API; W001-W002 rules that
+the JSON status views of ``django_celery_results.urls`` cannot follow, since
+they read the result store's settings, not ``RESULTS_API``.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from django_celery_results import conf as store_conf
 
 from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
 
@@ -253,8 +258,6 @@ def _check_excluded_fields() -> list[Error]:
 @register(Tags.urls)
 def check_dashboard_finds_the_api(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Return an error when the dashboard is mounted but cannot tell where the API is."""
-    from django.urls import NoReverseMatch, reverse
-
     try:
         if api_settings.DASHBOARD_API_URL is not None:
             return []
@@ -282,3 +285,60 @@ def check_dashboard_finds_the_api(app_configs: Any = None, **kwargs: Any) -> lis
             )
         ]
     return []
+
+
+def _status_views_routed() -> bool:
+    try:
+        reverse("celery-task_status", args=["x"])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+@register()
+def check_status_views_follow_the_api(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Warn when the API's scope or masking rules would not reach the routed status views."""
+    try:
+        user_settings = api_settings.user_settings
+    except ImproperlyConfigured:
+        return []  # check_results_api_settings reports it
+    if store_conf.get_setting(store_conf.STATUS_VIEWS_PUBLIC) is not True and not (
+        _status_views_routed()
+    ):
+        return []
+    warnings = []
+    scope = user_settings.get("SCOPE_QUERYSET")
+    if scope is not None and scope != store_conf.get_setting(store_conf.SCOPE_QUERYSET):
+        warnings.append(
+            Warning(
+                f"{SETTING_NAME}['SCOPE_QUERYSET'] does not scope the JSON status views of "
+                "django_celery_results.urls: a user with the view permission of the task "
+                "results sees every tenant's tasks there.",
+                hint="Set CELERY_RESULTS_SCOPE_QUERYSET to the hook instead (the API uses it "
+                f"when {SETTING_NAME} sets none), or remove django_celery_results.urls.",
+                id="results_api.W001",
+            )
+        )
+    store_names = {
+        "REDACT_KEYS": store_conf.REDACT_KEYS,
+        "REDACT_HOOK": store_conf.REDACT_HOOK,
+        "REDACT_MASK": store_conf.REDACT_MASK,
+    }
+    differ = [
+        name
+        for name, store_name in store_names.items()
+        if user_settings.get(name) is not None
+        and user_settings[name] != store_conf.get_setting(store_name)
+    ]
+    if differ:
+        warnings.append(
+            Warning(
+                f"{SETTING_NAME} sets {', '.join(differ)}, which the JSON status views of "
+                "django_celery_results.urls do not follow: they mask by the "
+                "CELERY_RESULTS_REDACT_* settings.",
+                hint="Set the CELERY_RESULTS_REDACT_* settings instead (the API uses them "
+                f"when {SETTING_NAME} sets none).",
+                id="results_api.W002",
+            )
+        )
+    return warnings

@@ -130,11 +130,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULTS_TASKRESULT_MODEL = "tenants.TaskResult"
 CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tenants.results.extend_task_props"
+# Who sees which rows, on the status views (/celery/...) and, since RESULTS_API
+# sets no SCOPE_QUERYSET of its own, on the results API too.
+CELERY_RESULTS_SCOPE_QUERYSET = "tenants.scope.scope_to_tenant"
 
-# The results API: any logged-in user, narrowed to their tenant unless staff.
+# The results API: any logged-in user, narrowed to their tenant unless staff
+# (CELERY_RESULTS_SCOPE_QUERYSET above).
 RESULTS_API = {
     "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "SCOPE_QUERYSET": "tenants.scope.scope_to_tenant",
     # The dashboard asks tasks/stats/ for its counts and chart when something
     # changed, and a user may keep a few tabs open: more than the default 120/minute.
     "THROTTLE_RATES": {"stats": "300/minute"},

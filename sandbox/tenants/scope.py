@@ -1,7 +1,10 @@
-"""The results API's ``SCOPE_QUERYSET`` hook: staff see every tenant, members only their own."""
+"""The scope hook (``CELERY_RESULTS_SCOPE_QUERYSET``): staff see every tenant, members their own.
+
+The status views and the results API both go through it.
+"""
 
 from django.db.models import QuerySet
-from rest_framework.request import Request
+from django.http import HttpRequest
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
@@ -17,7 +20,7 @@ def visible_tenants(user: object) -> QuerySet[Tenant]:
     return Tenant.objects.filter(members=user)
 
 
-def scope_to_tenant(request: Request, queryset: QuerySet) -> QuerySet:
+def scope_to_tenant(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     """Return the rows of ``queryset`` that the request's user may see.
 
     Group results carry no tenant, so only staff see them.

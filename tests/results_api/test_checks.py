@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from results_api.checks import check_results_api_settings
+from results_api.checks import check_results_api_settings, check_status_views_follow_the_api
 
 
 def _ids(settings_value, settings) -> list[str]:
@@ -119,3 +119,31 @@ def test_dashboard_with_the_api_mounted_passes():
     from results_api.checks import check_dashboard_finds_the_api
 
     assert check_dashboard_finds_the_api() == []
+
+
+# Rules the status views cannot follow
+
+
+def _warning_ids(settings, **values) -> list[str]:
+    for name, value in values.items():
+        setattr(settings, name, value)
+    return [warning.id for warning in check_status_views_follow_the_api()]
+
+
+def test_an_api_scope_hook_that_the_status_views_lack_is_w001(settings):
+    hook = "tests.results_api.scopes.own_ids_only"
+    assert _warning_ids(settings, RESULTS_API={"SCOPE_QUERYSET": hook}) == ["results_api.W001"]
+
+
+def test_the_store_scope_hook_alone_passes(settings):
+    hook = "tests.results_api.scopes.own_ids_only"
+    assert _warning_ids(settings, CELERY_RESULTS_SCOPE_QUERYSET=hook) == []
+
+
+def test_api_masking_rules_the_status_views_lack_are_w002(settings):
+    assert _warning_ids(settings, RESULTS_API={"REDACT_KEYS": ["pin"]}) == ["results_api.W002"]
+
+
+def test_no_warning_when_the_status_views_are_not_routed(settings):
+    settings.ROOT_URLCONF = "results_api.urls"
+    assert _warning_ids(settings, RESULTS_API={"REDACT_KEYS": ["pin"]}) == []
