@@ -9,6 +9,12 @@ discovered. The changelist costs the same at any table size (see
 ``admin_changelist.py``): one query for the page, bounded counts, list
 filters drawn without reading the table, search by task id through its
 index.
+
+Actions that change the world need a permission of their own besides the
+view permission: "Terminate selected tasks" (a revoke sent to the workers)
+needs the model's change permission (``change_taskresult``), and Django's
+"Delete selected" its delete permission. A staff user who may only view
+task results sees neither action, and a forged POST of one is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .admin_changelist import (
@@ -31,6 +37,8 @@ from .admin_changelist import (
 )
 from .models import get_group_result_model, get_task_result_model
 
+# Lookups of a date's part, whose value Python turns into a date (an OverflowError past 9999).
+DATE_PARTS = ("__year", "__month", "__day", "__week", "__week_day", "__quarter", "__iso_year")
 # Columns a changelist may be ordered by: each has an index of its own.
 INDEXED_COLUMNS = ("task_id", "periodic_task_name", "task_name", "date_done", "status", "worker")
 
@@ -53,7 +61,34 @@ class FlatCostAdmin(admin.ModelAdmin):
         return BoundedChangeList
 
 
-class TaskResultAdmin(FlatCostAdmin):
+def refused_parameter(query: QueryDict) -> str | None:
+    """Return why a changelist query parameter is refused, naming it; None if all are fine.
+
+    Refused before Django's changelist reads them, because the database or
+    Python would fail on them with a 500: a NUL character (PostgreSQL text
+    cannot hold one), or a date part (``date_done__year=``...) that is no
+    number of at most four digits.
+    """
+    for name, values in query.lists():
+        for value in values:
+            if "\x00" in value:
+                return f"{name}: NUL characters are not allowed."
+            if name.endswith(DATE_PARTS) and not (value.isdigit() and len(value) <= 4):
+                return f"{name}: enter a number of at most four digits."
+    return None
+
+
+class ResultAdminMixin:
+    """Answer 400, naming the parameter, to changelist queries Django would answer with a 500."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        problem = refused_parameter(request.GET)
+        if problem is not None:
+            return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+
+class TaskResultAdmin(ResultAdminMixin, FlatCostAdmin):
     """Admin-interface for results of tasks."""
 
     list_display = INDEXED_COLUMNS
@@ -137,7 +172,7 @@ class TaskResultAdmin(FlatCostAdmin):
             return self.readonly_fields
         return [field.name for field in self.opts.local_fields]
 
-    @admin.action(description=_("Terminate selected tasks"))
+    @admin.action(description=_("Terminate selected tasks"), permissions=["change"])
     def terminate_tasks(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         """Revoke the selected tasks and terminate those still running."""
         task_ids = list(queryset.values_list("task_id", flat=True))
@@ -147,7 +182,7 @@ class TaskResultAdmin(FlatCostAdmin):
         )
 
 
-class GroupResultAdmin(FlatCostAdmin):
+class GroupResultAdmin(ResultAdminMixin, FlatCostAdmin):
     """Admin-interface for results of grouped tasks."""
 
     list_display = ("group_id", "date_done")

@@ -76,3 +76,46 @@ def test_the_terminate_action_revokes_the_selected_tasks(admin_client, backend, 
     )
 
     assert "Sent terminate to 1 tasks." in response.content.decode()
+
+
+@pytest.fixture
+def view_only_staff(client, django_user_model):
+    """A staff client whose user may view task results, and nothing more."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    model = get_task_result_model()
+    user = django_user_model.objects.create_user("viewer", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type=ContentType.objects.get_for_model(model),
+            codename=f"view_{model._meta.model_name}",
+        )
+    )
+    client.force_login(user)
+    return client
+
+
+def test_a_view_only_staff_user_is_not_offered_the_terminate_action(view_only_staff, backend):
+    backend.store_result("t-1", None, states.STARTED)
+
+    response = view_only_staff.get(reverse(admin_site_url("changelist")))
+
+    assert response.status_code == 200
+    assert "terminate_tasks" not in response.content.decode()
+
+
+def test_a_view_only_staff_user_cannot_run_terminate_by_a_forged_post(
+    view_only_staff, backend, task_result_model
+):
+    backend.store_result("t-1", None, states.STARTED)
+    row = task_result_model.objects.get(task_id="t-1")
+
+    response = view_only_staff.post(
+        reverse(admin_site_url("changelist")),
+        {"action": "terminate_tasks", "_selected_action": [row.pk]},
+        follow=True,
+    )
+
+    assert response.status_code in (200, 403)
+    assert "Sent terminate" not in response.content.decode()
