@@ -1,7 +1,8 @@
 """Values Python accepts but a database refuses, turned into 400s instead of 500s.
 
 SQLite stores integers in 64 bits; PostgreSQL refuses NUL characters in
-text and UTC offsets past 15:59. A query carrying one would fail inside the
+text and UTC offsets past 15:59; neither takes a lone surrogate (``"\ud800"``
+from a JSON escape), which has no UTF-8 form. A query carrying one would fail inside the
 database; every value from a request goes through these checks first.
 """
 
@@ -29,6 +30,7 @@ def database_safe(value: Any) -> Any:
     elif isinstance(value, str):
         if "\x00" in value:
             raise ValueError("NUL character")
+        value.encode("utf-8")  # UnicodeEncodeError, a ValueError, for a lone surrogate
     elif isinstance(value, datetime.datetime) and timezone.is_aware(value):
         try:
             return value.astimezone(datetime.timezone.utc)

@@ -108,6 +108,8 @@ class KeysetCursorPagination(CursorPagination):
             data = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")))
             if data["o"] != list(self.ordering):
                 raise ValueError("the cursor belongs to another ordering")
+            if data["r"] not in (0, 1) or not isinstance(data["v"], list):
+                raise ValueError("not a cursor this API issues")
             values = [
                 self.cursor_value(term, value)
                 for term, value in zip(self.terms, data["v"], strict=True)
@@ -117,6 +119,8 @@ class KeysetCursorPagination(CursorPagination):
             binascii.Error,
             DjangoValidationError,
             KeyError,
+            OverflowError,
+            RecursionError,
             TypeError,
             UnicodeError,
             ValueError,
@@ -126,6 +130,8 @@ class KeysetCursorPagination(CursorPagination):
     @staticmethod
     def cursor_value(term: OrderTerm, value: Any) -> Any:
         """Return a cursor's key value for ``term``'s field; ValueError if it cannot be one."""
+        if isinstance(value, (dict, list)):
+            raise ValueError("a key value is a scalar")
         if value is None:
             if not term.field.null:
                 raise ValueError("null key of a field that is never null")

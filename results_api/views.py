@@ -51,6 +51,7 @@ from .filters import get_group_filterset_class, get_task_filterset_class, narrow
 from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .metadata import describe_tasks
 from .ordering import ResultOrderingFilter, task_ordering_fields
+from .parsers import PARSER_CLASSES
 from .rollup_stats import stats_from_rollup
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import (
@@ -103,6 +104,7 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     # refuses one) will do.
     lookup_value_regex = "[^/\x00]+"
     filter_backends: Sequence[type[BaseFilterBackend]] = [ResultFilterBackend, ResultOrderingFilter]
+    parser_classes = PARSER_CLASSES
     ordering: tuple[str, ...] = ("-date_created",)
     permission_classes = FromSettings("PERMISSION_CLASSES")
     authentication_classes = FromSettings(

@@ -330,3 +330,40 @@ def test_retry_runs_the_task_again_on_a_real_worker(
     )
     if hasattr(new, "tenant_id"):  # the swapped model stores the tenant_id kwarg
         assert new.tenant_id == old.tenant_id == tenant.pk
+
+
+# Hostile bodies: any bytes are a 400 naming the body, never a 500
+
+HOSTILE_BODIES = {
+    "deeply-nested": "[" * 100_000 + "]" * 100_000,
+    "deeply-nested-value": '{"terminate": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "not-utf-8": b'{"terminate": "\xff\xfe"}',
+    "lone-surrogate": '{"terminate": "\\ud800"}',
+    "overflowing-number": '{"terminate": 1e999}',
+    "not-json": b"\x00\x01{",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_a_hostile_revoke_body_is_a_400(superuser_client, make_task, enabled, app, body):
+    make_task(task_id="t-1", status=states.STARTED)
+    superuser_client.raise_request_exception = False
+
+    response = superuser_client.post(
+        action_url("t-1", "revoke"), body, content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content[:300]
+    assert not app.control.revoke.called
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_a_hostile_retry_body_is_never_a_5xx(superuser_client, make_task, enabled, body):
+    failed_task(make_task)
+    superuser_client.raise_request_exception = False
+
+    response = superuser_client.post(
+        action_url("t-1", "retry"), body, content_type="application/json"
+    )
+
+    assert response.status_code < 500, response.content[:300]

@@ -149,6 +149,35 @@ def test_tampered_cursor_is_400_naming_cursor(staff_client, make_task, cursor):
     assert "cursor" in response.json()
 
 
+def _crafted(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+DATE = "2024-01-01T00:00:00+00:00"
+CRAFTED_CURSORS = {
+    "overflowing-float-key": f'{{"o":["-date_created","-pk"],"v":["{DATE}",1e999],"r":0}}',
+    "overflowing-direction": f'{{"o":["-date_created","-pk"],"v":["{DATE}",1],"r":1e999}}',
+    "direction-not-0-or-1": f'{{"o":["-date_created","-pk"],"v":["{DATE}",1],"r":"yes"}}',
+    "thousands-of-digits": f'{{"o":["-date_created","-pk"],"v":["{DATE}",{"9" * 5000}],"r":0}}',
+    "deep-nesting": '{"o":["-date_created","-pk"],"v":' + "[" * 100_000 + "]" * 100_000 + "}",
+    "deep-nesting-value": f'{{"o":["-date_created","-pk"],"v":["{DATE}",[[[[1]]]]],"r":0}}',
+    "lone-surrogate-key": '{"o":["task_id","pk"],"v":["\\ud800",1],"r":0}',
+    "lone-surrogate-ordering": '{"o":["\\udfff"],"v":["a"],"r":0}',
+}
+
+
+@pytest.mark.parametrize("text", CRAFTED_CURSORS.values(), ids=CRAFTED_CURSORS.keys())
+def test_a_crafted_cursor_is_a_400_naming_it(staff_client, make_task, text):
+    make_task(task_id="a")
+    ordering = "task_id" if '"task_id"' in text else "-date_created"
+    staff_client.raise_request_exception = False
+
+    response = staff_client.get(tasks_url(cursor=_crafted(text), ordering=ordering))
+
+    assert response.status_code == 400, response.content[:300]
+    assert set(response.json()) == {"cursor"}
+
+
 def test_groups_are_paginated_too(staff_client, make_group):
     for index in range(5):
         make_group(group_id=f"g{index}")
