@@ -12,7 +12,11 @@ chunked reads on SQLite, so memory stays flat whatever the row count.
 Cells: ``null`` is empty, ``true``/``false`` stay words, lists and dicts
 (a decoded ``result``) are JSON, and a text cell that a spreadsheet would
 run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) is
-prefixed with ``'``: task arguments and tracebacks are no trusted text.
+prefixed with ``'``: task arguments and tracebacks are no trusted text. So
+is a formula start after a ``;`` or ``,`` inside a cell (``x;=1+1`` becomes
+``x;'=1+1``): a spreadsheet whose separator is ``;`` splits an unquoted
+cell there. In JSON cells only ``;`` counts: a comma there is the JSON's
+own, and a cell holding one is quoted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -38,6 +43,9 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # syscall per row under a real server; 500 rows is about 200 KB.
 ROWS_PER_WRITE = 500
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A formula start after a separator some spreadsheets use, inside a cell.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,][ \t\r\n]*)(?=[=+\-@])")
+_FORMULA_AFTER_SEMICOLON = re.compile(r"(;[ \t\r\n]*)(?=[=+\-@])")
 
 
 def csv_cell(value: Any) -> Any:
@@ -47,9 +55,12 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
+    if isinstance(value, str):
+        value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

@@ -157,6 +157,17 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(prefix):
     assert csv_cell(f"{prefix}HYPERLINK(1)") == f"'{prefix}HYPERLINK(1)"
 
 
+@pytest.mark.parametrize("separator", [";", ",", "; ", ",\t"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_formula_start_after_a_separator_inside_a_cell_is_quoted(separator, start):
+    assert csv_cell(f"x{separator}{start}1+1") == f"x{separator}'{start}1+1"
+
+
+def test_a_formula_start_after_a_semicolon_inside_a_json_cell_is_quoted():
+    assert csv_cell({"note": "x;=1+1"}) == '{"note":"x;\'=1+1"}'
+    assert csv_cell([1, -2]) == "[1,-2]"  # a comma of the JSON itself, in a quoted cell
+
+
 def test_numbers_stay_numbers():
     assert (csv_cell(-1.5), csv_cell(3), csv_cell(True), csv_cell(None)) == (-1.5, 3, "true", "")
 
