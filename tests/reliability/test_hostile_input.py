@@ -450,6 +450,25 @@ HOSTILE = {
         {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, 1e308], "r": 0})},
     ),
     "cursor_groups": ("group-list", {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [1]})}),
+    "cursor_infinite_pk": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, float("inf")], "r": 0})},
+    ),
+    "cursor_deep_nesting": (
+        "task-list",
+        {"cursor": base64.urlsafe_b64encode(b"[" * 50_000 + b"]" * 50_000).decode()},
+    ),
+    "cursor_lone_surrogate": (
+        "task-list",
+        {
+            "ordering": "task_id",
+            "cursor": cursor({"o": ["task_id", "pk"], "v": ["\ud800", 1], "r": 0}),
+        },
+    ),
+    "cursor_reverse_not_0_or_1": (
+        "task-list",
+        {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, 1], "r": 7})},
+    ),
     # unknown and repeated parameters
     "unknown_parameter": ("task-list", {"tenant_id": "1"}),
     "format_suffix": ("task-list", {"format": "xml"}),
@@ -504,3 +523,79 @@ def test_every_endpoint_refuses_anonymous_and_non_staff_users(rows, client, djan
 
     assert set(anonymous.values()) <= {401, 403}, anonymous
     assert set(not_staff.values()) == {403}, not_staff
+
+
+# Hand-written hostile input to the status views and the admin
+
+STATUS_PATHS = [
+    "/celery/task/status/{}/",
+    "/celery/task/done/{}/",
+    "/celery/group/status/{}/",
+    "/celery/group/done/{}/",
+    "/celery/{}/status/",
+    "/celery/{}/done/",
+    "/celery/{}/group/status/",
+    "/celery/{}/group/done/",
+]
+HOSTILE_IDS = {
+    "sql": quote("x' OR '1'='1"),
+    "long": "t" * 10_000,
+    "unicode": quote("タスク-é"),
+    "emoji": quote("🚀"),
+    "nul": "%00",
+    "lone_surrogate_escape": "%ED%A0%80",
+    "dots": "..",
+    "known": "task-1",
+}
+
+
+@pytest.mark.parametrize("path", STATUS_PATHS)
+@pytest.mark.parametrize("ident", HOSTILE_IDS.values(), ids=HOSTILE_IDS.keys())
+def test_hostile_ids_to_the_status_views_are_never_a_5xx(rows, admin_client, client, path, ident):
+    for http in (admin_client, client):
+        http.raise_request_exception = False
+        response = call_in_savepoint(http.get, path.format(ident))
+        assert response.status_code in (200, 403, 404, 409), response.content[:300]
+
+
+ADMIN_CHANGELIST_QUERIES = {
+    "search_sql": {"q": SQL},
+    "search_nul": {"q": "a\x00b"},
+    "search_long": {"q": "x" * 100_000},
+    "search_lone_surrogate_escape": "q=%ED%A0%80",
+    "ordering_garbage": {"o": "999.-1.x"},
+    "page_huge": {"p": str(BIG)},
+    "page_negative": {"p": "-1"},
+    "status_nul": {"status__exact": "\x00"},
+    "date_garbage": {"date_done__gte": "yesterday"},
+    "date_hierarchy_garbage": {"date_done__year": "99999999999", "date_done__month": "13"},
+    "tenant_text": {"tenant__id__exact": "abc"},
+    "tenant_huge": {"tenant__id__exact": str(BIG)},
+    "unknown_lookup": {"password__startswith": "a"},
+    "all": {"all": "", "e": "1"},
+}
+
+
+@pytest.mark.parametrize(
+    "query", ADMIN_CHANGELIST_QUERIES.values(), ids=ADMIN_CHANGELIST_QUERIES.keys()
+)
+def test_hostile_admin_changelist_queries_are_never_a_5xx(rows, admin_client, query):
+    opts = get_task_result_model()._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    admin_client.raise_request_exception = False
+    query_string = query if isinstance(query, str) else urlencode(query)
+
+    response = call_in_savepoint(admin_client.get, f"{url}?{query_string}")
+
+    assert response.status_code in (200, 302, 400), response.content[:300]
+
+
+@pytest.mark.parametrize("pk", ["abc", str(BIG), "%00", "-1", quote("🚀")])
+def test_hostile_admin_object_ids_are_never_a_5xx(rows, admin_client, pk):
+    opts = get_task_result_model()._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=["0"])
+    admin_client.raise_request_exception = False
+
+    response = call_in_savepoint(admin_client.get, url.replace("/0/", f"/{pk}/"))
+
+    assert response.status_code in (200, 302, 404), response.content[:300]

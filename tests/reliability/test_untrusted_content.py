@@ -184,3 +184,97 @@ def test_the_status_views_refuse_to_decode_a_stored_pickle(crafted_rows, marker)
         response = client.get(url)
         assert not marker.exists(), url
         assert b"unpickled" not in response.content
+
+
+# Hostile stored content: whatever a worker can store, every page answers
+
+
+def nested(levels: int, leaf=1) -> list:
+    value = leaf
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def nested_secrets(levels: int) -> dict:
+    value: dict = {"password": "hunter2"}
+    for _ in range(levels):
+        value = {"password": "hunter2", "inner": value}
+    return value
+
+
+# Each: how the backend stores it (result, state), as a worker would.
+HOSTILE_CONTENT = {
+    "a-result-900-levels-deep": (nested(900), states.SUCCESS),
+    "secrets-900-levels-deep": (nested_secrets(900), states.SUCCESS),
+    "a-result-stored-as-bytes": (b"\x00\xff\xfe binary", states.SUCCESS),
+    "a-failure-whose-result-is-no-exception": ({"rows": [1, 2]}, states.FAILURE),
+    "an-exception-naming-any-module": (
+        {"exc_type": "system", "exc_module": "os", "exc_message": ["touch /tmp/x"]},
+        states.FAILURE,
+    ),
+    "an-exception-with-a-deep-message": (
+        {"exc_type": "E", "exc_module": "builtins", "exc_message": nested(900)},
+        states.FAILURE,
+    ),
+    "a-lone-surrogate": ("\ud800 and \udfff", states.SUCCESS),
+    "nan-and-infinity": ([float("nan"), float("inf")], states.SUCCESS),
+}
+
+
+def every_read_surface(row) -> list[str]:
+    """The API, browsable API, export, stats, admin and status pages that show ``row``."""
+    opts = row._meta
+    admin_prefix = f"admin:{opts.app_label}_{opts.model_name}"
+    detail = reverse("results_api:task-detail", args=[row.task_id])
+    return [
+        reverse("results_api:task-list"),
+        reverse("results_api:task-list") + "?format=api",
+        detail,
+        detail + "?format=api",
+        reverse("results_api:task-export"),
+        reverse("results_api:task-stats") + "?group_by=status,task_name",
+        reverse(f"{admin_prefix}_changelist"),
+        reverse(f"{admin_prefix}_changelist") + f"?q={row.task_id}",
+        reverse(f"{admin_prefix}_change", args=[row.pk]),
+        reverse("celery-task_status", args=[row.task_id]),
+        reverse("celery-is_task_successful", args=[row.task_id]),
+    ]
+
+
+def read_everything(client, url: str) -> tuple[int, bytes]:
+    """Return the status and the whole body of ``url``, a streamed one included."""
+    response = client.get(url)
+    if getattr(response, "streaming", False):
+        return response.status_code, b"".join(response.streaming_content)
+    return response.status_code, response.content
+
+
+@pytest.mark.parametrize(("result", "state"), HOSTILE_CONTENT.values(), ids=list(HOSTILE_CONTENT))
+def test_every_read_surface_answers_whatever_a_worker_stored(
+    admin_client, backend, result, state, tenant_if_swapped
+):
+    admin_client.raise_request_exception = False
+    backend.store_result("hostile", result, state, traceback="Traceback: hostile")
+    row = get_task_result_model()._default_manager.get(task_id="hostile")
+
+    answers = {url: read_everything(admin_client, url) for url in every_read_surface(row)}
+
+    failed = {url: body[:200] for url, (status, body) in answers.items() if status >= 500}
+    assert not failed
+    for url, (status, body) in answers.items():
+        assert status in (200, 302), (url, status)
+        assert b"hunter2" not in body or "/admin/" in url, url  # the admin shows rows as stored
+
+
+def test_a_deep_result_shows_its_first_levels_and_a_mark_in_the_api(admin_client, backend):
+    from django_celery_results.content import TOO_DEEP
+
+    backend.store_result("deep", nested(900), states.SUCCESS)
+
+    result = admin_client.get(reverse("results_api:task-detail", args=["deep"])).json()["result"]
+
+    depth = 0
+    while isinstance(result, list):
+        result, depth = result[0], depth + 1
+    assert (result, depth) == (TOO_DEEP, 50)
