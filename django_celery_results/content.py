@@ -42,6 +42,9 @@ TOO_DEEP = f"[not shown: nested deeper than {MAX_DEPTH} levels]"
 _DECODER = json.JSONDecoder(parse_constant=lambda constant: None)
 # A JSON string (skipped whole, so brackets inside it do not count), or a bracket.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_EMPTY_PAIR = re.compile(r"\[\]|\{\}")
 # The escape of a surrogate code point, which may stand alone.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -64,7 +67,7 @@ def decode_json(text: str | bytes) -> Any:
             raise Undecodable("not UTF-8 text") from None
     if not isinstance(text, str):
         raise Undecodable(f"not text but {type(text).__name__}")
-    if text.count("[") + text.count("{") > MAX_DEPTH:
+    if text.count("[") + text.count("{") > MAX_DEPTH and _nests_deeper(text, MAX_DEPTH):
         text = _cut_below(text, MAX_DEPTH)
     try:
         value = _DECODER.decode(text)
@@ -87,6 +90,23 @@ def _without_lone_surrogates(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_lone_surrogates(item) for item in value]
     return value
+
+
+def _nests_deeper(text: str, depth: int) -> bool:
+    """Return whether JSON ``text`` nests containers more than ``depth`` levels (or is malformed).
+
+    Regular expressions do the work: strings out, then only the brackets
+    kept, then one innermost level of pairs removed per pass, ``depth``
+    passes at most. A wide value with many containers costs a few passes.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    for _ in range(depth):
+        if not brackets:
+            return False
+        brackets, removed = _EMPTY_PAIR.subn("", brackets)
+        if not removed:
+            return True  # unbalanced: not JSON; the decoder will say so
+    return bool(brackets)
 
 
 def _cut_below(text: str, depth: int) -> str:
