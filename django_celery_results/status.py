@@ -19,6 +19,7 @@ from django.db import models
 
 from .content import Undecodable, decode_json, is_decodable
 from .masking import MaskingRules, mask_data
+from .models.abstract import AbstractGroupResult, AbstractTaskResult
 
 __all__ = ["NotShown", "describe_exception", "group_children", "stored_result", "task_answer"]
 
@@ -30,7 +31,7 @@ class NotShown(Exception):
     """A row's stored content is not decoded for display; the message says why."""
 
 
-def stored_result(row: models.Model) -> Any:
+def stored_result(row: AbstractTaskResult | AbstractGroupResult) -> Any:
     """Return the decoded result of a task or group row; ``NotShown`` if it is not decoded."""
     if row.result is None:
         return None
@@ -66,7 +67,7 @@ def describe_exception(value: Any, rules: MaskingRules) -> tuple[str | None, Any
 
 
 def task_answer(
-    task_id: str, row: models.Model | None, rules: MaskingRules, show_traceback: bool
+    task_id: str, row: AbstractTaskResult | None, rules: MaskingRules, show_traceback: bool
 ) -> dict[str, Any]:
     """Return the ``task`` of a status answer; a task with no row (in scope) is PENDING."""
     if row is None:
@@ -81,7 +82,7 @@ def task_answer(
     return answer
 
 
-def group_children(group: models.Model) -> list[str]:
+def group_children(group: AbstractGroupResult) -> list[str]:
     """Return the ids of a group row's tasks, in order; ``NotShown`` if it is not decoded.
 
     Celery stores a group as ``[[group_id, parent], [child, ...]]``, each
