@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 import re
+import string
 import sys
 from collections import Counter
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -29,6 +30,7 @@ from django.urls import include, path, reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
@@ -599,3 +601,58 @@ def test_hostile_admin_object_ids_are_never_a_5xx(rows, admin_client, pk):
     response = call_in_savepoint(admin_client.get, url.replace("/0/", f"/{pk}/"))
 
     assert response.status_code in (200, 302, 404), response.content[:300]
+
+
+# Generated hostile input to the status views and the admin (not in the OpenAPI schema)
+
+GENERATED_FIGURES: Counter = Counter()
+segments = st.text(st.characters(codec=None), min_size=1, max_size=40)
+query_values = st.text(st.characters(codec=None), max_size=40)
+query_names = st.sampled_from(
+    ["q", "o", "p", "status__exact", "date_done__gte", "date_done__year", "tenant__id__exact"]
+) | st.text(string.ascii_letters + "_", min_size=1, max_size=20)
+
+
+@given(
+    ident=segments,
+    path=st.sampled_from(STATUS_PATHS),
+    query=st.dictionaries(query_names, query_values, max_size=4),
+    anonymous=st.booleans(),
+)
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+def test_generated_requests_to_the_status_views_and_the_admin_get_no_5xx(
+    rows, admin_client, client, ident, path, query, anonymous
+):
+    opts = get_task_result_model()._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    encoded = quote(ident.encode("utf-8", "surrogatepass"), safe="")
+    for http, url in (
+        (client if anonymous else admin_client, path.format(encoded)),
+        (
+            admin_client,
+            f"{changelist}?{urlencode(query, encoding='utf-8', errors='surrogatepass')}",
+        ),
+    ):
+        http.raise_request_exception = False
+        response = call_in_savepoint(http.get, url)
+        GENERATED_FIGURES[response.status_code] += 1
+        assert response.status_code < 500, (url, response.content[:300])
+
+
+def test_the_generated_status_view_and_admin_figures_are_recorded():
+    """Runs after the generated test (file order): the requests made and the 5xx count."""
+    if GENERATED_FIGURES:
+        record_figures(
+            "hostile_input_status_views_and_admin",
+            {
+                "requests": sum(GENERATED_FIGURES.values()),
+                "responses_5xx": sum(n for code, n in GENERATED_FIGURES.items() if code >= 500),
+                "by_status": {str(code): n for code, n in sorted(GENERATED_FIGURES.items())},
+            },
+        )
