@@ -9,7 +9,8 @@ content type. The backend stores it for two tenants' tasks (task ids
 read surface is requested as a superuser and as alice, a member who may
 view task results but is not staff:
 
-* the API: list, detail, export, stats, groups, the browsable API;
+* the API: list, detail, export, stats, metadata, groups, the browsable
+  API, and the dashboard's page;
 * the admin: changelist (with a search) and change page;
 * the status views: task and group, status and done.
 
@@ -197,8 +198,10 @@ def surfaces(row, group_id: str) -> list[str]:
         detail + "?format=api",
         reverse("results_api:task-export"),
         reverse("results_api:task-stats") + "?group_by=status,task_name",
+        reverse("results_api:task-metadata"),
         reverse("results_api:group-list"),
         reverse("results_api:group-detail", args=[group_id]),
+        reverse("results_dashboard:index"),
         reverse(f"{admin_prefix}_changelist"),
         reverse(f"{admin_prefix}_changelist") + f"?q={row.task_id}",
         reverse(f"{admin_prefix}_change", args=[row.pk]),
