@@ -2,9 +2,11 @@
 
 Ids: E001-E003 the task result model setting, E004-E006 the group result
 model setting, E010-E011 the extend-props callback, E020 the public
-django-celery-results distribution installed beside this one, W001 a
-foreign key of a custom task result model that no composite index leads,
-W002 workers that store no start time (no runtimes, no waiting times).
+django-celery-results distribution installed beside this one, E030 the
+settings of the status views and of masking (scope hook, redaction hook,
+keys, mask, the public switch), W001 a foreign key of a custom task result
+model that no composite index leads, W002 workers that store no start time
+(no runtimes, no waiting times).
 """
 
 from __future__ import annotations
@@ -88,6 +90,33 @@ def check_extend_task_props_callback(app_configs: Any = None, **kwargs: Any) -> 
             )
         ]
     return []
+
+
+@register()
+def check_status_view_and_masking_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Check the scope and redaction hooks, the keys, the mask and the public switch."""
+    problems = []
+    for resolve in (conf.get_scope_hook, conf.get_redact_hook):
+        try:
+            resolve()
+        except ImproperlyConfigured as exc:
+            problems.append((str(exc), "Give a function, or the dotted path of one."))
+    keys = conf.get_setting(conf.REDACT_KEYS)
+    if isinstance(keys, str) or not all(isinstance(key, str) for key in keys or ()):
+        problems.append(
+            (f"{conf.REDACT_KEYS} must be a list of key names, not {keys!r}.", 'e.g. ["password"]')
+        )
+    mask = conf.get_setting(conf.REDACT_MASK)
+    if not isinstance(mask, str):
+        problems.append((f"{conf.REDACT_MASK} must be text, not {mask!r}.", 'e.g. "********"'))
+    public = conf.get_setting(conf.STATUS_VIEWS_PUBLIC)
+    if not isinstance(public, bool):
+        problems.append(
+            (f"{conf.STATUS_VIEWS_PUBLIC} must be True or False, not {public!r}.", "False")
+        )
+    return [
+        Error(message, hint=hint, id="django_celery_results.E030") for message, hint in problems
+    ]
 
 
 @register()

@@ -131,3 +131,31 @@ def test_the_django_settings_are_read_when_the_celery_app_is_not_loaded(monkeypa
         assert "django_celery_results.W002" in warning_ids()
     with override_settings(CELERY_TASK_TRACK_STARTED=True):
         assert "django_celery_results.W002" not in warning_ids()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CELERY_RESULTS_SCOPE_QUERYSET", "nowhere.scope"),
+        ("CELERY_RESULTS_SCOPE_QUERYSET", 3),
+        ("CELERY_RESULTS_REDACT_HOOK", "nowhere.is_secret"),
+        ("CELERY_RESULTS_REDACT_KEYS", "password"),
+        ("CELERY_RESULTS_REDACT_MASK", None),
+        ("CELERY_RESULTS_STATUS_VIEWS_PUBLIC", "yes"),
+    ],
+)
+def test_bad_status_view_and_masking_settings_are_e030(settings, name, value):
+    from django_celery_results.checks import check_status_view_and_masking_settings
+
+    setattr(settings, name, value)
+
+    errors = check_status_view_and_masking_settings()
+
+    assert [error.id for error in errors] == ["django_celery_results.E030"]
+    assert name in errors[0].msg
+
+
+def test_the_default_status_view_and_masking_settings_pass():
+    from django_celery_results.checks import check_status_view_and_masking_settings
+
+    assert check_status_view_and_masking_settings() == []
