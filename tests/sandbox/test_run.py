@@ -94,6 +94,16 @@ def test_api_shows_a_tenant_member_the_traceback_of_its_failed_task(sandbox: San
     assert status == 404
 
 
+def test_the_mounted_status_views_show_nothing_to_a_user_without_the_permission(
+    sandbox: Sandbox,
+) -> None:
+    task_id = wait_for_tenant_rows(sandbox, tenants=1)[0][1]
+    for path in (f"/celery/task/status/{task_id}/", f"/celery/{task_id}/status/"):
+        status, body, _ = sandbox.get(path)  # anonymous: Basic auth is the API's alone
+        assert status == 403, body[:300]
+        assert task_id.encode() not in body
+
+
 def test_dashboard_needs_a_login_and_schema_pages_use_no_cdn(sandbox: Sandbox) -> None:
     status, _, final_url = sandbox.get("/")
     assert status == 200
