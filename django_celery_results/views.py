@@ -24,7 +24,6 @@ from typing import Any
 
 from celery import states
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest, JsonResponse
 
@@ -53,16 +52,7 @@ def may_view(request: HttpRequest) -> bool:
 
 def scoped(request: HttpRequest, model: type[models.Model]) -> models.QuerySet:
     """Return the rows of ``model`` that ``CELERY_RESULTS_SCOPE_QUERYSET`` leaves ``request``."""
-    queryset = model._default_manager.all()
-    hook = conf.get_scope_hook()
-    if hook is None:
-        return queryset
-    narrowed = hook(request, queryset)
-    if not isinstance(narrowed, models.QuerySet):
-        raise ImproperlyConfigured(
-            f"{conf.SCOPE_QUERYSET} must return a QuerySet, not {type(narrowed).__name__}."
-        )
-    return narrowed
+    return conf.apply_scope_hook(request, model._default_manager.all())
 
 
 def status_view(kind: str) -> Callable[[StatusView], StatusView]:
