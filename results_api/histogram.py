@@ -57,15 +57,15 @@ def quantile(counts: Counter, fraction: float) -> float | None:
         return None
     position = fraction * (total - 1)
     low_rank, high_rank = math.floor(position), math.ceil(position)
-    ordered = sorted(counts.items(), key=lambda item: value_of(item[0]))
+    ordered = sorted((value_of(key), number) for key, number in counts.items())
     low = high = None
     seen = 0
-    for key, number in ordered:
+    for value, number in ordered:
         seen += number
         if low is None and seen > low_rank:
-            low = value_of(key)
+            low = value
         if seen > high_rank:
-            high = value_of(key)
+            high = value
             break
     assert low is not None and high is not None
     return low + (position - low_rank) * (high - low)

@@ -37,6 +37,7 @@ from . import histogram
 from .conf import api_settings
 from .models import RollupState, TaskResultRollup
 from .rollups import (
+    STAT_FIELDS,
     Aggregate,
     Buckets,
     column_of,
@@ -241,19 +242,20 @@ def _add_rollup_rows(
             if first_day is not None:
                 edges |= models.Q(bucket__gte=low, bucket__lt=first_day)
             selected = days.union(rows.filter(edges, level="hour"), all=True)
-    for row in selected:
+    columns = ("status", "value", "bucket", *STAT_FIELDS)
+    for status, value, bucket, *figures in selected.values_list(*columns):
         key = _key(
             group_by,
             interval,
-            status=row.status,
+            status=status,
             dimension=plan.dimension,
-            value=json.loads(row.value) if row.dimension else None,
-            bucket=row.bucket if interval != "day" else buckets.day_start(row.bucket),
+            value=json.loads(value) if plan.dimension else None,
+            bucket=bucket if interval != "day" else buckets.day_start(bucket),
         )
         aggregate = groups.get(key)
         if aggregate is None:
             aggregate = groups[key] = Aggregate()
-        aggregate.merge(Aggregate.from_row(row))
+        aggregate.merge_stored(*figures)
 
 
 def _add_task_rows(

@@ -132,6 +132,35 @@ class Aggregate:
             setattr(self, f"{name}_max", theirs if mine is None else max(mine, theirs))
             getattr(self, f"{name}_histogram").update(getattr(other, f"{name}_histogram"))
 
+    def merge_stored(
+        self,
+        count: int,
+        runtime_count: int,
+        runtime_sum: float,
+        runtime_max: float | None,
+        runtime_histogram: str,
+        wait_count: int,
+        wait_sum: float,
+        wait_max: float | None,
+        wait_histogram: str,
+    ) -> None:
+        """Add the figures of a stored rollup row (``STAT_FIELDS``, in order) to these."""
+        self.count += count
+        if runtime_count:
+            self.runtime_count += runtime_count
+            self.runtime_sum += runtime_sum
+            if self.runtime_max is None or (
+                runtime_max is not None and runtime_max > self.runtime_max
+            ):
+                self.runtime_max = runtime_max
+            self.runtime_histogram.update(json.loads(runtime_histogram))
+        if wait_count:
+            self.wait_count += wait_count
+            self.wait_sum += wait_sum
+            if self.wait_max is None or (wait_max is not None and wait_max > self.wait_max):
+                self.wait_max = wait_max
+            self.wait_histogram.update(json.loads(wait_histogram))
+
     @classmethod
     def from_row(cls, row: TaskResultRollup) -> Aggregate:
         return cls(
