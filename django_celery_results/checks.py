@@ -100,20 +100,37 @@ def check_status_view_and_masking_settings(app_configs: Any = None, **kwargs: An
         try:
             resolve()
         except ImproperlyConfigured as exc:
-            problems.append((str(exc), "Give a function, or the dotted path of one."))
-    keys = conf.get_setting(conf.REDACT_KEYS)
-    if isinstance(keys, str) or not all(isinstance(key, str) for key in keys or ()):
-        problems.append(
-            (f"{conf.REDACT_KEYS} must be a list of key names, not {keys!r}.", 'e.g. ["password"]')
-        )
-    mask = conf.get_setting(conf.REDACT_MASK)
-    if not isinstance(mask, str):
-        problems.append((f"{conf.REDACT_MASK} must be text, not {mask!r}.", 'e.g. "********"'))
-    public = conf.get_setting(conf.STATUS_VIEWS_PUBLIC)
-    if not isinstance(public, bool):
-        problems.append(
-            (f"{conf.STATUS_VIEWS_PUBLIC} must be True or False, not {public!r}.", "False")
-        )
+            problems.append((str(exc), _("Give a function, or the dotted path of one.")))
+    for name, valid, message, example in (
+        (
+            conf.REDACT_KEYS,
+            lambda keys: (
+                not isinstance(keys, str) and all(isinstance(key, str) for key in keys or ())
+            ),
+            _("%(setting)s must be a list of key names, not %(value)r."),
+            '["password", "token"]',
+        ),
+        (
+            conf.REDACT_MASK,
+            lambda mask: isinstance(mask, str),
+            _("%(setting)s must be text, not %(value)r."),
+            '"********"',
+        ),
+        (
+            conf.STATUS_VIEWS_PUBLIC,
+            lambda public: isinstance(public, bool),
+            _("%(setting)s must be True or False, not %(value)r."),
+            "False",
+        ),
+    ):
+        value = conf.get_setting(name)
+        if not valid(value):
+            problems.append(
+                (
+                    message % {"setting": name, "value": value},
+                    _("For example: %(example)s") % {"example": f"{name} = {example}"},
+                )
+            )
     return [
         Error(message, hint=hint, id="django_celery_results.E030") for message, hint in problems
     ]

@@ -142,7 +142,8 @@ def apply_scope_hook(request: Any, queryset: QuerySet) -> QuerySet:
     scoped = hook(request, queryset)
     if not isinstance(scoped, QuerySet):
         raise ImproperlyConfigured(
-            f"{SCOPE_QUERYSET} must return a QuerySet, not {type(scoped).__name__}."
+            _("%(setting)s must return a QuerySet, not %(type)s.")
+            % {"setting": SCOPE_QUERYSET, "type": type(scoped).__name__}
         )
     return scoped
 

@@ -311,11 +311,17 @@ def check_status_views_follow_the_api(app_configs: Any = None, **kwargs: Any) ->
     if scope is not None and scope != store_conf.get_setting(store_conf.SCOPE_QUERYSET):
         warnings.append(
             Warning(
-                f"{SETTING_NAME}['SCOPE_QUERYSET'] does not scope the JSON status views of "
-                "django_celery_results.urls: a user with the view permission of the task "
-                "results sees every tenant's tasks there.",
-                hint="Set CELERY_RESULTS_SCOPE_QUERYSET to the hook instead (the API uses it "
-                f"when {SETTING_NAME} sets none), or remove django_celery_results.urls.",
+                _(
+                    "%(setting)s['SCOPE_QUERYSET'] does not scope the JSON status views of "
+                    "django_celery_results.urls: a user with the view permission of the task "
+                    "results sees every tenant's tasks there."
+                )
+                % {"setting": SETTING_NAME},
+                hint=_(
+                    "Set CELERY_RESULTS_SCOPE_QUERYSET to the hook instead (the API uses it "
+                    "when %(setting)s sets none), or remove django_celery_results.urls."
+                )
+                % {"setting": SETTING_NAME},
                 id="results_api.W001",
             )
         )
@@ -333,11 +339,17 @@ def check_status_views_follow_the_api(app_configs: Any = None, **kwargs: Any) ->
     if differ:
         warnings.append(
             Warning(
-                f"{SETTING_NAME} sets {', '.join(differ)}, which the JSON status views of "
-                "django_celery_results.urls do not follow: they mask by the "
-                "CELERY_RESULTS_REDACT_* settings.",
-                hint="Set the CELERY_RESULTS_REDACT_* settings instead (the API uses them "
-                f"when {SETTING_NAME} sets none).",
+                _(
+                    "%(setting)s sets %(keys)s, which the JSON status views of "
+                    "django_celery_results.urls do not follow: they mask by the "
+                    "CELERY_RESULTS_REDACT_* settings."
+                )
+                % {"setting": SETTING_NAME, "keys": ", ".join(differ)},
+                hint=_(
+                    "Set the CELERY_RESULTS_REDACT_* settings instead (the API uses them "
+                    "when %(setting)s sets none)."
+                )
+                % {"setting": SETTING_NAME},
                 id="results_api.W002",
             )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
@@ -22,7 +23,7 @@ class BoundedJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("Request body: JSON parse error - nested too deeply.") from None
+            raise ParseError(_("Request body: JSON parse error - nested too deeply.")) from None
 
 
 PARSER_CLASSES = [BoundedJSONParser, FormParser, MultiPartParser]
