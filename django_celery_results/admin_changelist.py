@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 COUNT_LIMIT = 10_000
 # Most recent rows whose values a text field's list filter offers.
 RECENT_ROWS = 1_000
+# Most values a list filter offers: the newest ones seen among those rows.
+RECENT_CHOICES = 30
 # Collations under which a range of the task id index holds exactly the ids with a prefix.
 CODE_POINT_COLLATIONS = frozenset({"c", "posix", "c.utf-8", "c.utf8", "ucs_basic"})
 
@@ -97,7 +99,7 @@ class StatusListFilter(admin.SimpleListFilter):
 
 
 class RecentValuesListFilter(admin.AllValuesFieldListFilter):
-    """Offer the values of the most recent ``RECENT_ROWS`` results, not of the whole table.
+    """Offer the newest values among the latest ``RECENT_ROWS`` results, not the whole table's.
 
     ``SELECT DISTINCT`` over a task name or worker column reads every row;
     the newest rows, read through the ``date_done`` index, hold the values a
@@ -114,9 +116,8 @@ class RecentValuesListFilter(admin.AllValuesFieldListFilter):
         field_path: str,
     ) -> None:
         super().__init__(field, request, params, model, model_admin, field_path)
-        values = _recent_values(request, model_admin).get(field_path, set())
-        if self.lookup_val:
-            values = values | set(self.lookup_val)
+        values = set(_recent_values(request, model_admin).get(field_path, ()))
+        values = values | set(_selected(self.lookup_val))
         # Django iterates the choices only; its stubs say a queryset.
         self.lookup_choices = sorted(  # type: ignore[assignment]
             value for value in values if value is not None
@@ -124,26 +125,74 @@ class RecentValuesListFilter(admin.AllValuesFieldListFilter):
         self.title = _("%(field)s (recent)") % {"field": self.title}
 
 
-def _recent_values(request: HttpRequest, model_admin: admin.ModelAdmin) -> dict[str, set]:
-    """Return the distinct values of each recent-values filter field, one query per request."""
+class RecentRelatedListFilter(admin.RelatedFieldListFilter):
+    """Offer the related rows that the latest ``RECENT_ROWS`` results point at (the newest few).
+
+    Django's filter lists every row of the related table (a thousand
+    tenants: a thousand links on every page); these are looked up by key.
+    """
+
+    def __init__(
+        self,
+        field: Any,
+        request: HttpRequest,
+        params: Any,
+        model: Any,
+        model_admin: admin.ModelAdmin,
+        field_path: str,
+    ) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("%(field)s (recent)") % {"field": self.title}
+
+    def field_choices(
+        self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple]:
+        keys = set(_recent_values(request, model_admin).get(self.field_path, ()))
+        keys.update(_selected(self.lookup_val))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"pk__in": keys}
+        )
+
+
+RECENT_FILTERS = (RecentValuesListFilter, RecentRelatedListFilter)
+
+
+def _selected(lookup_value: Any) -> list[str]:
+    """Return the values a filter's parameter selects (a string before Django 5.0, a list after)."""
+    if not lookup_value:
+        return []
+    return (
+        [lookup_value]
+        if isinstance(lookup_value, str)
+        else [value for value in lookup_value if value]
+    )
+
+
+def _recent_values(request: HttpRequest, model_admin: admin.ModelAdmin) -> dict[str, list]:
+    """Return the newest ``RECENT_CHOICES`` distinct values of each recent filter's field.
+
+    One query per request, for every such filter.
+    """
     cache = request.__dict__.setdefault("_celery_results_recent_values", {})
     key = model_admin.model._meta.label
     if key not in cache:
         names = [
             cast(str, entry[0])
             for entry in model_admin.get_list_filter(request)
-            if isinstance(entry, tuple) and entry[1] is RecentValuesListFilter
+            if isinstance(entry, tuple) and entry[1] in RECENT_FILTERS
         ]
         rows = (
             model_admin.get_queryset(request)
             .order_by("-date_done")
             .values_list(*names)[:RECENT_ROWS]
         )
-        found: dict[str, set] = {name: set() for name in names}
+        found: dict[str, dict] = {name: {} for name in names}
         for row in rows:
             for name, value in zip(names, row, strict=True):
-                found[name].add(value)
-        cache[key] = found
+                if len(found[name]) < RECENT_CHOICES:
+                    found[name].setdefault(value)
+        cache[key] = {name: list(values) for name, values in found.items()}
     return cache[key]
 
 
@@ -181,8 +230,10 @@ def filter_choices_without_scan(field: models.Field) -> Any:
     """Return the list filter of ``field`` that draws its choices without reading the table."""
     if field.name == "status":
         return StatusListFilter
-    if field.is_relation or field.choices or isinstance(field, models.BooleanField):
-        return field.name  # Django's own: the related table, the choices, yes/no
+    if field.many_to_one:
+        return (field.name, RecentRelatedListFilter)
+    if field.choices or isinstance(field, models.BooleanField):
+        return field.name  # Django's own: the choices, yes/no
     if isinstance(field, models.DateTimeField | models.DateField):
         return field.name  # Django's date ranges: no query to draw, the index to filter
     return (field.name, RecentValuesListFilter)

@@ -164,3 +164,34 @@ def test_a_text_filter_offers_the_values_of_the_most_recent_results(
     assert offered(response) == ["app.tasks.new"]
     assert offered(picked) == ["app.tasks.new", "app.tasks.old"]
     assert [row.task_id for row in picked.context["cl"].result_list] == ["old"]
+
+
+@pytest.mark.swapped
+def test_a_foreign_key_filter_offers_the_related_rows_of_recent_results(
+    admin_client, task_result_model, monkeypatch
+):
+    from tests.testapp.models import Tenant
+
+    monkeypatch.setattr(admin_changelist, "RECENT_ROWS", 2)
+    recent, old, unused = (Tenant.objects.create(name=name) for name in ("new", "old", "none"))
+    store(task_result_model, 2, prefix="new", tenant=recent)
+    store(task_result_model, 1, prefix="old", tenant=old)
+    task_result_model.objects.filter(tenant=old).update(
+        date_done=timezone.now() - datetime.timedelta(days=3)
+    )
+
+    response, _ = changelist_queries(admin_client)
+    picked, _ = changelist_queries(admin_client, {"tenant__id__exact": old.pk})
+
+    def offered(response):
+        spec = next(
+            spec
+            for spec in response.context["cl"].filter_specs
+            if getattr(spec, "field_path", None) == "tenant"
+        )
+        return [name for _, name in spec.lookup_choices]
+
+    assert offered(response) == ["new"]
+    assert offered(picked) == ["new", "old"]
+    assert [row.task_id for row in picked.context["cl"].result_list] == ["old-00000"]
+    assert unused.name not in offered(picked)
