@@ -10,6 +10,13 @@ discovered. The changelist costs the same at any table size (see
 filters drawn without reading the table, search by task id through its
 index.
 
+Stored content is shown masked, as the API and the status views show it:
+unless ``ALLOW_EDITS`` lets the admin edit rows, the change page shows
+``task_args``, ``task_kwargs``, ``result`` and ``meta`` decoded (JSON only,
+at most 50 levels deep) with the values of secret keys masked by the
+``CELERY_RESULTS_REDACT_*`` rules; content of any other type (pickle) is
+shown as the stored text, never decoded.
+
 Actions that change the world need a permission of their own besides the
 view permission: "Terminate selected tasks" (a revoke sent to the workers)
 needs the model's change permission (``change_taskresult``), and Django's
@@ -19,6 +26,7 @@ task results sees neither action, and a forged POST of one is refused.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from celery import current_app
@@ -35,12 +43,38 @@ from .admin_changelist import (
     filter_choices_without_scan,
     search_by_id_prefix,
 )
+from .content import Undecodable, decode_json, is_decodable
+from .masking import mask_arguments, mask_data, store_masking_rules
 from .models import get_group_result_model, get_task_result_model
+from .models.abstract import AbstractTaskResult
 
 # Lookups of a date's part, whose value Python turns into a date (an OverflowError past 9999).
 DATE_PARTS = ("__year", "__month", "__day", "__week", "__week_day", "__quarter", "__iso_year")
 # Columns a changelist may be ordered by: each has an index of its own.
 INDEXED_COLUMNS = ("task_id", "periodic_task_name", "task_name", "date_done", "status", "worker")
+
+
+def masked_column(row: models.Model, attname: str) -> str | None:
+    """Return a stored column as the change page shows it: decoded, masked, as text."""
+    text = getattr(row, attname)
+    if text is None or not is_decodable(getattr(row, "content_type", None)):
+        return text
+    try:
+        value = decode_json(text)
+    except Undecodable:
+        return text
+    rules = store_masking_rules()
+    if attname in ("task_args", "task_kwargs"):
+        value = mask_arguments(value, rules)
+    else:
+        value = mask_data(value, rules)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+# The stored columns the change page shows masked, each through a display method of its own.
+MASKED_COLUMNS = ("task_args", "task_kwargs", "result", "meta")
 
 
 def _edits_allowed() -> bool:
@@ -164,15 +198,43 @@ class TaskResultAdmin(ResultAdminMixin, FlatCostAdmin):
         return search_by_id_prefix(queryset, "task_id", search_term), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets: Any = self.fieldsets
+        if not _edits_allowed():
+            fieldsets = tuple(
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": tuple(
+                            f"masked_{field}" if field in MASKED_COLUMNS else field
+                            for field in options["fields"]
+                        ),
+                    },
+                )
+                for name, options in fieldsets
+            )
         extra = tuple(field.name for field in self._extra_fields() if field.editable)
         if not extra:
-            return self.fieldsets
-        return (*self.fieldsets, (_("Extended properties"), {"fields": extra}))
+            return fieldsets
+        return (*fieldsets, (_("Extended properties"), {"fields": extra}))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if _edits_allowed():
             return self.readonly_fields
-        return [field.name for field in self.opts.local_fields]
+        masked = [f"masked_{name}" for name in MASKED_COLUMNS]
+        return [*(field.name for field in self.opts.local_fields), *masked]
+
+    def masked_task_args(self, obj: models.Model) -> str | None:
+        return masked_column(obj, "task_args")
+
+    def masked_task_kwargs(self, obj: models.Model) -> str | None:
+        return masked_column(obj, "task_kwargs")
+
+    def masked_result(self, obj: models.Model) -> str | None:
+        return masked_column(obj, "result")
+
+    def masked_meta(self, obj: models.Model) -> str | None:
+        return masked_column(obj, "meta")
 
     @admin.action(description=_("Terminate selected tasks"), permissions=["change"])
     def terminate_tasks(self, request: HttpRequest, queryset: models.QuerySet) -> None:
@@ -182,6 +244,11 @@ class TaskResultAdmin(ResultAdminMixin, FlatCostAdmin):
         self.message_user(
             request, _("Sent terminate to %d tasks.") % len(task_ids), messages.SUCCESS
         )
+
+
+for _column in MASKED_COLUMNS:  # labelled as the columns they show
+    _label = cast(models.Field, AbstractTaskResult._meta.get_field(_column)).verbose_name
+    getattr(TaskResultAdmin, f"masked_{_column}").short_description = _label
 
 
 class GroupResultAdmin(ResultAdminMixin, FlatCostAdmin):

@@ -123,3 +123,38 @@ def test_a_view_only_staff_user_cannot_run_terminate_by_a_forged_post(
 
     assert response.status_code in (200, 403)
     assert "Sent terminate" not in response.content.decode()
+
+
+def test_the_change_page_shows_stored_content_masked(admin_client, task_result_model):
+    import json
+
+    row = task_result_model.objects.create(
+        task_id="t-secret",
+        status=states.SUCCESS,
+        content_type="application/json",
+        content_encoding="utf-8",
+        task_args=json.dumps("(Creds(user='u', password='hunter2'),)"),
+        task_kwargs=json.dumps("{'token': 'abc123', 'n': 1}"),
+        result=json.dumps({"api_key": "k-999", "rows": 3}),
+        meta=json.dumps({"children": [], "secret": "s-777"}),
+    )
+
+    page = admin_client.get(reverse(admin_site_url("change"), args=[row.pk])).content.decode()
+
+    for secret in ("hunter2", "abc123", "k-999", "s-777"):
+        assert secret not in page
+    assert "********" in page and "rows" in page
+
+
+def test_saving_the_change_page_keeps_the_stored_content(admin_client, task_result_model):
+    import json
+
+    stored = json.dumps({"password": "hunter2"})
+    row = task_result_model.objects.create(
+        task_id="t-1", status=states.SUCCESS, content_type="application/json", result=stored
+    )
+
+    admin_client.post(reverse(admin_site_url("change"), args=[row.pk]), {"_save": "Save"})
+
+    row.refresh_from_db()
+    assert row.result == stored
