@@ -1122,6 +1122,7 @@
     buildFilters(state.meta);
     buildHeader();
     wire();
+    $("live").closest("label").hidden = !config.pollSeconds; // DASHBOARD_POLL_INTERVAL = 0
     // "5 minutes ago" keeps true without a request, live updates or not.
     setInterval(refreshRelativeTimes, 15e3);
     await reload();
