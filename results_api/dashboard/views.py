@@ -24,6 +24,7 @@ from django.views import View
 from ..conf import SETTING_NAME, api_settings
 from .access import api_admits
 from .assets import ASSETS, get_asset
+from .messages import translated_messages
 
 __all__ = ["AssetView", "DashboardView", "api_urls"]
 
@@ -38,7 +39,12 @@ CONTENT_SECURITY_POLICY = (
 @functools.cache
 def _engine() -> Engine:
     """Return the template engine of the dashboard's own templates (no project set-up needed)."""
-    return Engine(dirs=[str(TEMPLATE_DIR)], debug=settings.DEBUG, autoescape=True)
+    return Engine(
+        dirs=[str(TEMPLATE_DIR)],
+        debug=settings.DEBUG,
+        autoescape=True,
+        libraries={"i18n": "django.templatetags.i18n"},
+    )
 
 
 def api_urls() -> dict[str, str]:
@@ -102,6 +108,7 @@ class DashboardView(View):
             "pollSeconds": api_settings.DASHBOARD_POLL_INTERVAL,
             "loginUrl": resolve_url(settings.LOGIN_URL),
             "csrfHeader": "X-CSRFToken",
+            "messages": translated_messages(),
         }
 
 

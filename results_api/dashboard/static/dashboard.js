@@ -19,6 +19,10 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("dashboard-config").textContent);
+  /** Return ``text`` in the page's language (config.messages), with its {name} placeholders filled. */
+  const t = (text, values = {}) =>
+    (config.messages?.[text] ?? text).replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
+  const language = document.documentElement.lang || "en";
   const csrfToken = document.querySelector("meta[name=csrf-token]")?.content ?? "";
   const SVG_NS = "http://www.w3.org/2000/svg";
   const PAGE_SIZE = 25;
@@ -231,7 +235,7 @@
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}.${millis}`;
   }
 
-  const relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto", style: "long" });
+  const relativeFormat = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "long" });
 
   function relative(iso) {
     const seconds = (Date.parse(iso) - Date.now()) / 1000;
@@ -299,7 +303,7 @@
     const labels = state.labels.get(field.name);
     if (labels?.has(String(value))) return labels.get(String(value));
     if (field.kind === "foreign_key") return `#${value}`;
-    if (field.kind === "boolean") return value ? "yes" : "no";
+    if (field.kind === "boolean") return value ? t("yes") : t("no");
     return String(value);
   }
 
@@ -320,14 +324,14 @@
 
   function selectFor(field, param) {
     const select = el("select");
-    select.append(new Option("any", ""));
+    select.append(new Option(t("any"), ""));
     for (const choice of field.choices) select.append(new Option(choice.label, choice.value));
     return control(field, param, select, field.label);
   }
 
   function rangeFor(field, filters, type) {
     const box = el("fieldset", { className: "range" }, el("legend", {}, type === "date" ? `${field.label} (${timeZone})` : field.label));
-    for (const [lookup, word] of [["gte", "from"], ["lte", "to"]]) {
+    for (const [lookup, word] of [["gte", t("from")], ["lte", t("to")]]) {
       if (!filters[lookup]) continue;
       const input =
         type === "date"
@@ -352,7 +356,7 @@
         node = selectFor(field, filters.exact);
       } else if (field.kind === "boolean" && filters.exact) {
         const select = el("select");
-        select.append(new Option("any", ""), new Option("yes", "true"), new Option("no", "false"));
+        select.append(new Option(t("any"), ""), new Option(t("yes"), "true"), new Option(t("no"), "false"));
         node = control(field, filters.exact, select, field.label);
       } else if ((field.kind === "number" || field.kind === "date") && (filters.gte || filters.lte)) {
         node = rangeFor(field, filters, field.kind);
@@ -360,7 +364,7 @@
         node = control(field, filters.exact, el("input", { type: "number", step: "1", inputmode: "numeric" }), `${field.label} (id)`);
       } else if (filters.icontains || filters.exact) {
         const param = filters.icontains ?? filters.exact;
-        const hint = filters.icontains ? " (contains)" : "";
+        const hint = filters.icontains ? ` ${t("(contains)")}` : "";
         node = control(field, param, el("input", { type: "search", spellcheck: "false" }), `${field.label}${hint}`);
       }
       if (!node) continue;
@@ -403,21 +407,21 @@
     const has = (name) => state.fields.has(name);
     const field = (name) => state.fields.get(name);
     const list = [
-      { name: "status", label: "Status", render: (row) => badge(row.status) },
-      { name: "task_name", label: "Task", render: (row) => taskLink(row, row.task_name ?? "(unnamed)") },
+      { name: "status", label: t("Status"), render: (row) => badge(row.status) },
+      { name: "task_name", label: t("Task"), render: (row) => taskLink(row, row.task_name ?? t("(unnamed)")) },
     ];
     for (const extra of state.meta.fields.filter((f) => f.extra && !CONTENT_KINDS.has(f.kind))) {
       list.push({ name: extra.name, label: extra.label, render: (row) => valueText(extra, row[extra.name]) });
     }
     list.push(
-      { name: "date_created", label: `Created (${timeZone})`, render: (row) => dateNode(row.date_created) },
-      { name: "date_done", label: "Last change", render: (row) => dateNode(row.date_done) },
-      { name: "runtime", label: "Runtime", render: (row) => seconds(row.runtime) },
+      { name: "date_created", label: t("Created ({zone})", { zone: timeZone }), render: (row) => dateNode(row.date_created) },
+      { name: "date_done", label: t("Last change"), render: (row) => dateNode(row.date_done) },
+      { name: "runtime", label: t("Runtime"), render: (row) => seconds(row.runtime) },
     );
-    if (has("wait")) list.push({ name: "wait", label: field("wait").label ?? "Wait", render: (row) => seconds(row.wait) });
+    if (has("wait")) list.push({ name: "wait", label: field("wait").label ?? t("Wait"), render: (row) => seconds(row.wait) });
     list.push(
-      { name: "worker", label: "Worker", render: (row) => row.worker ?? "—" },
-      { name: "task_id", label: "Task id", render: (row) => el("code", { title: row.task_id }, row.task_id.slice(0, 8)) },
+      { name: "worker", label: t("Worker"), render: (row) => row.worker ?? "—" },
+      { name: "task_id", label: t("Task id"), render: (row) => el("code", { title: row.task_id }, row.task_id.slice(0, 8)) },
     );
     return list.filter((column) => has(column.name));
   }
@@ -519,10 +523,10 @@
     $("counts").replaceChildren(
       ...items.map(([status, count, row]) => {
         const name = status || "All";
-        const label = status === "PENDING" ? "PENDING (queued)" : name;
+        const label = status === "PENDING" ? t("PENDING (queued)") : status || t("All");
         const details = [];
-        if (row?.runtime_avg != null) details.push(`mean runtime ${seconds(row.runtime_avg)}`);
-        if (row?.wait_avg != null) details.push(`mean wait ${seconds(row.wait_avg)}`);
+        if (row?.runtime_avg != null) details.push(t("mean runtime {value}", { value: seconds(row.runtime_avg) }));
+        if (row?.wait_avg != null) details.push(t("mean wait {value}", { value: seconds(row.wait_avg) }));
         const button = el(
           "button",
           {
@@ -531,7 +535,7 @@
             dataset: { status },
             "aria-pressed": String(chosen === status),
           },
-          el("strong", {}, count.toLocaleString("en")),
+          el("strong", {}, count.toLocaleString(language)),
           el("span", {}, label),
           details.length ? el("small", {}, details.join(", ")) : null,
         );
@@ -542,7 +546,7 @@
     $("wait-summary").hidden = wait.length === 0;
     if (wait.length) {
       const longest = Math.max(...body.results.map((row) => row.wait_max ?? 0));
-      $("wait-summary").textContent = `Waiting time before a worker took the task: longest ${seconds(longest)}.`;
+      $("wait-summary").textContent = t("Waiting time before a worker took the task: longest {value}.", { value: seconds(longest) });
     }
   }
 
@@ -595,7 +599,7 @@
       bucket.counts[row.status] = (bucket.counts[row.status] ?? 0) + row.count;
       bucket.total += row.count;
     }
-    $("chart-interval").textContent = interval;
+    $("chart-interval").textContent = t(interval);
     drawChart(buckets, interval);
   }
 
@@ -629,7 +633,11 @@
     const chart = svg("svg", {
       viewBox: `0 0 ${width} ${height}`,
       role: "img",
-      "aria-label": `${total} tasks done in the range, per ${interval}; the largest ${interval} had ${Math.max(0, ...buckets.map((b) => b.total))}.`,
+      "aria-label": t("{total} tasks done in the range, per {interval}; the largest {interval} had {most}.", {
+        total,
+        interval: t(interval),
+        most: Math.max(0, ...buckets.map((b) => b.total)),
+      }),
       id: "chart-svg",
       preserveAspectRatio: "none",
     });
@@ -661,7 +669,7 @@
     });
     const legend = el("div", { className: "legend" });
     for (const status of STATUS_ORDER.filter((s) => seen.has(s))) legend.append(badge(status));
-    if (seen.size === 0) legend.textContent = "No task finished in this range.";
+    if (seen.size === 0) legend.textContent = t("No task finished in this range.");
     $("chart").replaceChildren(chart, legend);
   }
 
@@ -706,7 +714,7 @@
         {},
         badge(row?.status ?? "unknown"),
         " ",
-        row ? taskLink(row, row.task_name ?? id) : el("span", {}, "not visible or not stored yet"),
+        row ? taskLink(row, row.task_name ?? id) : el("span", {}, t("not visible or not stored yet")),
         " ",
         el("code", {}, id.slice(0, 8)),
         row?.runtime != null ? el("span", { className: "muted" }, ` ${seconds(row.runtime)}`) : null,
@@ -720,7 +728,7 @@
       const status = rows.get(id)?.status ?? "unknown";
       counts.set(status, (counts.get(status) ?? 0) + 1);
     }
-    const node = el("span", { className: "summary" }, `${ids.length} tasks: `);
+    const node = el("span", { className: "summary" }, t("{count} tasks: ", { count: ids.length }));
     for (const [status, count] of counts) node.append(el("span", { className: "summary-item" }, `${count} `, badge(status)));
     return node;
   }
@@ -749,19 +757,19 @@
 
   function showDetailMissing(taskId) {
     state.detail = { task_id: taskId, status: null };
-    $("detail-title").textContent = "No such task";
-    $("detail-fields").replaceChildren(el("dt", {}, "Task id"), el("dd", {}, taskId));
+    $("detail-title").textContent = t("No such task");
+    $("detail-fields").replaceChildren(el("dt", {}, t("Task id")), el("dd", {}, taskId));
     $("detail-actions").replaceChildren();
     for (const name of ["args", "kwargs", "result", "traceback", "meta"]) $(`detail-${name}`).textContent = "—";
     $("detail-notice").hidden = false;
-    $("detail-notice").textContent = "No task with this id is stored, or it is outside what you may see.";
+    $("detail-notice").textContent = t("No task with this id is stored, or it is outside what you may see.");
     $("detail").hidden = false;
   }
 
   async function renderDetail(task) {
     const opening = $("detail").hidden || state.detail?.task_id !== task.task_id;
     state.detail = task;
-    $("detail-title").replaceChildren(task.task_name ?? "Task", " ", badge(task.status));
+    $("detail-title").replaceChildren(task.task_name ?? t("Task"), " ", badge(task.status));
     const list = [];
     for (const field of state.meta.fields) {
       if (CONTENT_KINDS.has(field.kind) || field.name === "task_name" || field.name === "status") continue;
@@ -775,12 +783,12 @@
     if (!state.fields.has("wait") && task.date_started && task.date_created) {
       // Without tasks recorded when sent, date_created is the first state the worker stored.
       const wait = (Date.parse(task.date_started) - Date.parse(task.date_created)) / 1000;
-      list.push(el("dt", {}, "Created to started"), el("dd", {}, seconds(Math.max(0, wait))));
+      list.push(el("dt", {}, t("Created to started")), el("dd", {}, seconds(Math.max(0, wait))));
     }
     $("detail-fields").replaceChildren(...list);
     for (const name of ["args", "kwargs", "result", "meta"]) $(`detail-${name}`).textContent = contentText(task[name]);
     let traceback = contentText(task.traceback);
-    if (task.traceback == null && !state.meta.traceback_visible) traceback = "— (tracebacks are hidden from you)";
+    if (task.traceback == null && !state.meta.traceback_visible) traceback = `— ${t("(tracebacks are hidden from you)")}`;
     $("detail-traceback").textContent = traceback;
     $("detail-api-link").href = taskUrl(task.task_id);
     renderActions(task);
@@ -802,13 +810,13 @@
     const buttons = [];
     const actions = state.meta.actions ?? {};
     if (actions.revoke?.states.includes(task.status)) {
-      buttons.push(el("button", { type: "button", className: "action", dataset: { action: "revoke" } }, "Revoke"));
+      buttons.push(el("button", { type: "button", className: "action", dataset: { action: "revoke" } }, t("Revoke")));
       if (task.status === "STARTED") {
-        buttons.push(el("button", { type: "button", className: "action danger", dataset: { action: "terminate" } }, "Revoke and terminate"));
+        buttons.push(el("button", { type: "button", className: "action danger", dataset: { action: "terminate" } }, t("Revoke and terminate")));
       }
     }
     if (actions.retry?.states.includes(task.status)) {
-      buttons.push(el("button", { type: "button", className: "action", dataset: { action: "retry" } }, "Retry"));
+      buttons.push(el("button", { type: "button", className: "action", dataset: { action: "retry" } }, t("Retry")));
     }
     $("detail-actions").replaceChildren(...buttons);
   }
@@ -816,20 +824,25 @@
   async function act(action) {
     const task = state.detail;
     if (!task) return;
-    const verb = action === "retry" ? "Send this task again with its stored arguments" : action === "terminate" ? "Revoke this task and terminate its process" : "Revoke this task";
+    const verb =
+      action === "retry"
+        ? t("Send this task again with its stored arguments")
+        : action === "terminate"
+          ? t("Revoke this task and terminate its process")
+          : t("Revoke this task");
     if (!window.confirm(`${verb}?\n${task.task_name ?? ""} ${task.task_id}`)) return;
     const notice = $("detail-notice");
     notice.hidden = false;
     try {
       if (action === "retry") {
         const answer = await post(`${taskUrl(task.task_id)}retry/`);
-        notice.replaceChildren("Sent again as ", taskLink({ task_id: answer.task_id }, answer.task_id), ".");
+        notice.replaceChildren(`${t("Sent again as")} `, taskLink({ task_id: answer.task_id }, answer.task_id), ".");
       } else {
         await post(`${taskUrl(task.task_id)}revoke/`, { terminate: action === "terminate" });
-        notice.textContent = "Revoke sent to the workers; the state changes once a worker acts on it.";
+        notice.textContent = t("Revoke sent to the workers; the state changes once a worker acts on it.");
       }
     } catch (error) {
-      notice.textContent = `Not done (${error.status}): ${error.message}`;
+      notice.textContent = t("Not done ({status}): {message}", { status: error.status, message: error.message });
     }
   }
 
@@ -869,10 +882,10 @@
         return el(
           "tr",
           { className: group.group_id === groupId ? "selected" : null },
-          el("td", { dataset: { label: "Group id" } }, el("a", { href: `?${link}`, className: "group-link", dataset: { groupId: group.group_id } }, el("code", {}, group.group_id))),
-          el("td", { dataset: { label: "Created" } }, dateNode(group.date_created)),
-          el("td", { dataset: { label: "Done" } }, dateNode(group.date_done)),
-          el("td", { dataset: { label: "Tasks" } }, summary(ids, rows)),
+          el("td", { dataset: { label: t("Group id") } }, el("a", { href: `?${link}`, className: "group-link", dataset: { groupId: group.group_id } }, el("code", {}, group.group_id))),
+          el("td", { dataset: { label: t("Created") } }, dateNode(group.date_created)),
+          el("td", { dataset: { label: t("Done") } }, dateNode(group.date_done)),
+          el("td", { dataset: { label: t("Tasks") } }, summary(ids, rows)),
         );
       }),
     );
@@ -881,7 +894,7 @@
     $("group-detail").hidden = !open;
     if (open) {
       const [group, ids] = open;
-      $("group-detail-title").textContent = `Group ${group.group_id}`;
+      $("group-detail-title").textContent = t("Group {id}", { id: group.group_id });
       $("group-children").replaceChildren(...childrenList(ids, rows));
     }
     return changed;
@@ -908,8 +921,8 @@
   async function settle(work) {
     const outcomes = await Promise.allSettled(work);
     const failed = outcomes.find((outcome) => outcome.status === "rejected");
-    if (failed?.reason?.status === 429) showError("The API asks to slow down (429); the next update will try again.");
-    else showError(failed ? `The API answered: ${failed.reason.message}` : "");
+    if (failed?.reason?.status === 429) showError(t("The API asks to slow down (429); the next update will try again."));
+    else showError(failed ? t("The API answered: {message}", { message: failed.reason.message }) : "");
   }
 
   /** Load everything the current state shows. */
@@ -924,7 +937,7 @@
       work.push(loadGroups());
     }
     await settle(work);
-    stamp("Updated");
+    stamp(t("Updated"));
   }
 
   /** Ask what changed since the last poll; load more only when something did. */
@@ -963,7 +976,7 @@
     const windowMoved = chartWindowKey() !== state.chartWindow;
     if (!changed || body.results.length === 0) {
       if (windowMoved) await loadChart();
-      stamp(changed ? "No changes" : "No changes (304)");
+      stamp(changed ? t("No changes") : t("No changes (304)"));
       return;
     }
     const work = [loadTable(), loadCounts(), loadChart()];
@@ -971,7 +984,7 @@
     await Promise.all(work);
     const shown = state.detail && state.rows.get(state.detail.task_id);
     if (shown && shown.date_done !== state.detail.date_done) await renderDetail(shown);
-    stamp("Changes shown");
+    stamp(t("Changes shown"));
   }
 
   function chartWindowKey() {
@@ -1114,7 +1127,7 @@
       const { body } = await get(`${config.api.tasks}metadata/`, "metadata");
       state.meta = body;
     } catch (error) {
-      showError(`The results API could not be read: ${error.message}`);
+      showError(t("The results API could not be read: {message}", { message: error.message }));
       return;
     }
     setTimeZone(state.meta.time_zone);
