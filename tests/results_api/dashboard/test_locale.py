@@ -24,9 +24,8 @@ from django.utils import translation
 from results_api.dashboard.messages import MESSAGES
 from tests.throwaway import ThrowawayProject
 
-SCRIPT = (
-    Path(__file__).resolve().parents[2] / "results_api" / "dashboard" / "static" / "dashboard.js"
-)
+ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = ROOT / "results_api" / "dashboard" / "static" / "dashboard.js"
 # The chart's interval names reach t() as a variable.
 DYNAMIC = {"minute", "hour", "day"}
 
