@@ -9,11 +9,18 @@ in a transaction, or older than ``CONN_MAX_AGE``, and with
 ``CONN_HEALTH_CHECKS`` it is checked before its first use in the next task.
 It applies to every connection the task used, the task's own ORM work
 included. docs/workers.md tells why and how to turn it off.
+
+Django's health check is a ``SELECT 1`` round trip per request. Between two
+tasks of a busy worker, a PostgreSQL connection is checked without one: a
+session the server ended (a restart, ``pg_terminate_backend``, an idle
+timeout) has sent its goodbye or closed its socket, which then polls
+readable; only then does Django's ping run.
 """
 
 from __future__ import annotations
 
 import logging
+import select
 from typing import Any
 
 from django.db import DatabaseError, connections
@@ -48,6 +55,15 @@ def close_unusable_or_obsolete_connections(**kwargs: Any) -> None:
             _close_discarding_transaction(connection)
             continue
         connection.close_if_unusable_or_obsolete()
+        if (
+            connection.connection is not None
+            and connection.health_check_enabled
+            and not connection.health_check_done
+            and connection.vendor == "postgresql"
+            and server_sent_nothing(connection)
+        ):
+            # Nothing arrived since the last statement: the session is open, no ping needed.
+            connection.health_check_done = True
 
 
 def left_in_transaction(connection: BaseDatabaseWrapper) -> bool:
@@ -73,6 +89,22 @@ def left_in_transaction(connection: BaseDatabaseWrapper) -> bool:
         except DatabaseError:  # MySQL has no such variable
             return False
     return bool(getattr(raw, "in_transaction", False))  # sqlite3
+
+
+def server_sent_nothing(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the driver connection's socket has nothing to read, checked without waiting.
+
+    Between statements the server sends nothing unless it ends the session
+    (an error message, then end-of-file) or notifies; either way the socket
+    polls readable, and the caller lets Django's ping decide.
+    """
+    try:
+        descriptor = connection.connection.fileno()
+        poller = select.poll()
+    except (AttributeError, OSError, ValueError):  # no socket, or no poll() here
+        return False
+    poller.register(descriptor, select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)
 
 
 def _close_discarding_transaction(connection: BaseDatabaseWrapper) -> None:

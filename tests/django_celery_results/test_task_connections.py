@@ -1,5 +1,6 @@
 """Connections at task boundaries: kept as Django keeps them between requests, closed if unfit."""
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -120,3 +121,39 @@ def test_the_opt_out_setting_keeps_celerys_close_after_each_task(settings):
     install_in_worker(sender=SimpleNamespace(app=app))
 
     assert worker_fixup.close_database.__func__ is type(worker_fixup).close_database
+
+
+@pytest.mark.postgres
+def test_a_quiet_connection_needs_no_ping_before_the_next_task(persistent_connection):
+    Tenant.objects.create(name="used")
+
+    close_unusable_or_obsolete_connections()
+
+    assert persistent_connection.health_check_done
+
+
+@pytest.mark.postgres
+def test_a_session_the_server_ended_is_replaced_before_the_next_task_uses_it(
+    persistent_connection,
+):
+    import psycopg
+
+    with persistent_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    settings_dict = persistent_connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)
+
+    close_unusable_or_obsolete_connections()
+    Tenant.objects.create(name="next")
+
+    assert Tenant.objects.filter(name="next").exists()
