@@ -55,15 +55,16 @@ def close_unusable_or_obsolete_connections(**kwargs: Any) -> None:
             _close_discarding_transaction(connection)
             continue
         connection.close_if_unusable_or_obsolete()
+        checked: Any = connection  # health_check_* (Django 4.1+) are not in the type stubs
         if (
             connection.connection is not None
-            and connection.health_check_enabled
-            and not connection.health_check_done
+            and checked.health_check_enabled
+            and not checked.health_check_done
             and connection.vendor == "postgresql"
             and server_sent_nothing(connection)
         ):
             # Nothing arrived since the last statement: the session is open, no ping needed.
-            connection.health_check_done = True
+            checked.health_check_done = True
 
 
 def left_in_transaction(connection: BaseDatabaseWrapper) -> bool:
