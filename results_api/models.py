@@ -9,7 +9,14 @@ keeps them.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import models
+
+
+def value_key(value: str) -> str:
+    """Return the key of a dimension's stored value (its MD5, hex)."""
+    return hashlib.md5(value.encode(), usedforsecurity=False).hexdigest()
 
 
 class TaskResultRollup(models.Model):
@@ -22,7 +29,10 @@ class TaskResultRollup(models.Model):
 
     model = models.CharField(max_length=100)
     dimension = models.CharField(max_length=100, blank=True)
-    value = models.CharField(max_length=600, blank=True)
+    value = models.TextField(blank=True)
+    # The MD5 of value: what the key and look-ups use, so that a long task name fits
+    # in an index on every database (MariaDB's keys hold 3,072 bytes at most).
+    value_key = models.CharField(max_length=32, blank=True)
     level = models.CharField(max_length=4)
     bucket = models.DateTimeField()
     status = models.CharField(max_length=50)
@@ -39,7 +49,7 @@ class TaskResultRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["model", "dimension", "value", "level", "bucket", "status"],
+                fields=["model", "dimension", "value_key", "level", "bucket", "status"],
                 name="results_api_rollup_key",
             )
         ]

@@ -35,7 +35,7 @@ from django.db.models.sql.where import AND, WhereNode
 
 from . import histogram
 from .conf import api_settings
-from .models import RollupState, TaskResultRollup
+from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
     STAT_FIELDS,
     Aggregate,
@@ -219,7 +219,7 @@ def _add_rollup_rows(
     """Merge the rollup rows of ``[low, high)`` into ``groups``; ``head``: the rollup's end."""
     low, high, head = span
     if plan.values is not None:
-        rows = rows.filter(value__in=sorted(plan.values))
+        rows = rows.filter(value_key__in=sorted(value_key(value) for value in plan.values))
     if plan.statuses is not None:
         rows = rows.filter(status__in=sorted(plan.statuses))
     if interval == "hour":

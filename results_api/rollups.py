@@ -29,7 +29,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from . import histogram
 from .conf import api_settings
 from .introspection import FieldKind, get_excluded_names, get_model_fields
-from .models import RollupState, TaskResultRollup
+from .models import RollupState, TaskResultRollup, value_key
 
 STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
 DIMENSION_KINDS = frozenset({FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.BOOLEAN})
@@ -402,6 +402,7 @@ def _merge_into_table(key: str, found: dict[tuple, Aggregate], using: str | None
                         model=key,
                         dimension=dimension,
                         value=value,
+                        value_key=value_key(value),
                         level=level,
                         bucket=bucket,
                         status=status,

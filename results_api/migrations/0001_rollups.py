@@ -36,7 +36,8 @@ class Migration(migrations.Migration):
                 ),
                 ("model", models.CharField(max_length=100)),
                 ("dimension", models.CharField(blank=True, max_length=100)),
-                ("value", models.CharField(blank=True, max_length=600)),
+                ("value", models.TextField(blank=True)),
+                ("value_key", models.CharField(blank=True, max_length=32)),
                 ("level", models.CharField(max_length=4)),
                 ("bucket", models.DateTimeField()),
                 ("status", models.CharField(max_length=50)),
@@ -53,7 +54,7 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("model", "dimension", "value", "level", "bucket", "status"),
+                        fields=("model", "dimension", "value_key", "level", "bucket", "status"),
                         name="results_api_rollup_key",
                     )
                 ],
