@@ -13,6 +13,7 @@ imported once, and everything is reloaded when ``RESULTS_API`` changes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -202,7 +203,23 @@ def scope_queryset(request: Request, queryset: QuerySet[Model]) -> QuerySet[Mode
     return scoped
 
 
+# What is built from RESULTS_API and kept (field rules, filter set and
+# serializer classes...): each module registers how to forget it.
+_resets: list[tuple[frozenset[str], Callable[[], None]]] = []
+
+
+def reset_when_changed(
+    *resets: Callable[[], None], settings: tuple[str, ...] = (SETTING_NAME,)
+) -> None:
+    """Call each of ``resets`` (a cache's ``cache_clear``) whenever one of ``settings`` changes."""
+    _resets.extend((frozenset(settings), reset) for reset in resets)
+
+
 @receiver(setting_changed)
 def _reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    """The one receiver: a changed ``RESULTS_API`` is read again, and what was built from it."""
     if setting == SETTING_NAME:
         api_settings.reload()
+    for names, reset in _resets:
+        if setting in names:
+            reset()

@@ -18,10 +18,8 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
-from django.core.signals import setting_changed
 from django.db import models
 from django.db.models.fields.related import RelatedField
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -29,8 +27,8 @@ from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
 from .bounds import SafeIntegerField, UtcIsoDateTimeField
-from .conf import SETTING_NAME, api_settings
-from .introspection import get_excluded_names, get_model_fields
+from .conf import api_settings, reset_when_changed
+from .introspection import field_rules
 from .live import UpdatedSinceFilter
 
 __all__ = [
@@ -164,12 +162,9 @@ class GroupResultFilterSet(ResultFilterSet):
 def get_task_filterset_class(model: type[AbstractTaskResult]) -> type[TaskResultFilterSet]:
     """Return ``f"{Model}FilterSet"``: the standard filters plus those of each extra field."""
     base = api_settings.TASK_FILTERSET_CLASS
-    excluded = get_excluded_names(model)
-    fields = {
-        extra.name: list(extra.lookups)
-        for extra in get_model_fields(model).extra
-        if extra.lookups and extra.name not in excluded
-    }
+    rules = field_rules(model)
+    excluded = rules.excluded
+    fields = {name: list(lookups) for name, lookups in rules.filterable.items()}
     meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": fields})
     doc = f"Filter {model._meta.label} task results."
     filterset = cast(
@@ -237,9 +232,8 @@ def _narrowed(
     return narrowed
 
 
-@receiver(setting_changed)
-def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING_NAME:
-        get_task_filterset_class.cache_clear()
-        get_group_filterset_class.cache_clear()
-        _narrowed.cache_clear()
+reset_when_changed(
+    get_task_filterset_class.cache_clear,
+    get_group_filterset_class.cache_clear,
+    _narrowed.cache_clear,
+)

@@ -1,10 +1,16 @@
-"""What the active task result model adds beyond the abstract base, and each field's kind.
+"""The field rules of a task result model: which fields the API shows, filters, orders, groups.
 
-    >>> get_model_fields(TaskResult).extra
+    >>> rules = field_rules(TaskResult)
+    >>> rules.extra
     (ExtraField(name='tenant', field=<...ForeignKey: tenant>, kind=<FieldKind.FOREIGN_KEY>), ...)
+    >>> rules.orderable, rules.groupable
+    (('task_id', ..., 'tenant', 'priority'), ('status', ..., 'tenant'))
 
-The serializer, filter set and ordering factories all read this one answer,
-so a field's kind decides its filters, its ordering and its schema type alike.
+One answer per model, with ``EXCLUDE_FIELDS`` applied, read by the filter
+set, the serializer, the ordering, the stats and the schema alike, so a
+field's kind decides its filters, its ordering and its schema type together,
+and a hidden field is hidden everywhere. Built once; forgotten when
+``RESULTS_API`` changes.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .conf import SETTING_NAME, api_settings
+from .conf import SETTING_NAME, api_settings, reset_when_changed
 
 # The standard fields of a task in the API, by API name, with the model
 # field each one reads (None: computed).
@@ -53,6 +59,9 @@ STANDARD_ORDERING_FIELDS: tuple[str, ...] = (
     "date_started",
     "date_done",
 )
+
+# Standard fields that ?group_by= accepts.
+STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic_task_name")
 
 
 class FieldKind(str, enum.Enum):
@@ -172,3 +181,65 @@ def get_excluded_names(model: type[AbstractTaskResult]) -> frozenset[str]:
             % {"setting": SETTING_NAME, "unknown": sorted(unknown), "model": model._meta.label}
         )
     return excluded
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    """Which task fields of one model the API shows, filters, orders and groups by.
+
+    ``EXCLUDE_FIELDS`` is applied: an excluded field is none of these.
+    """
+
+    model: type[AbstractTaskResult]
+    extra: tuple[ExtraField, ...]
+    excluded: frozenset[str]
+    visible: tuple[str, ...]
+    filterable: dict[str, tuple[str, ...]]
+    orderable: tuple[str, ...]
+    groupable: tuple[str, ...]
+
+    def is_visible(self, name: str) -> bool:
+        """Return whether the API name ``name`` may be shown (not excluded)."""
+        return name not in self.excluded
+
+
+# Extra fields that make sensible groups: not free text, which has a group per row.
+GROUPABLE_KINDS = frozenset(
+    {FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.NUMBER, FieldKind.BOOLEAN, FieldKind.DATE}
+)
+
+
+@functools.cache
+def field_rules(model: type[AbstractTaskResult]) -> FieldRules:
+    """Return the field rules of ``model``, built once from the model and ``RESULTS_API``.
+
+    Raises ``ImproperlyConfigured`` when ``EXCLUDE_FIELDS`` names a field the
+    model does not have (the system check ``results_api.E004`` says so at start).
+    """
+    fields = get_model_fields(model)
+    excluded = get_excluded_names(model)
+    extra = fields.extra
+
+    def shown(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(name for name in names if name not in excluded)
+
+    return FieldRules(
+        model=model,
+        extra=extra,
+        excluded=excluded,
+        visible=shown(fields.api_names),
+        filterable={
+            field.name: field.lookups
+            for field in extra
+            if field.lookups and field.name not in excluded
+        },
+        orderable=shown(
+            (*STANDARD_ORDERING_FIELDS, *(field.name for field in extra if field.orderable))
+        ),
+        groupable=shown(
+            (*STANDARD_GROUP_BY, *(field.name for field in extra if field.kind in GROUPABLE_KINDS))
+        ),
+    )
+
+
+reset_when_changed(field_rules.cache_clear)

@@ -27,12 +27,7 @@ from rest_framework.request import Request
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .introspection import (
-    STANDARD_ORDERING_FIELDS,
-    concrete_field,
-    get_excluded_names,
-    get_model_fields,
-)
+from .introspection import concrete_field, field_rules
 
 PRIMARY_KEY = "pk"
 
@@ -106,10 +101,8 @@ def rows_after(terms: Sequence[OrderTerm], values: Sequence[Any], reverse: bool 
 
 
 def task_ordering_fields(model: type[AbstractTaskResult]) -> tuple[str, ...]:
-    """Return the fields ``?ordering=`` accepts for a task result model."""
-    extra = tuple(field.name for field in get_model_fields(model).extra if field.orderable)
-    excluded = get_excluded_names(model)
-    return tuple(name for name in (*STANDARD_ORDERING_FIELDS, *extra) if name not in excluded)
+    """Return the fields ``?ordering=`` accepts for a task result model (its rules' orderable)."""
+    return field_rules(model).orderable
 
 
 class ResultOrderingFilter(OrderingFilter):

@@ -23,14 +23,12 @@ import functools
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.signals import setting_changed
 from django.db import models
-from django.dispatch import receiver
 
 from django_celery_results import conf as store_conf
 from django_celery_results.masking import MaskingRules, mask_arguments, mask_data, mask_repr
 
-from .conf import SETTING_NAME, api_settings
+from .conf import SETTING_NAME, api_settings, reset_when_changed
 from .permission_cache import has_permission
 
 __all__ = [
@@ -95,12 +93,7 @@ def may_see_traceback(user: Any, model: type[models.Model]) -> bool:
     return has_permission(user or AnonymousUser(), permission)
 
 
-@receiver(setting_changed)
-def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in (
-        SETTING_NAME,
-        store_conf.REDACT_KEYS,
-        store_conf.REDACT_MASK,
-        store_conf.REDACT_HOOK,
-    ):
-        masking_rules.cache_clear()
+reset_when_changed(
+    masking_rules.cache_clear,
+    settings=(SETTING_NAME, store_conf.REDACT_KEYS, store_conf.REDACT_MASK, store_conf.REDACT_HOOK),
+)

@@ -28,7 +28,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from . import histogram
 from .conf import api_settings
-from .introspection import FieldKind, get_excluded_names, get_model_fields
+from .introspection import FieldKind, field_rules
 from .models import RollupState, TaskResultRollup, value_key
 
 STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
@@ -57,11 +57,9 @@ def rollup_dimensions(model: type[AbstractTaskResult]) -> tuple[str, ...]:
     configured = api_settings.ROLLUP_DIMENSIONS
     if configured is not None:
         return tuple(configured)
-    excluded = get_excluded_names(model)
-    extra = tuple(
-        field.name for field in get_model_fields(model).extra if field.kind in DIMENSION_KINDS
-    )
-    return tuple(name for name in (*STANDARD_DIMENSIONS, *extra) if name not in excluded)
+    rules = field_rules(model)
+    extra = tuple(field.name for field in rules.extra if field.kind in DIMENSION_KINDS)
+    return tuple(name for name in (*STANDARD_DIMENSIONS, *extra) if rules.is_visible(name))
 
 
 def model_key(model: type[models.Model]) -> str:

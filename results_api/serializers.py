@@ -33,9 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from celery import states
-from django.core.signals import setting_changed
 from django.db import models
-from django.dispatch import receiver
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
@@ -43,8 +41,8 @@ from rest_framework.relations import PKOnlyObject
 from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
-from .conf import SETTING_NAME, api_settings
-from .introspection import STANDARD_TASK_FIELDS, get_excluded_names, get_model_fields
+from .conf import api_settings, reset_when_changed
+from .introspection import STANDARD_TASK_FIELDS, field_rules
 from .redaction import may_see_traceback, redact_arguments, redact_data
 
 __all__ = [
@@ -233,11 +231,11 @@ class GroupResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
 def get_task_serializer_class(model: type[AbstractTaskResult]) -> type[TaskResultSerializer]:
     """Return ``f"{Model}Serializer"``: the standard fields and every extra field."""
     base = api_settings.TASK_SERIALIZER_CLASS
-    excluded = get_excluded_names(model)
+    rules = field_rules(model)
     fields = tuple(
         name
-        for name in (*base.Meta.fields, *get_model_fields(model).extra_names)
-        if name not in excluded
+        for name in (*base.Meta.fields, *(extra.name for extra in rules.extra))
+        if rules.is_visible(name)
     )
     attrs: dict[str, Any] = {
         "__doc__": f"Represent a {model._meta.label} task result.",
@@ -246,7 +244,7 @@ def get_task_serializer_class(model: type[AbstractTaskResult]) -> type[TaskResul
         ),
     }
     # A declared field stays declared even if the Meta leaves it out; drop the hidden ones.
-    attrs.update(dict.fromkeys(excluded & set(base._declared_fields)))
+    attrs.update(dict.fromkeys(rules.excluded & set(base._declared_fields)))
     return type(f"{model._meta.object_name}Serializer", (base,), attrs)
 
 
@@ -259,8 +257,4 @@ def get_group_serializer_class(model: type[AbstractGroupResult]) -> type[GroupRe
     return type(f"{model._meta.object_name}Serializer", (base,), attrs)
 
 
-@receiver(setting_changed)
-def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING_NAME:
-        get_task_serializer_class.cache_clear()
-        get_group_serializer_class.cache_clear()
+reset_when_changed(get_task_serializer_class.cache_clear, get_group_serializer_class.cache_clear)

@@ -17,36 +17,23 @@ import math
 from typing import Any
 
 from celery import states
-from django.core.signals import setting_changed
 from django.db import connections, models
 from django.db.models import Avg, Case, Count, F, Max, Value, When
 from django.db.models.functions import Trunc
-from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .conf import SETTING_NAME, api_settings
-from .introspection import (
-    FieldKind,
-    concrete_field,
-    get_excluded_names,
-    get_model_fields,
-    key_field,
-)
+from .conf import api_settings, reset_when_changed
+from .introspection import STANDARD_GROUP_BY, concrete_field, field_rules, key_field
 
 INTERVALS: dict[str, datetime.timedelta] = {
     "minute": datetime.timedelta(minutes=1),
     "hour": datetime.timedelta(hours=1),
     "day": datetime.timedelta(days=1),
 }
-STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic_task_name")
-# Extra fields that make sensible groups: not free text, which has a group per row.
-GROUPABLE_KINDS = frozenset(
-    {FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.NUMBER, FieldKind.BOOLEAN, FieldKind.DATE}
-)
 PERCENTILES = {"runtime_p50": 0.5, "runtime_p95": 0.95}
 RUNTIME_AGGREGATES = ("runtime_avg", "runtime_max", *PERCENTILES)
 WAIT_PERCENTILES = {"wait_p50": 0.5, "wait_p95": 0.95}
@@ -56,12 +43,8 @@ BUCKET = "bucket"
 
 
 def group_by_fields(model: type[AbstractTaskResult]) -> tuple[str, ...]:
-    """Return the fields ``?group_by=`` accepts for ``model``."""
-    extra = tuple(
-        field.name for field in get_model_fields(model).extra if field.kind in GROUPABLE_KINDS
-    )
-    excluded = get_excluded_names(model)
-    return tuple(name for name in (*STANDARD_GROUP_BY, *extra) if name not in excluded)
+    """Return the fields ``?group_by=`` accepts for ``model`` (its field rules' groupable)."""
+    return field_rules(model).groupable
 
 
 class CommaSeparatedChoicesField(serializers.Field):
@@ -265,8 +248,6 @@ def task_stats(
     return rows
 
 
-@receiver(setting_changed)
-def _clear_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING_NAME:
-        get_stats_query_serializer_class.cache_clear()
-        get_stats_serializer_class.cache_clear()
+reset_when_changed(
+    get_stats_query_serializer_class.cache_clear, get_stats_serializer_class.cache_clear
+)

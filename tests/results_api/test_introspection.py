@@ -6,7 +6,7 @@ import pytest
 from django.db import models
 
 from django_celery_results.models import TaskResult
-from results_api.introspection import FieldKind, field_kind, get_model_fields
+from results_api.introspection import FieldKind, field_kind, field_rules, get_model_fields
 
 
 def test_default_model_has_no_extra_fields():
@@ -63,3 +63,63 @@ def test_foreign_key_kind():
     from tests.testapp.models import TaskResult as CustomTaskResult
 
     assert field_kind(CustomTaskResult._meta.get_field("tenant")) is FieldKind.FOREIGN_KEY
+
+
+def test_the_field_rules_say_what_is_shown_filtered_ordered_and_grouped(custom_model):
+    rules = field_rules(custom_model)
+
+    assert rules.visible[-3:] == ("tenant", "priority", "attempt")
+    assert rules.filterable == {
+        "tenant": ("exact", "in"),
+        "priority": ("exact", "in"),
+        "attempt": ("exact", "in", "gte", "lte"),
+    }
+    assert rules.orderable[-3:] == ("tenant", "priority", "attempt")
+    assert rules.groupable[-3:] == ("tenant", "priority", "attempt")
+
+
+def test_an_excluded_field_is_hidden_by_every_rule(custom_model, settings):
+    settings.RESULTS_API = {"EXCLUDE_FIELDS": ["tenant", "worker", "args"]}
+    rules = field_rules(custom_model)
+
+    for names in (rules.visible, rules.filterable, rules.orderable, rules.groupable):
+        assert not {"tenant", "worker", "args"} & set(names)
+    assert "priority" in rules.groupable
+
+
+def test_what_reads_the_rules_follows_a_changed_setting(custom_model, settings):
+    """One receiver forgets the rules and everything built from them."""
+    from results_api.filters import get_task_filterset_class
+    from results_api.ordering import task_ordering_fields
+    from results_api.serializers import get_task_serializer_class
+    from results_api.stats import get_stats_query_serializer_class, group_by_fields
+
+    built = (
+        get_task_filterset_class(custom_model).base_filters,
+        get_task_serializer_class(custom_model).Meta.fields,
+        task_ordering_fields(custom_model),
+        group_by_fields(custom_model),
+        get_stats_query_serializer_class(custom_model)().fields["group_by"].choices,
+    )
+    assert all("tenant" in names for names in built)
+
+    settings.RESULTS_API = {"EXCLUDE_FIELDS": ["tenant"]}
+
+    rebuilt = (
+        get_task_filterset_class(custom_model).base_filters,
+        get_task_serializer_class(custom_model).Meta.fields,
+        task_ordering_fields(custom_model),
+        group_by_fields(custom_model),
+        get_stats_query_serializer_class(custom_model)().fields["group_by"].choices,
+    )
+    assert not any("tenant" in names for names in rebuilt)
+
+
+def test_results_api_has_one_receiver_of_changed_settings():
+    from django.core.signals import setting_changed
+
+    receivers = [
+        receiver() for _key, receiver, *_rest in setting_changed.receivers if receiver() is not None
+    ]
+    ours = [r for r in receivers if getattr(r, "__module__", "").startswith("results_api")]
+    assert [r.__qualname__ for r in ours] == ["_reload_on_setting_changed"]
