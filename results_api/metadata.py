@@ -49,6 +49,7 @@ STANDARD_KINDS: dict[str, str] = {
     "meta": "json",
     "traceback": "text",
     "runtime": "number",
+    "wait": "number",
 }
 STANDARD_LABELS: dict[str, str] = {
     "task_id": "Task id",
@@ -60,6 +61,7 @@ STANDARD_LABELS: dict[str, str] = {
     "date_started": "Started",
     "date_done": "Done",
     "runtime": "Runtime",
+    "wait": "Waiting time",
     "args": "Arguments",
     "kwargs": "Keyword arguments",
     "result": "Result",

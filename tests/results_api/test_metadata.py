@@ -54,6 +54,8 @@ def test_standard_fields_carry_their_kind_filters_and_ordering(staff_client):
         "filters": {},
         "orderable": False,
     }
+    assert fields["wait"]["kind"] == "number"
+    assert fields["wait"]["label"] == "Waiting time"
     assert fields["result"]["kind"] == "json"
     assert fields["traceback"]["kind"] == "text"
 

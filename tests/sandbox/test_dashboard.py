@@ -501,6 +501,69 @@ def test_retry_and_revoke_show_exactly_for_whom_and_when_the_api_allows(
     assert staff.locator("#detail-actions button[data-action=revoke]").count() == 0
 
 
+def _workers(sandbox: Sandbox) -> list[int]:
+    tree = process_tree(sandbox.process.pid)
+    found = [pid for pid, command in tree.items() if "celery -A project worker" in command]
+    assert found, tree
+    return found
+
+
+def test_queued_tasks_show_as_pending_can_be_revoked_and_show_their_wait(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    """The sandbox records tasks when sent: with the worker paused, they queue up as PENDING."""
+    workers = _workers(sandbox)
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        wait_for(
+            lambda: len(stored(sandbox, "r.status = 'PENDING'")) >= 2,
+            TASK_TIMEOUT,
+            "tasks queued while the worker is paused",
+        )
+        page = pages.open("admin", f"{DASHBOARD}?status=PENDING&live=0")
+        page.wait_for_selector("#results tbody tr")
+        assert set(column(page, "status")) == {"PENDING"}
+        page.wait_for_selector("#counts button[data-status=PENDING]")
+        assert "PENDING (queued)" in page.inner_text("#counts")
+        page.screenshot(path=str(output_dir / "dashboard-queued.png"), full_page=False)
+        queued, watched = row_ids(page)[-2:]  # the oldest two: they have waited longest
+
+        page.goto(f"{sandbox.url}{DASHBOARD}?task={queued}&live=0")
+        page.locator("#detail-actions button[data-action=revoke]").wait_for()
+        assert page.locator("#detail-actions button[data-action=retry]").count() == 0
+        assert page.locator("#detail-actions button[data-action=terminate]").count() == 0
+        page.click("#detail-actions button[data-action=revoke]")
+        page.wait_for_function(
+            "document.querySelector('#detail-notice').textContent.startsWith('Revoke sent')"
+        )
+        time.sleep(3)  # the queued tasks wait a little longer
+    finally:
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+    wait_for(
+        lambda: stored(sandbox, "r.task_id = ? AND r.status = 'REVOKED'", (queued,)),
+        TASK_TIMEOUT,
+        "the queued task revoked",
+    )
+    # The other one ran once the worker came back: its detail shows how long it waited.
+    wait_for(
+        lambda: stored(sandbox, "r.task_id = ? AND r.status != 'PENDING'", (watched,)),
+        TASK_TIMEOUT,
+        "the queued task to start",
+    )
+    page.goto(f"{sandbox.url}{DASHBOARD}?task={watched}")
+    page.wait_for_function(
+        "document.querySelector('#detail-fields').textContent.includes('Waiting time')"
+    )
+    waited = page.evaluate(
+        "[...document.querySelectorAll('#detail-fields dt')]"
+        ".find(dt => dt.textContent === 'Waiting time').nextElementSibling.textContent"
+    )
+    number, unit = waited.split()
+    assert unit in ("s", "min") and float(number) >= 3, waited
+
+
 # ---------------------------------------------------------------- counts, chart, live updates
 
 

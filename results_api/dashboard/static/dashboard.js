@@ -780,11 +780,6 @@
       const label = field.kind === "date" ? `${field.label} (${timeZone})` : field.label;
       list.push(el("dt", {}, label), el("dd", {}, value));
     }
-    if (!state.fields.has("wait") && task.date_started && task.date_created) {
-      // Without tasks recorded when sent, date_created is the first state the worker stored.
-      const wait = (Date.parse(task.date_started) - Date.parse(task.date_created)) / 1000;
-      list.push(el("dt", {}, t("Created to started")), el("dd", {}, seconds(Math.max(0, wait))));
-    }
     $("detail-fields").replaceChildren(...list);
     for (const name of ["args", "kwargs", "result", "meta"]) $(`detail-${name}`).textContent = contentText(task[name]);
     let traceback = contentText(task.traceback);
