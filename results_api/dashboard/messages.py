@@ -17,7 +17,6 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("Changes shown"),
     gettext_noop("Created"),
     gettext_noop("Created ({zone})"),
-    gettext_noop("Created to started"),
     gettext_noop("Done"),
     gettext_noop("Group id"),
     gettext_noop("Group {id}"),
