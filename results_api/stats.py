@@ -20,6 +20,7 @@ from celery import states
 from django.db import connections, models
 from django.db.models import Avg, Case, Count, F, Max, Value, When
 from django.db.models.functions import Trunc
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -188,6 +189,23 @@ def bucket_count(
 ) -> int:
     """Return how many buckets of ``interval`` the range from ``start`` to ``end`` spans."""
     return max(1, math.ceil((end - start) / interval) + 1)
+
+
+def bound_to_buckets(queryset: models.QuerySet, filterset: Any, interval: str) -> models.QuerySet:
+    """Return ``queryset`` ending now unless ``?date_done__lte=`` ends it; check its buckets.
+
+    ``filterset`` is the request's filter set, already validated by the
+    view's filtering; its ``date_done`` bounds and ``interval`` must make no
+    more than ``STATS_MAX_BUCKETS`` buckets (a 400 naming the parameter).
+    """
+    filterset.is_valid()  # already validated by the view's filtering
+    start = filterset.form.cleaned_data.get("date_done__gte")
+    end = filterset.form.cleaned_data.get("date_done__lte")
+    if end is None:
+        end = timezone.now()
+        queryset = queryset.filter(date_done__lte=end)
+    check_bucket_range(start, end, interval)
+    return queryset
 
 
 def check_bucket_range(

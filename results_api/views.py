@@ -5,8 +5,8 @@ Every request goes through the same steps: the permission classes of
 ``SCOPE_QUERYSET`` hook (so a detail outside the scope is a 404), the filter
 set, the ordering and the keyset cursor; a successful read gets an ETag
 (:mod:`results_api.conditional`). Besides reading, tasks have a CSV export
-(:mod:`results_api.export`) and two POST actions, off by default
-(:mod:`results_api.actions`). Subclass the viewsets to change any step;
+(:mod:`results_api.export`) and two POST actions, off by default, in a
+mixin of their own (:mod:`results_api.action_views`). Subclass the viewsets to change any step;
 ``serializer_class`` and ``filterset_class`` set on a subclass replace the
 generated ones.
 """
@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,15 +34,7 @@ from rest_framework.settings import api_settings as drf_settings
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .actions import (
-    ACTIONS,
-    RetriedSerializer,
-    RevokeSerializer,
-    action_enabled,
-    action_permissions,
-    retry_task,
-    revoke_task,
-)
+from .action_views import TaskActionsMixin
 from .conditional import conditional_response
 from .conf import api_settings, scope_queryset
 from .export import CSVRenderer, export_response
@@ -55,13 +46,19 @@ from .parsers import PARSER_CLASSES
 from .rollup_stats import stats_from_rollup
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .stats import (
-    check_bucket_range,
+    bound_to_buckets,
     get_stats_query_serializer_class,
     get_stats_serializer_class,
     task_stats,
 )
 
-__all__ = ["GroupResultViewSet", "ResultFilterBackend", "ResultViewSet", "TaskResultViewSet"]
+__all__ = [
+    "GroupResultViewSet",
+    "ResultFilterBackend",
+    "ResultViewSet",
+    "TaskReadViewSet",
+    "TaskResultViewSet",
+]
 
 
 class FromSettings:
@@ -193,8 +190,8 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         return conditional_response(request, response)
 
 
-class TaskResultViewSet(ResultViewSet):
-    """List and retrieve task results of the active model, looked up by ``task_id``."""
+class TaskReadViewSet(ResultViewSet):
+    """Read task results of the active model by ``task_id``: list, detail, stats, export."""
 
     lookup_field = "task_id"
 
@@ -214,33 +211,7 @@ class TaskResultViewSet(ResultViewSet):
         return default_ordering(getattr(self, "request", None))
 
     def get_serializer_class(self) -> Any:
-        if self.action == "revoke":
-            return RevokeSerializer
-        if self.action == "retry":
-            return RetriedSerializer
         return self.serializer_class or get_task_serializer_class(self.get_model())
-
-    def get_permissions(self) -> Sequence[BasePermission]:
-        """Return the read permissions, and those of the action for revoke and retry."""
-        permissions = cast(Sequence[BasePermission], super().get_permissions())
-        if self.action in ACTIONS:
-            return [*permissions, *action_permissions(self.action)]
-        return permissions
-
-    def get_extra_action_url_map(self) -> dict[str, str]:
-        """Return the browsable API's links to extra actions, without those turned off."""
-        urls = super().get_extra_action_url_map()
-        for extra in self.get_extra_actions():
-            if extra.__name__ in ACTIONS and not action_enabled(extra.__name__):
-                view = self.__class__(**cast(Any, extra).kwargs)  # set by @action
-                urls.pop(view.get_view_name(), None)
-        return urls
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Answer 404 for an action the project has not turned on, then check as usual."""
-        if self.action in ACTIONS and not action_enabled(self.action):
-            raise NotFound()
-        super().initial(request, *args, **kwargs)
 
     def get_filterset_class(self) -> Any:
         return self.filterset_class or get_task_filterset_class(self.get_model())
@@ -266,14 +237,8 @@ class TaskResultViewSet(ResultViewSet):
         interval = query.validated_data.get("interval")
         queryset = self.filter_queryset(self.get_queryset())
         if interval:
-            dates = self.get_filterset_class()(request.query_params, queryset=queryset.none())
-            dates.is_valid()  # already validated by filter_queryset
-            start = dates.form.cleaned_data.get("date_done__gte")
-            end = dates.form.cleaned_data.get("date_done__lte")
-            if end is None:
-                end = timezone.now()
-                queryset = queryset.filter(date_done__lte=end)
-            check_bucket_range(start, end, interval)
+            filterset = self.get_filterset_class()(request.query_params, queryset=queryset.none())
+            queryset = bound_to_buckets(queryset, filterset, interval)
         rows = stats_from_rollup(queryset, group_by, interval)
         if rows is None:  # filters or groups the rollup does not hold
             rows = task_stats(queryset, group_by, interval)
@@ -291,18 +256,9 @@ class TaskResultViewSet(ResultViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         return export_response(queryset, cast(Serializer, self.get_serializer()))
 
-    @action(detail=True, methods=["post"])
-    def revoke(self, request: Request, task_id: str | None = None) -> Response:
-        """Revoke the task (``terminate``: also stop it if running); off unless enabled."""
-        task = self.get_object()
-        options = RevokeSerializer(data=request.data)
-        options.is_valid(raise_exception=True)
-        return Response(revoke_task(task, **options.validated_data), status=202)
 
-    @action(detail=True, methods=["post"])
-    def retry(self, request: Request, task_id: str | None = None) -> Response:
-        """Send the task again with its stored arguments; off unless enabled."""
-        return Response(retry_task(self.get_object()), status=202)
+class TaskResultViewSet(TaskActionsMixin, TaskReadViewSet):
+    """Task results: the reads, plus revoke and retry (:mod:`results_api.action_views`)."""
 
 
 class GroupResultViewSet(ResultViewSet):
