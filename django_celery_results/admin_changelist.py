@@ -15,6 +15,7 @@ from typing import Any, cast
 from celery import states
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.http import HttpRequest
@@ -148,7 +149,7 @@ class RecentRelatedListFilter(admin.RelatedFieldListFilter):
         self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin
     ) -> list[tuple]:
         keys = set(_recent_values(request, model_admin).get(self.field_path, ()))
-        keys.update(_selected(self.lookup_val))
+        keys.update(_valid_keys(field, _selected(self.lookup_val)))
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(
             include_blank=False, ordering=ordering, limit_choices_to={"pk__in": keys}
@@ -167,6 +168,25 @@ def _selected(lookup_value: Any) -> list[str]:
         if isinstance(lookup_value, str)
         else [value for value in lookup_value if value]
     )
+
+
+def _valid_keys(field: Any, values: list[str]) -> list[Any]:
+    """Return the values a related field's keys can be; a hand-typed ``abc`` or 2**70 is left out.
+
+    The changelist itself answers such a parameter with its "incorrect lookup"
+    redirect; only the filter's choices would fail on it (a 500).
+    """
+    target = field.target_field
+    keys = []
+    for value in values:
+        try:
+            key = target.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            continue
+        if isinstance(key, int) and not -(2**63) <= key < 2**63:
+            continue
+        keys.append(key)
+    return keys
 
 
 def _recent_values(request: HttpRequest, model_admin: admin.ModelAdmin) -> dict[str, list]:
