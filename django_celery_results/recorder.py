@@ -103,7 +103,7 @@ class SentTaskRecorder:
             with self._condition:
                 while not self._rows:
                     if not self._condition.wait(IDLE) and not self._rows:
-                        connections.close_all()  # this thread's: none is held open while idle
+                        _close_connections()
             self._gather()
             with self._condition:
                 batch = [self._rows.popleft() for _ in range(min(len(self._rows), self.max_batch))]
@@ -113,6 +113,14 @@ class SentTaskRecorder:
                 with self._condition:
                     self._unstored -= len(batch)
                     self._condition.notify_all()
+
+
+def _close_connections() -> None:
+    """Close this thread's database connections: none is held open while the writer idles."""
+    try:
+        connections.close_all()
+    except Exception as exc:  # a connection that broke meanwhile is closed anyway
+        logger.warning("Closing the sent-task writer's database connections: %r", exc)
 
 
 def store_batch(batch: list[Row]) -> None:
