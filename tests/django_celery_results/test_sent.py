@@ -344,3 +344,27 @@ def test_a_queued_task_is_listed_as_pending_then_done_with_its_wait_and_runtime(
     assert (row["task_id"], row["status"], row["tenant"]) == (result.id, "SUCCESS", tenant.id)
     assert row["wait"] > 0
     assert row["runtime"] >= 0
+
+
+def test_a_request_is_built_from_a_message_of_either_protocol():
+    from django_celery_results.sent import request_from_message
+
+    headers = {"id": "t-2", "task": add.name, "retries": 1, "argsrepr": "(1,)", "tenant": "x"}
+    version_2 = request_from_message(headers, ((1,), {"y": 2}, {"chord": None}))
+    version_1 = request_from_message(
+        {}, {"id": "t-1", "task": add.name, "args": [1], "kwargs": {"y": 2}, "retries": 0}
+    )
+
+    assert (version_2.id, version_2.task, version_2.args, version_2.kwargs) == (
+        "t-2",
+        add.name,
+        [1],
+        {"y": 2},
+    )
+    assert (version_2.retries, version_2.headers["tenant"], version_2.hostname) == (1, "x", None)
+    assert (version_1.id, version_1.task, version_1.args, version_1.kwargs) == (
+        "t-1",
+        add.name,
+        [1],
+        {"y": 2},
+    )
