@@ -234,10 +234,9 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         if connection.vendor == "sqlite":
             limit = _sqlite_variable_limit(connection)
             per_statement = min(per_statement, limit // len(statement.fields + statement.defaulted))
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), per_statement):
-                chunk = rows[start : start + per_statement]
-                cursor.execute(statement.sql(len(chunk)), statement.params(chunk, connection))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            execute(connection, statement.sql(len(chunk)), statement.params(chunk, connection))
 
     def get_task(self, task_id: str) -> AbstractTaskResult:
         """Return the result of ``task_id`` (from the write database), or an unsaved PENDING one."""

@@ -346,11 +346,7 @@ class InsertSent:
 def build_insert_sent(
     model: type[models.Model], vendor: str, columns: tuple[str, ...], ops: Any
 ) -> InsertSent:
-    """Return the many-row insert of sent tasks into ``model``'s table (``%s`` placeholders).
-
-    Run through Django's cursor: one statement carries a whole batch, so
-    the cursor layer's cost is paid once per batch.
-    """
+    """Return the many-row insert of sent tasks into ``model``'s table, run by :func:`execute`."""
     opts = model._meta
     fields = tuple(concrete_field(model, name) for name in columns)
     given = {field.attname for field in fields}
