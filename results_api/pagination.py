@@ -7,7 +7,9 @@ class keeps DRF's parameters, links and response shape, and puts the values
 of all ordering fields of the page's edge row (ending with the primary key,
 see :mod:`results_api.ordering`) in the cursor. Rows that arrive between two
 requests are never repeated or lost: each page starts strictly after the last
-row that was seen.
+row that was seen. The keys (``OrderTerm``, ``order_terms``) and the
+condition "after this row" (``rows_after``) live here with the cursor;
+:mod:`results_api.ordering` validates ``?ordering=`` and orders by the same keys.
 """
 
 from __future__ import annotations
@@ -16,13 +18,18 @@ import base64
 import binascii
 import datetime
 import decimal
+import functools
 import json
+import operator
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -31,7 +38,77 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .bounds import database_safe
 from .conf import api_settings
-from .ordering import OrderTerm, order_terms, rows_after
+from .introspection import concrete_field
+
+PRIMARY_KEY = "pk"
+
+
+@dataclass(frozen=True)
+class OrderTerm:
+    """One key of an ordering: a model field and its direction."""
+
+    field: models.Field
+    descending: bool
+
+    def order_by(self, reverse: bool = False) -> OrderBy:
+        """Return the ORDER BY expression, in the opposite direction if ``reverse``."""
+        column = F(self.field.attname)
+        descending = self.descending != reverse
+        if not self.field.null:
+            return column.desc() if descending else column.asc()
+        return column.desc(nulls_first=True) if descending else column.asc(nulls_last=True)
+
+    def equal(self, value: Any) -> Q:
+        """Return the condition for rows whose key equals ``value``."""
+        if value is None:
+            return Q(**{f"{self.field.attname}__isnull": True})
+        return Q(**{self.field.attname: value})
+
+    def after(self, value: Any, reverse: bool = False) -> Q | None:
+        """Return the condition for rows strictly after ``value``; None if none can be."""
+        name = self.field.attname
+        if self.descending != reverse:
+            if value is None:
+                return Q(**{f"{name}__isnull": False})
+            return Q(**{f"{name}__lt": value})
+        if value is None:
+            return None
+        after = Q(**{f"{name}__gt": value})
+        return after | Q(**{f"{name}__isnull": True}) if self.field.null else after
+
+
+def order_terms(model: type[models.Model], ordering: Sequence[str]) -> tuple[OrderTerm, ...]:
+    """Return the terms of ``ordering`` (field names, ``-`` for descending) on ``model``."""
+    terms = []
+    for item in ordering:
+        name = item.removeprefix("-")
+        field = model._meta.pk if name == PRIMARY_KEY else concrete_field(model, name)
+        terms.append(OrderTerm(field=field, descending=item.startswith("-")))
+    return tuple(terms)
+
+
+def rows_after(terms: Sequence[OrderTerm], values: Sequence[Any], reverse: bool = False) -> Q:
+    """Return the condition for rows strictly after the row whose keys are ``values``.
+
+    The row comparison ``(a, b) > (x, y)`` spelled out as
+    ``a > x OR (a = x AND b > y)``, plus a bound on the leading key that an
+    index on it can serve.
+    """
+    clauses = []
+    equal_so_far = Q()
+    for term, value in zip(terms, values, strict=True):
+        after = term.after(value, reverse)
+        if after is not None:
+            clauses.append(equal_so_far & after)
+        equal_so_far &= term.equal(value)
+    if not clauses:
+        return Q(pk__in=[])
+    condition = functools.reduce(operator.or_, clauses)
+    leading, value = terms[0], values[0]
+    if not leading.field.null:
+        bound = "lte" if leading.descending != reverse else "gte"
+        condition &= Q(**{f"{leading.field.attname}__{bound}": value})
+    return condition
 
 
 def _to_json(value: Any) -> Any:
