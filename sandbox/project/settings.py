@@ -113,6 +113,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     BROKER_DIR = VAR_DIR / "broker"
     (BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
     (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
+    # kombu's filesystem transport, with sends a polling worker never sees half written.
+    CELERY_BROKER_TRANSPORT = "tenants.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
