@@ -11,7 +11,7 @@ worker (or anyone with write access to the table) stored there.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import states
 from celery.utils.saferepr import saferepr
@@ -19,7 +19,9 @@ from django.db import models
 
 from .content import Undecodable, decode_json, is_decodable
 from .masking import MaskingRules, mask_data
-from .models.abstract import AbstractGroupResult, AbstractTaskResult
+
+if TYPE_CHECKING:  # the models package defines concrete models: not with the status views' import
+    from .models.abstract import AbstractGroupResult, AbstractTaskResult
 
 __all__ = ["NotShown", "describe_exception", "group_children", "stored_result", "task_answer"]
 
