@@ -9,6 +9,9 @@ class ResultsAPIConfig(AppConfig):
     """Register the system checks, and the drf-spectacular extensions when it is installed."""
 
     name = "results_api"
+    # Pinned to what its migrations create, so that a project's DEFAULT_AUTO_FIELD
+    # (or its absence) never asks for a migration of this app.
+    default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Celery results API"
 
     def ready(self) -> None:

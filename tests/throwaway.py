@@ -62,10 +62,11 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("celery/", include("django_celery_results.urls")),
     path("api/results/", include("results_api.urls")),
 ]
 """
+# The store's status views, routed only when its app is installed (as a project would).
+STORE_URLS = 'urlpatterns.append(path("celery/", include("django_celery_results.urls")))\n'
 
 
 @dataclass
@@ -85,7 +86,8 @@ class ThrowawayProject:
         database = str(self.directory / "db.sqlite3")
         settings = SETTINGS.format(apps=self.apps, database=database, extra=self.extra)
         (self.directory / "throwaway_settings.py").write_text(settings)
-        (self.directory / "throwaway_urls.py").write_text(URLS)
+        store = STORE_URLS if "django_celery_results" in self.apps else ""
+        (self.directory / "throwaway_urls.py").write_text(URLS + store)
 
     def environment(self) -> dict[str, str]:
         """Return the environment of a process of the project: its settings on the path."""

@@ -62,3 +62,18 @@ def test_drf_spectacular_with_its_schema_class_passes(project):
     finished = project.run("check")
 
     assert finished.returncode == 0, finished.stderr
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ['DEFAULT_AUTO_FIELD = "django.db.models.AutoField"', "del DEFAULT_AUTO_FIELD"],
+    ids=["auto-field", "unset"],
+)
+def test_any_default_auto_field_asks_no_migration_and_no_warning(project, setting):
+    project.extra = setting
+
+    checked = project.run("check")
+    migrations = project.run("makemigrations", "--check", "--dry-run")
+
+    assert "no issues" in checked.stdout, checked.stderr
+    assert migrations.returncode == 0, migrations.stdout
