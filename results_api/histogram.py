@@ -14,9 +14,11 @@ this gives a percentile.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 
 RELATIVE_ERROR = 0.01
 GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
@@ -32,6 +34,7 @@ def bin_of(seconds: float) -> str:
     return f"{'p' if seconds > 0 else 'n'}{index}"
 
 
+@functools.lru_cache(maxsize=65536)
 def value_of(key: str) -> float:
     """Return the value a bin stands for: within ``RELATIVE_ERROR`` of each of its values."""
     if key == ZERO:
@@ -52,12 +55,22 @@ def quantile(counts: Counter, fraction: float) -> float | None:
     bin's value, so the result is within ``RELATIVE_ERROR`` times the larger
     of their magnitudes of the exact percentile.
     """
+    return quantiles(counts, [fraction])[0]
+
+
+def quantiles(counts: Counter, fractions: Iterable[float]) -> list[float | None]:
+    """Return each of ``fractions``' percentiles (see ``quantile``), sorting the bins once."""
     total = sum(counts.values())
+    fractions = list(fractions)
     if not total:
-        return None
+        return [None] * len(fractions)
+    ordered = sorted((value_of(key), number) for key, number in counts.items())
+    return [_interpolate(ordered, total, fraction) for fraction in fractions]
+
+
+def _interpolate(ordered: list[tuple[float, int]], total: int, fraction: float) -> float:
     position = fraction * (total - 1)
     low_rank, high_rank = math.floor(position), math.ceil(position)
-    ordered = sorted((value_of(key), number) for key, number in counts.items())
     low = high = None
     seen = 0
     for value, number in ordered:

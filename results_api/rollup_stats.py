@@ -335,6 +335,7 @@ def _figures(row: dict[str, Any], aggregate: Aggregate) -> dict[str, Any]:
         row[f"{name}_avg"] = getattr(aggregate, f"{name}_sum") / number if number else None
         row[f"{name}_max"] = getattr(aggregate, f"{name}_max") if number else None
         counts = getattr(aggregate, f"{name}_histogram")
-        for suffix, fraction in PERCENTILES.items():
-            row[f"{name}_{suffix}"] = histogram.quantile(counts, fraction)
+        figures = histogram.quantiles(counts, PERCENTILES.values())
+        for suffix, figure in zip(PERCENTILES, figures, strict=True):
+            row[f"{name}_{suffix}"] = figure
     return row
