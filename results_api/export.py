@@ -7,7 +7,10 @@ scope, filters and ordering), one column per field of the task
 representation, extra fields included, with the same decoding, redaction
 and traceback rule as the JSON. Rows come from ``QuerySet.iterator()``: a
 server-side cursor on PostgreSQL (``EXPORT_CHUNK_SIZE`` rows per fetch) and
-chunked reads on SQLite, so memory stays flat whatever the row count.
+chunked reads on SQLite; on MariaDB and MySQL, whose driver reads a whole
+result at once, one keyset query per ``EXPORT_CHUNK_SIZE`` rows
+(:func:`results_api.pagination.keyset_chunks`). Memory stays flat whatever
+the row count.
 
 Cells: ``null`` is empty, ``true``/``false`` stay words, lists and dicts
 (a decoded ``result``) are JSON, and a text cell that a spreadsheet would
@@ -28,12 +31,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from rest_framework import renderers, serializers
 
 from .conf import api_settings
+from .pagination import keyset_chunks
 from .serializers import pin_time_zone
 
 __all__ = ["CSVRenderer", "csv_cell", "export_response", "stream_csv"]
@@ -73,7 +77,12 @@ def stream_csv(
     columns = list(serializer.fields)
     writer.writerow(columns)
     to_representation = serializer.to_representation
-    for number, row in enumerate(queryset.iterator(chunk_size=chunk_size), 1):
+    rows = None
+    if connections[queryset.db].vendor == "mysql":  # its driver would read every row at once
+        rows = keyset_chunks(queryset, chunk_size)
+    if rows is None:
+        rows = queryset.iterator(chunk_size=chunk_size)
+    for number, row in enumerate(rows, 1):
         data = to_representation(row)
         writer.writerow([csv_cell(data[column]) for column in columns])
         if number % ROWS_PER_WRITE == 0:

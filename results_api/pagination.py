@@ -22,7 +22,7 @@ import functools
 import json
 import operator
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +109,40 @@ def rows_after(terms: Sequence[OrderTerm], values: Sequence[Any], reverse: bool 
         bound = "lte" if leading.descending != reverse else "gte"
         condition &= Q(**{f"{leading.field.attname}__{bound}": value})
     return condition
+
+
+def keyset_chunks(queryset: models.QuerySet, chunk_size: int) -> Iterator[models.Model] | None:
+    """Yield the rows of ``queryset`` one query of ``chunk_size`` rows at a time, or return None.
+
+    For a driver that cannot stream a result (MySQLdb reads it all into
+    memory): each chunk starts strictly after the last row of the previous
+    one, by the keys ``queryset`` is ordered by (as the ordering filter
+    orders it: by field expressions ending with the primary key). None when
+    ``queryset`` is ordered otherwise.
+    """
+    terms = []
+    for expression in queryset.query.order_by:
+        if not isinstance(expression, OrderBy) or not isinstance(expression.expression, F):
+            return None
+        name = expression.expression.name  # type: ignore[attr-defined]  # F has it; its stub not
+        field = concrete_field(queryset.model, name)
+        terms.append(OrderTerm(field=field, descending=expression.descending))
+    if not terms or not terms[-1].field.primary_key:
+        return None
+    return _chunks(queryset, tuple(terms), chunk_size)
+
+
+def _chunks(
+    queryset: models.QuerySet, terms: tuple[OrderTerm, ...], chunk_size: int
+) -> Iterator[models.Model]:
+    values: list[Any] | None = None
+    while True:
+        page = queryset if values is None else queryset.filter(rows_after(terms, values))
+        rows = list(page[:chunk_size])
+        yield from rows
+        if len(rows) < chunk_size:
+            return
+        values = [getattr(rows[-1], term.field.attname) for term in terms]
 
 
 def _to_json(value: Any) -> Any:
