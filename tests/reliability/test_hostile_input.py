@@ -183,6 +183,10 @@ def is_empty(values: list[str] | None) -> bool:
     return all(not value.strip(",") for value in values or [])
 
 
+# The list routes of tasks/, which a detail path with that task id reaches instead.
+LIST_ROUTES = frozenset({"export", "stats", "metadata"})
+
+
 def explained_deviation(failure, case, response) -> str | None:
     """Why a failed check is no schema violation of the API as designed, or None.
 
@@ -196,8 +200,14 @@ def explained_deviation(failure, case, response) -> str | None:
       not given;
     * ``?task_name__in=false`` is the one-item list ``["false"]``, and
       ``?attempt=2.0`` is 2 (as Django's IntegerField reads it): a query
-      string has no types.
+      string has no types;
+    * a task id that is the name of a list route (``export``, ``stats``,
+      ``metadata``) reaches that route: ``tasks/export/`` is the CSV export,
+      not the detail of a task named ``export``.
     """
+    task_id = (getattr(case, "path_parameters", None) or {}).get("task_id")
+    if task_id in LIST_ROUTES and urlsplit(response.request.url).path.endswith(f"/{task_id}/"):
+        return "a task id that names a list route reaches that route"
     if failure.code == "ST202" and response.status_code == 400:
         errors = response.json()
         named = set(errors)
