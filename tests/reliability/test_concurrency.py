@@ -7,6 +7,8 @@
   here), and no ``ChordCounter`` may be left behind.
 * A task delivered twice (a redelivery) runs twice at once: its id keeps one
   row, with the final state.
+* A chord header task delivered three times is counted once: the chord's
+  body waits for its slowest header task and runs once.
 * Threads storing states of one task id at the same moment leave one row,
   with the final state, never overwritten by a late STARTED.
 """
@@ -39,6 +41,7 @@ HEADER_SIZE = 4
 PART = "tests.reliability.tasks.jittered_part"
 BODY = "tests.reliability.tasks.counted_body"
 REDELIVERED = "tests.reliability.tasks.redelivered"
+TIMED_PART = "tests.reliability.tasks.timed_part"
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +226,52 @@ def test_threads_storing_one_task_id_at_once_leave_one_row_with_the_final_state(
         meta = backend.get_task_meta(task_id, cache=False)
         assert meta["status"] == states.SUCCESS
         assert meta["result"] in range(n_threads)
+
+
+@pytest.mark.worker
+@pytest.mark.postgres
+@pytest.mark.swapped
+def test_a_header_task_delivered_three_times_does_not_complete_its_chord_early(worker, body_runs):
+    """Two extra deliveries of a fast header task finish while another runs for 8 s.
+
+    Counted as finished parts, they would complete the chord early: its body would
+    wait for the slow part longer than result_chord_join_timeout (3 s) and fail.
+    """
+    from tests.reliability.celery_app import app
+
+    model = get_task_result_model()
+    header = [
+        app.signature(TIMED_PART, args=(0, index), kwargs={"delay": delay})
+        for index, delay in enumerate((0.0, 0.0, 8.0))
+    ]
+    body = app.signature(BODY, kwargs={"chord_number": 0})
+    result = chord(header, app=app)(body)
+    group_id = result.parent.id
+    first = result.parent.results[0].id
+    wait_until(
+        lambda: model.objects.filter(task_id=first, status=states.SUCCESS).exists(),
+        timeout=60,
+        what="the first header task done",
+    )
+    for _ in range(2):
+        app.send_task(
+            TIMED_PART,
+            args=(0, 0),
+            kwargs={"delay": 0.0},
+            task_id=first,
+            group_id=group_id,
+            group_index=0,
+            chord=body,
+        )
+    wait_until(
+        lambda: model.objects.filter(task_id=result.id, status=states.SUCCESS).exists(),
+        timeout=60,
+        what="the chord body done",
+    )
+    wait_until_idle(worker)
+
+    slow = model.objects.get(task_id=result.parent.results[2].id)
+    stored_body = model.objects.get(task_id=result.id)
+    assert body_run_counts() == Counter({0: 1})
+    assert stored_body.date_done >= slow.date_done
+    assert worker.log_text().count(f"Task {TIMED_PART}[{first}] succeeded") == 3
