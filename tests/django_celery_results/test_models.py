@@ -1,7 +1,11 @@
 """The models: upstream's tables and indexes, the swappable TaskResult and its getters."""
 
+from contextlib import contextmanager
+
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import connection
 from django.test.utils import override_settings
 
@@ -44,11 +48,24 @@ def test_a_custom_model_gets_index_names_of_its_own():
     assert not names & UPSTREAM_INDEX_NAMES
 
 
-def test_the_default_active_model_is_the_package_task_result():
+@contextmanager
+def setting_removed(name):
+    """Remove a setting for a while, announced as override_settings announces a change."""
     with override_settings():
-        from django.conf import settings
+        if hasattr(settings, name):
+            delattr(settings, name)
+        setting_changed.send(sender=None, setting=name, value=None, enter=True)
+        yield
+    setting_changed.send(
+        sender=None, setting=name, value=getattr(settings, name, None), enter=False
+    )
 
-        del settings.CELERY_RESULTS_TASKRESULT_MODEL
+
+def test_the_default_active_model_is_the_package_task_result():
+    with (
+        setting_removed("CELERY_RESULTS_TASKRESULT_MODEL"),
+        setting_removed("CELERY_RESULTS_GROUPRESULT_MODEL"),
+    ):
         assert get_task_result_model() is TaskResult
         assert get_group_result_model() is GroupResult
 
