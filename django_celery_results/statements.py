@@ -104,6 +104,25 @@ def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
     return field.get_db_prep_save
 
 
+def given_and_defaulted(
+    model: type[models.Model], columns: tuple[str, ...]
+) -> tuple[tuple[models.Field, ...], tuple[models.Field, ...]]:
+    """Return the fields of ``columns`` and the other columns an insert fills with their default.
+
+    The primary key and columns with a database default are left to the database.
+    """
+    fields = tuple(concrete_field(model, name) for name in columns)
+    given = {field.attname for field in fields}
+    defaulted = tuple(
+        field
+        for field in model._meta.concrete_fields
+        if field.attname not in given
+        and not field.primary_key
+        and not (hasattr(field, "has_db_default") and field.has_db_default())
+    )
+    return fields, defaulted
+
+
 @functools.lru_cache(maxsize=512)
 def build_upsert(
     model: type[models.Model],
@@ -121,15 +140,7 @@ def build_upsert(
     them: a late RETRY or STARTED never hides a result.
     """
     opts = model._meta
-    fields = tuple(concrete_field(model, name) for name in columns)
-    given = {field.attname for field in fields}
-    defaulted = tuple(
-        field
-        for field in opts.concrete_fields
-        if field.attname not in given
-        and not field.primary_key
-        and not (hasattr(field, "has_db_default") and field.has_db_default())
-    )
+    fields, defaulted = given_and_defaulted(model, columns)
     quote = ops.quote_name
     names = [quote(column(field)) for field in (*fields, *defaulted)]
     updated = [
@@ -348,15 +359,7 @@ def build_insert_sent(
 ) -> InsertSent:
     """Return the many-row insert of sent tasks into ``model``'s table, run by :func:`execute`."""
     opts = model._meta
-    fields = tuple(concrete_field(model, name) for name in columns)
-    given = {field.attname for field in fields}
-    defaulted = tuple(
-        field
-        for field in opts.concrete_fields
-        if field.attname not in given
-        and not field.primary_key
-        and not (hasattr(field, "has_db_default") and field.has_db_default())
-    )
+    fields, defaulted = given_and_defaulted(model, columns)
     quote = ops.quote_name
     table = quote(opts.db_table)
     names = [quote(column(field)) for field in (*fields, *defaulted)]
