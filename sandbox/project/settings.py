@@ -80,7 +80,7 @@ def _database() -> dict:
     if url:
         import dj_database_url
 
-        return dj_database_url.parse(url, conn_max_age=60)
+        return dj_database_url.parse(url)
     if any(name.startswith("SANDBOX_PG_") for name in os.environ):
         return {
             "ENGINE": "django.db.backends.postgresql",
@@ -89,7 +89,6 @@ def _database() -> dict:
             "USER": os.environ.get("SANDBOX_PG_USER", "postgres"),
             "PASSWORD": os.environ.get("SANDBOX_PG_PASSWORD", ""),
             "NAME": os.environ.get("SANDBOX_PG_NAME", "celery_results_sandbox"),
-            "CONN_MAX_AGE": 60,
         }
     options = {"timeout": 20}  # seconds a writer waits for the lock (SQLite's busy timeout)
     if django.VERSION >= (5, 1):
@@ -106,6 +105,9 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# As the README recommends: a worker keeps its connection across tasks and checks it first.
+DATABASES["default"]["CONN_MAX_AGE"] = 600
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Celery: the worker stores every state of every task, with its tenant.
 CELERY_BROKER_URL = os.environ.get("SANDBOX_BROKER_URL") or "filesystem://"
