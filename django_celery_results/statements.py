@@ -8,6 +8,8 @@ broken transaction and the translation of driver errors all see them. On
 psycopg 3 the statement is also prepared on the server: Django's cursor
 binds on the client and cannot prepare, so the driver cursor under Django's
 wrapper is a server-binding one kept with the connection (see ``_run``).
+When nothing wraps, logs or replaces the cursor, the same checks are made
+without building a wrapper per statement, which cost more than the statement.
 
 Why not ``QuerySet.bulk_create(update_conflicts=True)``, which also builds
 ``INSERT ... ON CONFLICT DO UPDATE``: it has no condition on the update. The
@@ -20,15 +22,19 @@ build the statement anew on every call.
 
 from __future__ import annotations
 
+import _thread
 import datetime
 import functools
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 
 from .conf import use_prepared_statements
 
@@ -233,6 +239,56 @@ def fetch_one(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> t
 
 
 def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bool) -> Any:
+    """Run ``sql`` as Django's cursor would, and return its first row if ``fetch``.
+
+    With execute wrappers installed, queries logged, or ``connection.cursor``
+    replaced, the statement goes through the full cursor wrapper
+    (:func:`_run_in_wrapper`). Otherwise there is nothing for a wrapper to
+    call, so the same checks ``connection.cursor()`` and
+    ``CursorWrapper.execute`` make are made here without building one per
+    statement: on the write path the wrapper cost more than the statement.
+    """
+    # As connection.cursor() does: with CONN_HEALTH_CHECKS, a connection kept
+    # from a previous request or task is checked before its first statement.
+    # Connecting comes first: a connection_created receiver may add a wrapper.
+    connection.close_if_health_check_failed()
+    if connection.connection is None:
+        connection.ensure_connection()
+    if connection.execute_wrappers or connection.queries_logged or "cursor" in connection.__dict__:
+        return _run_in_wrapper(connection, sql, params, fetch)
+    if connection._thread_ident != _thread.get_ident():  # type: ignore[attr-defined]
+        connection.validate_thread_sharing()
+    # What CursorWrapper._execute checks.
+    if not apps.ready and not apps.stored_app_configs:
+        warnings.warn(CursorWrapper.APPS_NOT_READY_WARNING_MSG, RuntimeWarning, stacklevel=3)
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        if connection.vendor == "sqlite":
+            # Django's SQLite cursor turns %s into ? on every call; done once per statement here.
+            driver_cursor, kept = connection.connection.execute(_qmark(sql), params), False
+        else:
+            driver_cursor, kept = _driver_cursor(connection)
+            driver_cursor.execute(sql, params)
+        try:
+            return driver_cursor.fetchone() if fetch else None
+        finally:
+            if not kept:
+                # A cursor left open could hold a lock: an SQLite statement not
+                # stepped to its end keeps the database's read lock.
+                driver_cursor.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _qmark(sql: str) -> str:
+    """Return ``sql`` with ``%s`` placeholders as SQLite's ``?``, as Django's SQLite cursor does."""
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+
+
+def _run_in_wrapper(
+    connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bool
+) -> Any:
     """Run ``sql`` in the cursor wrapper ``connection.cursor()`` would give.
 
     ``connection.cursor()`` wraps a new driver cursor in Django's
@@ -252,11 +308,7 @@ def _run(connection: BaseDatabaseWrapper, sql: str, params: list[Any], fetch: bo
         driver_cursor, kept = _driver_cursor(connection)
         cursor.cursor = driver_cursor
     else:
-        # As Django's cursor does: with CONN_HEALTH_CHECKS, a connection kept from a
-        # previous request or task is checked before its first statement.
-        connection.close_if_health_check_failed()
-        if connection.connection is None:
-            connection.ensure_connection()
+        # The connection is open and checked (see _run).
         connection.validate_thread_sharing()
         driver_cursor, kept = _driver_cursor(connection)
         if connection.queries_logged:
