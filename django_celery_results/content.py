@@ -1,14 +1,19 @@
-"""Stored content decoded for display: JSON only, never pickle, never deeper than ``MAX_DEPTH``.
+"""Stored content decoded: JSON only, never pickle, never deeper than ``MAX_DEPTH``.
 
 Every page that shows a stored result, meta, argument or group (the status
-views, the results API and its CSV export) decodes it here, so that
-whatever a worker stored answers the same way everywhere:
+views, the results API and its CSV export, the admin) decodes it with
+:func:`decode_json`, and retry recovers a task's arguments with
+:func:`decode_exact`, so that whatever a worker stored answers the same way
+everywhere. One rule for NaN: decoding reads NaN, Infinity and -Infinity
+(which Celery's JSON writes) as floats, as Python's json does, so that
+recovered arguments are the task's own; the value for display, which is
+written out as strict JSON, has them as ``None`` (:func:`decode_json` is
+the one place that does it).
 
 * content of any type but JSON (pickle above all: decoding it runs code) is
   never decoded (:func:`is_decodable`);
-* text that is not JSON raises :class:`Undecodable`; NaN and Infinity
-  (which Celery's JSON writes) become ``None``, and a lone surrogate
-  (``"\\ud800"``, which no UTF-8 output can carry) becomes U+FFFD;
+* text that is not JSON raises :class:`Undecodable`; for display, a lone
+  surrogate (``"\\ud800"``, which no UTF-8 output can carry) becomes U+FFFD;
 * containers nested deeper than ``MAX_DEPTH`` levels are replaced by the
   string ``TOO_DEEP``: a result a few hundred levels deep (the worker's
   encoder accepts about a thousand) shows its first levels, and no later
@@ -20,6 +25,7 @@ whatever a worker stored answers the same way everywhere:
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -28,6 +34,7 @@ __all__ = [
     "MAX_DEPTH",
     "TOO_DEEP",
     "Undecodable",
+    "decode_exact",
     "decode_json",
     "exceeds_depth",
     "is_decodable",
@@ -39,14 +46,15 @@ JSON_CONTENT_TYPES = frozenset({"application/json"})
 MAX_DEPTH = 50
 TOO_DEEP = f"[not shown: nested deeper than {MAX_DEPTH} levels]"
 
-_DECODER = json.JSONDecoder(parse_constant=lambda constant: None)
+# NaN, Infinity and -Infinity are read as floats (the one rule: see the module's docstring).
+_DECODER = json.JSONDecoder()
 # A JSON string (skipped whole, so brackets inside it do not count), or a bracket.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _EMPTY_PAIR = re.compile(r"\[\]|\{\}")
-# The escape of a surrogate code point, which may stand alone.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# What only a value with a lone surrogate or a NaN or Infinity in it holds in its text.
+_NOT_DISPLAYABLE = re.compile(r"\\u[dD][89a-fA-F]|NaN|Infinity")
 
 
 class Undecodable(ValueError):
@@ -59,7 +67,33 @@ def is_decodable(content_type: str | None) -> bool:
 
 
 def decode_json(text: str | bytes) -> Any:
-    """Return the value of stored JSON ``text``, cut at ``MAX_DEPTH``; ``Undecodable`` if none."""
+    """Return stored JSON ``text`` for display, cut at ``MAX_DEPTH``; ``Undecodable`` if none.
+
+    What strict JSON output cannot hold is replaced: NaN and +-Infinity by
+    ``None``, a lone surrogate by U+FFFD.
+    """
+    text = _as_text(text)
+    if text.count("[") + text.count("{") > MAX_DEPTH and _nests_deeper(text, MAX_DEPTH):
+        text = _cut_below(text, MAX_DEPTH)
+    value = _decode(text)
+    if _NOT_DISPLAYABLE.search(text):
+        value = _displayable(value)
+    return value
+
+
+def decode_exact(text: str | bytes) -> Any:
+    """Return the value of stored JSON ``text`` exactly, NaN and +-Infinity as floats.
+
+    ``Undecodable`` if it is not JSON or nests deeper than ``MAX_DEPTH``
+    (cutting it would change it). Retry recovers arguments with this.
+    """
+    value = _decode(_as_text(text))
+    if exceeds_depth(value):
+        raise Undecodable(f"nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _as_text(text: str | bytes) -> str:
     if isinstance(text, bytes):
         try:
             text = text.decode()
@@ -67,28 +101,29 @@ def decode_json(text: str | bytes) -> Any:
             raise Undecodable("not UTF-8 text") from None
     if not isinstance(text, str):
         raise Undecodable(f"not text but {type(text).__name__}")
-    if text.count("[") + text.count("{") > MAX_DEPTH and _nests_deeper(text, MAX_DEPTH):
-        text = _cut_below(text, MAX_DEPTH)
+    return text
+
+
+def _decode(text: str) -> Any:
     try:
-        value = _DECODER.decode(text)
+        return _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise Undecodable(f"not JSON ({exc})") from None
-    if _SURROGATE_ESCAPE.search(text):
-        value = _without_lone_surrogates(value)
-    return value
 
 
-def _without_lone_surrogates(value: Any) -> Any:
-    """Return decoded JSON with each lone surrogate replaced by U+FFFD (depth is bounded here)."""
+def _displayable(value: Any) -> Any:
+    """Return decoded JSON with NaN and +-Infinity as None and lone surrogates as U+FFFD.
+
+    The depth is bounded here: :func:`decode_json` cut the text first.
+    """
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {
-            _without_lone_surrogates(key): _without_lone_surrogates(item)
-            for key, item in value.items()
-        }
+        return {_displayable(key): _displayable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
+        return [_displayable(item) for item in value]
     return value
 
 

@@ -5,7 +5,8 @@ the task's arguments exactly, or nothing: :func:`stored_arguments` raises
 ``UnusableArguments`` with the reason when they are not stored (no
 ``result_extended``), stored in a content type the API never decodes
 (pickle), or a repr that is not an exact, whole literal (see
-:mod:`results_api.reprs`).
+:mod:`django_celery_results.reprs`; the JSON is decoded by
+:func:`django_celery_results.content.decode_exact`, NaN kept).
 
 One case no check can see: a sender that passed its own ``argsrepr`` or
 ``kwargsrepr`` (to hide a password, say) stored that text, and a retry
@@ -14,14 +15,13 @@ re-sends what it says.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from django_celery_results.content import JSON_CONTENT_TYPES, exceeds_depth
+from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_exact
 from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.reprs import NotALiteral, exact_literal
 
@@ -44,17 +44,12 @@ def _decode(task: AbstractTaskResult, attname: str, label: Any) -> Any:
             % {"label": label}
         )
     try:
-        value = json.loads(stored)
-    except (ValueError, RecursionError):
+        # Exactly as stored (NaN stays NaN); content too deep to re-send as stored is refused.
+        return decode_exact(stored)
+    except Undecodable:
         raise UnusableArguments(
             _("The task's stored %(label)s are not valid JSON.") % {"label": label}
         ) from None
-    if exceeds_depth(value):
-        # Content this deep cannot be re-sent as it was stored: the same refusal as bad JSON.
-        raise UnusableArguments(
-            _("The task's stored %(label)s are not valid JSON.") % {"label": label}
-        )
-    return value
 
 
 def _literal(value: Any, label: Any) -> Any:

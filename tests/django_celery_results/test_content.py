@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from kombu.utils import json as kombu_json
 
@@ -9,6 +11,7 @@ from django_celery_results.content import (
     MAX_DEPTH,
     TOO_DEEP,
     Undecodable,
+    decode_exact,
     decode_json,
     exceeds_depth,
     is_decodable,
@@ -49,8 +52,31 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
     assert decode_json(text) == {"s": "[" * 200 + '\\"{' * 100, "n": nested(3)}
 
 
-def test_nan_and_infinity_are_null():
-    assert decode_json("[NaN, Infinity, -Infinity, 1]") == [None, None, None, 1]
+def test_nan_and_infinity_are_null_for_display():
+    assert decode_json('[NaN, Infinity, -Infinity, 1, {"k": [NaN]}]') == [
+        None,
+        None,
+        None,
+        1,
+        {"k": [None]},
+    ]
+
+
+def test_nan_and_infinity_are_kept_as_floats_when_decoded_exactly():
+    value = decode_exact('[NaN, Infinity, -Infinity, 1.5, "NaN", "\\ud800"]')
+
+    assert math.isnan(value[0])
+    assert value[1:] == [math.inf, -math.inf, 1.5, "NaN", "\ud800"]
+
+
+def test_exact_decoding_refuses_what_display_would_cut():
+    text = kombu_json.dumps(nested(MAX_DEPTH + 1))
+
+    assert decode_json(text) is not None
+    with pytest.raises(Undecodable):
+        decode_exact(text)
+    with pytest.raises(Undecodable):
+        decode_exact("{not json")
 
 
 def test_a_lone_surrogate_is_replaced_and_a_pair_is_kept():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from unittest import mock
 
@@ -210,6 +211,26 @@ def test_retry_takes_arguments_stored_as_json_values(staff_client, make_task, en
     )
     assert staff_client.post(action_url("t-1", "retry")).status_code == 202
     assert app.send_task.call_args.kwargs["args"] == [1, "a\\b"]
+
+
+def test_retry_resends_nan_and_infinity_as_stored_while_the_api_shows_null(
+    staff_client, make_task, enabled, app
+):
+    failed_task(make_task)
+    get_task_result_model()._default_manager.filter(task_id="t-1").update(
+        task_args="[NaN, Infinity, -Infinity, 1]", task_kwargs='{"k": NaN}'
+    )
+    assert staff_client.get(task_url("t-1")).json()["args"] == [
+        None,
+        None,
+        None,
+        1,
+    ]
+
+    assert staff_client.post(action_url("t-1", "retry")).status_code == 202
+    sent = app.send_task.call_args.kwargs
+    assert math.isnan(sent["args"][0]) and sent["args"][1:] == [math.inf, -math.inf, 1]
+    assert math.isnan(sent["kwargs"]["k"])
 
 
 @pytest.mark.parametrize("status", [states.SUCCESS, states.FAILURE, states.REVOKED])
