@@ -132,6 +132,9 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULTS_TRACK_SENT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# As the README recommends: a result write the database refused for a moment (SQLite's
+# lock held by a busy process, a restarted server) is retried, not lost.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULTS_TASKRESULT_MODEL = "tenants.TaskResult"
 CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tenants.results.extend_task_props"
 # Who sees which rows, on the status views (/celery/...) and, since RESULTS_API
