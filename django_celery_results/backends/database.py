@@ -314,10 +314,10 @@ class DatabaseBackend(BaseDictBackend):
         task_model = self.TaskModel
         if self.expires:
             ChordCounter._default_manager.delete_expired(self.expires, task_model)
-        if self.expires or unfinished_expires is not None:
-            task_model._default_manager.delete_expired(
-                self.expires, unfinished_expires=unfinished_expires
-            )
+        # Without either setting, this deletes nothing.
+        task_model._default_manager.delete_expired(
+            self.expires, unfinished_expires=unfinished_expires
+        )
         if self.expires:
             self.GroupModel._default_manager.delete_expired(self.expires)
 
