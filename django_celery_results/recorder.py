@@ -143,7 +143,7 @@ def _store_rows(
     rows = list(unique.values())
     manager = cast("TaskResultManager", model._default_manager)
     try:
-        _with_one_reconnect(alias, manager.store_sent, [{**v, **e} for v, e in rows], alias)
+        _with_one_reconnect(alias, manager.store_sent, [{**v, **e} for v, e in rows])
     except (IntegrityError, DataError) as exc:
         # A value of the callback refused (a tenant that does not exist): row by row.
         logger.warning("Sent tasks stored one by one: the database refused a batch: %s", exc)
@@ -182,13 +182,13 @@ def _store_one(
         logger.error("Sent task %s not recorded as PENDING: %r", values["task_id"], exc)
 
 
-def _with_one_reconnect(alias: str, store: Any, rows: list[dict[str, Any]], using: str) -> None:
-    """Store ``rows``; after a connection error, once more on a new connection."""
+def _with_one_reconnect(alias: str, store: Any, rows: list[dict[str, Any]]) -> None:
+    """Store ``rows`` on ``alias``; after a connection error, once more on a new connection."""
     try:
-        store(rows, using=using)
+        store(rows, using=alias)
     except (InterfaceError, OperationalError):
         connections[alias].close()
-        store(rows, using=using)
+        store(rows, using=alias)
 
 
 recorder = SentTaskRecorder()
