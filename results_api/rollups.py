@@ -28,7 +28,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from . import histogram
 from .conf import api_settings
-from .introspection import FieldKind, field_rules
+from .introspection import FieldKind, concrete_field, field_rules
 from .models import RollupState, TaskResultRollup, value_key
 
 STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
@@ -69,9 +69,7 @@ def model_key(model: type[models.Model]) -> str:
 
 def column_of(model: type[models.Model], name: str) -> str:
     """Return the attribute that holds field ``name``'s value (a foreign key's: its key)."""
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field), name
-    return field.attname
+    return concrete_field(model, name).attname
 
 
 def encode(value: Any) -> str:
