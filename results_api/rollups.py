@@ -128,48 +128,21 @@ class Aggregate:
             setattr(self, f"{name}_max", theirs if mine is None else max(mine, theirs))
             getattr(self, f"{name}_histogram").update(getattr(other, f"{name}_histogram"))
 
-    def merge_stored(
-        self,
-        count: int,
-        runtime_count: int,
-        runtime_sum: float,
-        runtime_max: float | None,
-        runtime_histogram: str,
-        wait_count: int,
-        wait_sum: float,
-        wait_max: float | None,
-        wait_histogram: str,
-    ) -> None:
+    def merge_stored(self, *figures: Any) -> None:
         """Add the figures of a stored rollup row (``STAT_FIELDS``, in order) to these."""
-        self.count += count
-        if runtime_count:
-            self.runtime_count += runtime_count
-            self.runtime_sum += runtime_sum
-            if self.runtime_max is None or (
-                runtime_max is not None and runtime_max > self.runtime_max
-            ):
-                self.runtime_max = runtime_max
-            self.runtime_histogram.update(json.loads(runtime_histogram))
-        if wait_count:
-            self.wait_count += wait_count
-            self.wait_sum += wait_sum
-            if self.wait_max is None or (wait_max is not None and wait_max > self.wait_max):
-                self.wait_max = wait_max
-            self.wait_histogram.update(json.loads(wait_histogram))
+        self.merge(Aggregate.from_stored(*figures))
+
+    @classmethod
+    def from_stored(cls, *figures: Any) -> Aggregate:
+        """Return the aggregate of a stored row's figures (``STAT_FIELDS``, in order)."""
+        stored = dict(zip(STAT_FIELDS, figures, strict=True))
+        for name in ("runtime_histogram", "wait_histogram"):
+            stored[name] = histogram.loads(stored[name])
+        return cls(**stored)
 
     @classmethod
     def from_row(cls, row: TaskResultRollup) -> Aggregate:
-        return cls(
-            count=row.count,
-            runtime_count=row.runtime_count,
-            runtime_sum=row.runtime_sum,
-            runtime_max=row.runtime_max,
-            runtime_histogram=histogram.loads(row.runtime_histogram),
-            wait_count=row.wait_count,
-            wait_sum=row.wait_sum,
-            wait_max=row.wait_max,
-            wait_histogram=histogram.loads(row.wait_histogram),
-        )
+        return cls.from_stored(*(getattr(row, name) for name in STAT_FIELDS))
 
     def to_row(self, row: TaskResultRollup) -> TaskResultRollup:
         for name in STAT_FIELDS:
