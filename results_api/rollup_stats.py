@@ -248,7 +248,6 @@ def _add_rollup_rows(
             group_by,
             interval,
             status=status,
-            dimension=plan.dimension,
             value=json.loads(value) if plan.dimension else None,
             bucket=bucket if interval != "day" else buckets.day_start(bucket),
         )
@@ -283,7 +282,6 @@ def _add_task_rows(
             group_by,
             interval,
             status=status,
-            dimension=grouped[0] if grouped else None,
             value=values[0] if values else None,
             bucket=bucket,
         )
@@ -303,7 +301,6 @@ def _key(
     interval: str | None,
     *,
     status: str,
-    dimension: str | None,
     value: Any,
     bucket: datetime.datetime | None,
 ) -> tuple:
