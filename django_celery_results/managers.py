@@ -101,10 +101,13 @@ class ResultManager(UpsertManager[_M]):
 
     def delete_expired(self, expires: timedelta | float, batch_size: int | None = None) -> int:
         """Delete expired results in batches on the write database; return how many."""
-        alias = router.db_for_write(self.model)
-        batch_size = batch_size or get_setting(CLEANUP_BATCH_SIZE)
-        expired = self.using(alias).filter(date_done__lt=timezone.now() - maybe_timedelta(expires))
-        return delete_in_batches(expired, batch_size)
+        cutoff = timezone.now() - maybe_timedelta(expires)
+        return self._delete_where(models.Q(date_done__lt=cutoff), batch_size)
+
+    def _delete_where(self, condition: models.Q, batch_size: int | None) -> int:
+        """Delete the rows matching ``condition`` in batches on the write database."""
+        rows = self.using(router.db_for_write(self.model)).filter(condition)
+        return delete_in_batches(rows, batch_size or get_setting(CLEANUP_BATCH_SIZE))
 
 
 def delete_in_batches(queryset: models.QuerySet[Any], batch_size: int) -> int:
@@ -158,8 +161,7 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         if expires:
             cutoff = now - maybe_timedelta(expires)
             expired |= models.Q(status__in=FINAL_STATES, date_done__lt=cutoff)
-        queryset = self.using(router.db_for_write(self.model)).filter(expired)
-        return delete_in_batches(queryset, batch_size or get_setting(CLEANUP_BATCH_SIZE))
+        return self._delete_where(expired, batch_size)
 
     def store_result(
         self,
