@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from django_celery_results.models import get_task_result_model
 
@@ -36,6 +37,17 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture
+def localised(settings):
+    """Choose each request's language from its Accept-Language header, as a project does."""
+    middleware = list(settings.MIDDLEWARE)
+    sessions = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
+    middleware.insert(sessions + 1, "django.middleware.locale.LocaleMiddleware")
+    settings.MIDDLEWARE = middleware
+    yield
+    translation.deactivate()  # LocaleMiddleware leaves the last language active in the thread
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from celery import states
 from django.urls import reverse
-from django.utils import translation
 
 from django_celery_results.models import get_task_result_model
 
@@ -19,17 +18,6 @@ CHANGELIST = {
     "ru": ("Завершить выбранные задачи", "ID задачи", "Результаты Celery"),
     "zh-hans": ("终止所选任务", "任务 ID", "Celery 结果"),
 }
-
-
-@pytest.fixture
-def localised(settings):
-    """Choose each request's language from its Accept-Language header, as a project does."""
-    middleware = list(settings.MIDDLEWARE)
-    sessions = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
-    middleware.insert(sessions + 1, "django.middleware.locale.LocaleMiddleware")
-    settings.MIDDLEWARE = middleware
-    yield
-    translation.deactivate()  # LocaleMiddleware leaves the last language active in the thread
 
 
 @pytest.mark.parametrize("language", CHANGELIST)

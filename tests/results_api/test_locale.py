@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 # Accept-Language -> the opening of the unknown-parameter error.
 UNKNOWN_PARAMETER = {
@@ -14,17 +13,6 @@ UNKNOWN_PARAMETER = {
     "ru": "Неизвестный параметр запроса. Известные:",
     "zh-hans": "未知的查询参数。已知参数：",  # noqa: RUF001 (Chinese punctuation)
 }
-
-
-@pytest.fixture
-def localised(settings):
-    """Choose each request's language from its Accept-Language header, as a project does."""
-    middleware = list(settings.MIDDLEWARE)
-    sessions = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
-    middleware.insert(sessions + 1, "django.middleware.locale.LocaleMiddleware")
-    settings.MIDDLEWARE = middleware
-    yield
-    translation.deactivate()  # LocaleMiddleware leaves the last language active in the thread
 
 
 @pytest.mark.parametrize("language", UNKNOWN_PARAMETER)

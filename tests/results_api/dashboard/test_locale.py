@@ -19,7 +19,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from results_api.dashboard.messages import MESSAGES
 from tests.throwaway import ThrowawayProject
@@ -44,17 +43,6 @@ def staff(db) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def localised(settings):
-    """Choose each request's language from its Accept-Language header, as a project does."""
-    middleware = list(settings.MIDDLEWARE)
-    sessions = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
-    middleware.insert(sessions + 1, "django.middleware.locale.LocaleMiddleware")
-    settings.MIDDLEWARE = middleware
-    yield
-    translation.deactivate()  # LocaleMiddleware leaves the last language active in the thread
 
 
 def test_every_string_the_script_translates_is_listed_for_the_catalogue():
