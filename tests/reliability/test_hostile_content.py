@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import string
 from collections import Counter
 from pathlib import Path
@@ -145,16 +144,6 @@ stored = st.fixed_dictionaries(
 
 
 # Who reads, and where
-
-
-@pytest.fixture
-def quiet_request_log():
-    """Keep django.request's record of each 4xx out of the output: there are hundreds."""
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import re
 import string
 import sys
@@ -106,16 +105,6 @@ def wsgi_app(db):
     yield get_wsgi_application()
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def quiet_request_log():
-    """Keep django.request's record of each 4xx and 5xx out of the output: there are hundreds."""
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture
