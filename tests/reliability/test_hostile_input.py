@@ -604,12 +604,27 @@ def test_hostile_admin_object_ids_are_never_a_5xx(rows, admin_client, pk):
 
 # Generated hostile input to the status views and the admin (not in the OpenAPI schema)
 
-GENERATED_FIGURES: Counter = Counter()
 segments = st.text(st.characters(codec=None), min_size=1, max_size=40)
 query_values = st.text(st.characters(codec=None), max_size=40)
 query_names = st.sampled_from(
     ["q", "o", "p", "status__exact", "date_done__gte", "date_done__year", "tenant__id__exact"]
 ) | st.text(string.ascii_letters + "_", min_size=1, max_size=20)
+
+
+@pytest.fixture(scope="module")
+def generated_figures():
+    """Count the generated requests by status; record the counts when the module is done."""
+    figures: Counter = Counter()
+    yield figures
+    if figures:
+        record_figures(
+            "hostile_input_status_views_and_admin",
+            {
+                "requests": sum(figures.values()),
+                "responses_5xx": sum(n for code, n in figures.items() if code >= 500),
+                "by_status": {str(code): n for code, n in sorted(figures.items())},
+            },
+        )
 
 
 @given(
@@ -626,7 +641,7 @@ query_names = st.sampled_from(
     database=None,
 )
 def test_generated_requests_to_the_status_views_and_the_admin_get_no_5xx(
-    rows, admin_client, client, ident, path, query, anonymous
+    rows, admin_client, client, generated_figures, ident, path, query, anonymous
 ):
     opts = get_task_result_model()._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -640,18 +655,5 @@ def test_generated_requests_to_the_status_views_and_the_admin_get_no_5xx(
     ):
         http.raise_request_exception = False
         response = call_in_savepoint(http.get, url)
-        GENERATED_FIGURES[response.status_code] += 1
+        generated_figures[response.status_code] += 1
         assert response.status_code < 500, (url, response.content[:300])
-
-
-def test_the_generated_status_view_and_admin_figures_are_recorded():
-    """Runs after the generated test (file order): the requests made and the 5xx count."""
-    if GENERATED_FIGURES:
-        record_figures(
-            "hostile_input_status_views_and_admin",
-            {
-                "requests": sum(GENERATED_FIGURES.values()),
-                "responses_5xx": sum(n for code, n in GENERATED_FIGURES.items() if code >= 500),
-                "by_status": {str(code): n for code, n in sorted(GENERATED_FIGURES.items())},
-            },
-        )
