@@ -246,6 +246,18 @@ def store(backend_by_serializer, task_id: str, drawn: dict, marker: Path) -> boo
     return True
 
 
+@pytest.fixture(scope="module")
+def recorded_figures():
+    """Once the property test is done, record the examples run and the 5xx count."""
+    yield
+    if FIGURES:
+        figures = record_figures(
+            "hostile_content",
+            {**FIGURES, "responses_5xx": FIGURES["status_5xx"], "max_examples": MAX_EXAMPLES},
+        )
+        assert figures["responses_5xx"] == 0
+
+
 @given(mine=stored, theirs=stored)
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -257,7 +269,7 @@ def store(backend_by_serializer, task_id: str, drawn: dict, marker: Path) -> boo
     phases=[Phase.explicit, Phase.generate],
 )
 def test_every_read_surface_answers_any_stored_content_without_leaking_or_unpickling(
-    readers, celery_app, tmp_path, mine, theirs
+    readers, celery_app, tmp_path, recorded_figures, mine, theirs
 ):
     marker = tmp_path / "unpickled"
     backends = {
@@ -302,13 +314,3 @@ def check_surfaces(readers, own, other, number: int, marker: Path) -> None:
         "status": "PENDING",
         "result": None,
     }
-
-
-def test_the_hostile_content_figures_are_recorded():
-    """Runs after the property test (file order): the examples run and the 5xx count."""
-    if FIGURES:
-        figures = record_figures(
-            "hostile_content",
-            {**FIGURES, "responses_5xx": FIGURES["status_5xx"], "max_examples": MAX_EXAMPLES},
-        )
-        assert figures["responses_5xx"] == 0
