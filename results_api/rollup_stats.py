@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,7 +182,7 @@ def _answer(
     # The rollup covers [low, high): whole hours inside the request's range, up to its head.
     low = None if plan.start is None else _ceil_hour(plan.start, buckets)
     high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
-    groups: dict[tuple, Aggregate] = {}
+    groups: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
     if low is None or low < high:
         rollup = TaskResultRollup.objects.using(queryset.db).filter(
             model=state.model, dimension=plan.dimension or ""
@@ -214,7 +215,7 @@ def _add_rollup_rows(
     interval: str | None,
     buckets: Buckets,
     span: tuple[datetime.datetime | None, datetime.datetime, datetime.datetime],
-    groups: dict[tuple, Aggregate],
+    groups: defaultdict[tuple, Aggregate],
 ) -> None:
     """Merge the rollup rows of ``[low, high)`` into ``groups``; ``head``: the rollup's end."""
     low, high, head = span
@@ -251,10 +252,7 @@ def _add_rollup_rows(
             value=json.loads(value) if plan.dimension else None,
             bucket=bucket if interval != "day" else buckets.day_start(bucket),
         )
-        aggregate = groups.get(key)
-        if aggregate is None:
-            aggregate = groups[key] = Aggregate()
-        aggregate.merge_stored(*figures)
+        groups[key].merge_stored(*figures)
 
 
 def _add_task_rows(
@@ -262,7 +260,7 @@ def _add_task_rows(
     group_by: list[str],
     interval: str | None,
     buckets: Buckets,
-    groups: dict[tuple, Aggregate],
+    groups: defaultdict[tuple, Aggregate],
 ) -> None:
     """Add the results ``queryset`` selects, read from the task table, to ``groups``."""
     model = queryset.model
@@ -285,10 +283,7 @@ def _add_task_rows(
             value=values[0] if values else None,
             bucket=bucket,
         )
-        aggregate = groups.get(key)
-        if aggregate is None:
-            aggregate = groups[key] = Aggregate()
-        aggregate.add_result(
+        groups[key].add_result(
             runtime,
             None if runtime is None else histogram.bin_of(runtime),
             wait,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -316,7 +316,7 @@ def _fold_window(
         .order_by()
         .values_list("status", "date_created", "date_started", "date_done", *columns)
     )
-    hours: dict[tuple, Aggregate] = {}
+    hours: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
     pending: set[str] = set()
     encoded: dict[Any, str] = {}
     for status, created, started, done, *values in rows.iterator(chunk_size=5000):
@@ -334,18 +334,11 @@ def _fold_window(
                 text = encoded[name, value] = encode(value)
             keys.append((name, text, hour, status))
         for key in keys:
-            aggregate = hours.get(key)
-            if aggregate is None:
-                aggregate = hours[key] = Aggregate()
-            aggregate.add_result(runtime, runtime_bin, wait, wait_bin)
-    found: dict[tuple, Aggregate] = {}
+            hours[key].add_result(runtime, runtime_bin, wait, wait_bin)
+    found: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
     for (dimension, value, hour, status), aggregate in hours.items():
         found[(dimension, value, "hour", hour, status)] = aggregate
-        day_key = (dimension, value, "day", buckets.day_start(hour), status)
-        day = found.get(day_key)
-        if day is None:
-            day = found[day_key] = Aggregate()
-        day.merge(aggregate)
+        found[(dimension, value, "day", buckets.day_start(hour), status)].merge(aggregate)
     _merge_into_table(model_key(model), found, using)
     return pending
 
