@@ -33,7 +33,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from .actions import ACTIONS, RETRYABLE_STATES, action_enabled
 from .conf import api_settings, scope_queryset
-from .introspection import STANDARD_TASK_FIELDS, FieldKind, field_kind, get_model_fields
+from .introspection import STANDARD_TASK_FIELDS, FieldKind, field_kind, field_rules
 from .live import UPDATED_SINCE
 from .redaction import may_see_traceback
 from .stats import INTERVALS, group_by_fields
@@ -125,7 +125,7 @@ def _field_entries(request: Request, view: Any) -> list[dict[str, Any]]:
     filterset = view.get_filterset_class()
     filters = _filters_by_field(filterset)
     orderable = set(view.ordering_fields)
-    extra_names = set(get_model_fields(model).extra_names)
+    extra_names = {extra.name for extra in field_rules(model).extra}
     limit = api_settings.FILTER_CHOICES_LIMIT
     entries = []
     for name in serializer_fields:
