@@ -7,9 +7,14 @@ happens once per process, so tests of a misconfiguration run a real
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,3 +120,32 @@ class ThrowawayProject:
             text=True,
             timeout=timeout,
         )
+
+    @contextlib.contextmanager
+    def serve(self, ready_path: str) -> Iterator[str]:
+        """Run ``runserver`` on a free port for the block; yield its address once ready."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=self.directory,
+            env=self.environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        address = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{address}{ready_path}", timeout=5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.2)
+            yield address
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

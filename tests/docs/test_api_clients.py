@@ -13,10 +13,8 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,12 +65,6 @@ def of_file(name: str) -> list[str]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
     """Start the project the docs set up; return its address, project and environment."""
@@ -93,30 +85,9 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
     for arguments in (["migrate", "--no-input"], ["shell", "-c", SET_UP]):
         finished = project.run(*arguments)
         assert finished.returncode == 0, finished.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=directory,
-        env=project.environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{address}/api/schema/", timeout=5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with project.serve("/api/schema/") as address:
         environment = {**project.environment(), "SITE": address, "RESULTS_PASSWORD": PASSWORD}
         yield {"address": address, "project": project, "environment": environment}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def run_console(snippet: Snippet, site: dict[str, Any], cwd: Path) -> list[str]:
