@@ -224,6 +224,21 @@ def test_a_value_the_database_refuses_is_dropped_alone_and_named(backend, caplog
     assert "priority" not in record.getMessage()
 
 
+def extend_with_channel(field: models.Field, value: object) -> dict:
+    """What a callback returning ``{"channel": value}`` adds to a model with ``channel = field``."""
+
+    class ChannelTaskResult(AbstractTaskResult):
+        channel = field
+
+        class Meta(AbstractTaskResult.Meta):
+            app_label = "testapp"
+
+    with override_settings(
+        CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=lambda r, p: {"channel": value}
+    ):
+        return extend_task_properties(ChannelTaskResult, None, {"task_id": "t-1"})
+
+
 @isolate_apps("tests.testapp")
 @pytest.mark.parametrize(
     ("field", "value", "stored"),
@@ -240,18 +255,7 @@ def test_a_value_the_database_refuses_is_dropped_alone_and_named(backend, caplog
     ids=["blank-choice", "choice", "blank-text", "null"],
 )
 def test_values_django_accepts_are_kept_without_an_error(caplog, field, value, stored):
-    class ChannelTaskResult(AbstractTaskResult):
-        channel = field
-
-        class Meta(AbstractTaskResult.Meta):
-            app_label = "testapp"
-
-    with override_settings(
-        CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=lambda r, p: {"channel": value}
-    ):
-        assert extend_task_properties(ChannelTaskResult, None, {"task_id": "t-1"}) == {
-            "channel": stored
-        }
+    assert extend_with_channel(field, value) == {"channel": stored}
     assert not caplog.records
 
 
@@ -267,16 +271,7 @@ def test_values_django_accepts_are_kept_without_an_error(caplog, field, value, s
     ids=["blank", "null", "max-length", "choice"],
 )
 def test_values_django_refuses_are_dropped_and_logged(caplog, field, value, problem):
-    class ChannelTaskResult(AbstractTaskResult):
-        channel = field
-
-        class Meta(AbstractTaskResult.Meta):
-            app_label = "testapp"
-
-    with override_settings(
-        CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK=lambda r, p: {"channel": value}
-    ):
-        assert extend_task_properties(ChannelTaskResult, None, {"task_id": "t-1"}) == {}
+    assert extend_with_channel(field, value) == {}
     assert problem in caplog.text
     assert "'channel'" in caplog.text
 
