@@ -59,7 +59,6 @@
     busy: false,
     namesAt: 0,
     chartKey: null,
-    lastFocus: null,
   };
   const etags = new Map(); // request key -> {etag, body, headers}
 
@@ -1072,7 +1071,6 @@
       if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
       event.preventDefault();
       if (link.classList.contains("task-link")) {
-        state.lastFocus = link;
         setPageParams({ task: link.dataset.taskId });
         loadDetail().catch((error) => showError(error.message));
       } else if (link.classList.contains("group-link")) {
