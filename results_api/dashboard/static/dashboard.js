@@ -313,7 +313,7 @@
 
   // ------------------------------------------------------------------ filters from the metadata
 
-  function control(field, param, input, labelText) {
+  function control(param, input, labelText) {
     input.dataset.param = param;
     input.id = `filter-${param}`;
     input.name = param;
@@ -325,7 +325,7 @@
     const select = el("select");
     select.append(new Option(t("any"), ""));
     for (const choice of field.choices) select.append(new Option(choice.label, choice.value));
-    return control(field, param, select, field.label);
+    return control(param, select, field.label);
   }
 
   function rangeFor(field, filters, type) {
@@ -336,7 +336,7 @@
         type === "date"
           ? el("input", { type: "datetime-local", step: "1", dataset: { kind: "date" } })
           : el("input", { type: "number", step: "any", inputmode: "decimal" });
-      box.append(control(field, filters[lookup], input, word));
+      box.append(control(filters[lookup], input, word));
     }
     return box;
   }
@@ -356,15 +356,15 @@
       } else if (field.kind === "boolean" && filters.exact) {
         const select = el("select");
         select.append(new Option(t("any"), ""), new Option(t("yes"), "true"), new Option(t("no"), "false"));
-        node = control(field, filters.exact, select, field.label);
+        node = control(filters.exact, select, field.label);
       } else if ((field.kind === "number" || field.kind === "date") && (filters.gte || filters.lte)) {
         node = rangeFor(field, filters, field.kind);
       } else if (field.kind === "foreign_key" && filters.exact) {
-        node = control(field, filters.exact, el("input", { type: "number", step: "1", inputmode: "numeric" }), `${field.label} (id)`);
+        node = control(filters.exact, el("input", { type: "number", step: "1", inputmode: "numeric" }), `${field.label} (id)`);
       } else if (filters.icontains || filters.exact) {
         const param = filters.icontains ?? filters.exact;
         const hint = filters.icontains ? ` ${t("(contains)")}` : "";
-        node = control(field, param, el("input", { type: "search", spellcheck: "false" }), `${field.label}${hint}`);
+        node = control(param, el("input", { type: "search", spellcheck: "false" }), `${field.label}${hint}`);
       }
       if (!node) continue;
       (field.extra || MAIN_FILTERS.has(field.name) ? main : more).append(node);
