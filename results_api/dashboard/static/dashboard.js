@@ -83,6 +83,11 @@
     location.assign(`${config.loginUrl}?next=${next}`);
   }
 
+  /** Return a response's body: parsed when it is JSON, else its text. */
+  async function readBody(response) {
+    return response.headers.get("content-type")?.includes("json") ? response.json() : response.text();
+  }
+
   /**
    * Return {body, changed, headers} of a GET. With ``key``, the last ETag under that key is
    * sent as If-None-Match, and a 304 gives the body kept from the last 200 (changed: false).
@@ -95,9 +100,7 @@
     if (response.status === 304 && known) {
       return { body: known.body, changed: false, headers: response.headers };
     }
-    const body = response.headers.get("content-type")?.includes("json")
-      ? await response.json()
-      : await response.text();
+    const body = await readBody(response);
     if (response.status === 401 || (response.status === 403 && /credentials/i.test(body?.detail ?? ""))) {
       toLogin();
       throw new ApiError(response.status, "not logged in");
@@ -119,7 +122,7 @@
       },
       body: JSON.stringify(data ?? {}),
     });
-    const body = response.headers.get("content-type")?.includes("json") ? await response.json() : await response.text();
+    const body = await readBody(response);
     if (!response.ok) throw new ApiError(response.status, body);
     return body;
   }
