@@ -922,14 +922,20 @@
     else showError(failed ? t("The API answered: {message}", { message: failed.reason.message }) : "");
   }
 
+  /** Start reading the tasks view: the page, the counts, the chart, and the task names once a minute. */
+  function loadTasksView() {
+    const work = [loadTable(), loadCounts(), loadChart()];
+    if (Date.now() - state.namesAt > 60e3) work.push(loadTaskNames());
+    return work;
+  }
+
   /** Load everything the current state shows. */
   async function load() {
     readControls();
     const view = showView();
     const work = [loadDetail()];
     if (view === "tasks") {
-      work.push(loadTable(), loadCounts(), loadChart());
-      if (Date.now() - state.namesAt > 60e3) work.push(loadTaskNames());
+      work.push(...loadTasksView());
     } else {
       work.push(loadGroups());
     }
@@ -976,9 +982,7 @@
       stamp(changed ? t("No changes") : t("No changes (304)"));
       return;
     }
-    const work = [loadTable(), loadCounts(), loadChart()];
-    if (Date.now() - state.namesAt > 60e3) work.push(loadTaskNames());
-    await Promise.all(work);
+    await Promise.all(loadTasksView());
     const shown = state.detail && state.rows.get(state.detail.task_id);
     if (shown && shown.date_done !== state.detail.date_done) await renderDetail(shown);
     stamp(t("Changes shown"));
