@@ -211,8 +211,11 @@ def test_forget_deletes_the_result(backend, task_result_model):
     assert not task_result_model.objects.filter(task_id="t-1").exists()
 
 
-def test_forget_of_an_unknown_task_is_quiet(backend):
+def test_forget_of_an_unknown_task_is_quiet(backend, task_result_model, caplog):
     backend.forget("missing")
+
+    assert not caplog.records
+    assert not task_result_model.objects.filter(task_id="missing").exists()
 
 
 def test_cleanup_deletes_expired_results_in_batches(backend, task_result_model):
