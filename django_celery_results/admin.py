@@ -35,6 +35,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_changelist import (
@@ -71,6 +72,11 @@ def masked_column(row: models.Model, attname: str) -> str | None:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def preformatted(text: str | None) -> str | None:
+    """Return ``text`` escaped in a ``<pre>``, so the admin keeps the JSON's indentation."""
+    return None if text is None else format_html("<pre>{}</pre>", text)
 
 
 # The stored columns the change page shows masked, each through a display method of its own.
@@ -225,16 +231,16 @@ class TaskResultAdmin(ResultAdminMixin, FlatCostAdmin):
         return [*(field.name for field in self.opts.local_fields), *masked]
 
     def masked_task_args(self, obj: models.Model) -> str | None:
-        return masked_column(obj, "task_args")
+        return preformatted(masked_column(obj, "task_args"))
 
     def masked_task_kwargs(self, obj: models.Model) -> str | None:
-        return masked_column(obj, "task_kwargs")
+        return preformatted(masked_column(obj, "task_kwargs"))
 
     def masked_result(self, obj: models.Model) -> str | None:
-        return masked_column(obj, "result")
+        return preformatted(masked_column(obj, "result"))
 
     def masked_meta(self, obj: models.Model) -> str | None:
-        return masked_column(obj, "meta")
+        return preformatted(masked_column(obj, "meta"))
 
     @admin.action(description=_("Terminate selected tasks"), permissions=["change"])
     def terminate_tasks(self, request: HttpRequest, queryset: models.QuerySet) -> None:
