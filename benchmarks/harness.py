@@ -12,6 +12,10 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+# Where benchmarks keep their databases, logs and figures: the test run's var/.
+VAR = Path(os.environ.get("CRA_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
 
 
 @dataclass

@@ -42,6 +42,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.harness import VAR
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS_PER_TENANT = 10_000
 # The tenant that holds a tenth of the rows.
@@ -66,7 +68,7 @@ def main() -> int:
     met = True
     for size in sizes:
         env = {**os.environ, "BENCH_DB": "postgres", "BENCH_DB_NAME": f"cra_bench_read_{size}"}
-        output = ROOT / "var" / f"bench-read-{size}.txt"
+        output = VAR / f"bench-read-{size}.txt"
         command = [sys.executable, "-m", "benchmarks.read_path", "--child", str(size),
                    "--rounds", str(args.rounds), "--requests", str(args.requests)]  # fmt: skip
         if args.load_only:
@@ -343,7 +345,7 @@ def measure_pairs(size: int, rounds: int, requests: int, clients, tenant: int, r
         figures.append((name, line))
     deep = medians["deep page"]["api"] / medians["first page (all)"]["api"]
     targets.append(harness.Target("deep page / first page", deep, 1.2, False, "x"))
-    (ROOT / "var" / f"bench-read-{size}.txt").write_text(
+    (VAR / f"bench-read-{size}.txt").write_text(
         "\n".join(f"{name}={entry['api']}" for name, entry in medians.items()) + "\n"
     )
     return 0 if harness.report(f"read path, {size:,} rows", figures, targets) else 1
@@ -373,7 +375,7 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.log = (ROOT / "var" / "bench-read-gunicorn.log").open("wb")
+        self.log = (VAR / "bench-read-gunicorn.log").open("wb")
         command = [
             sys.executable, "-m", "gunicorn", "benchmarks.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "1",

@@ -5,9 +5,9 @@
 """
 
 import os
-from pathlib import Path
 
-VAR = Path(os.environ.get("CRA_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+from benchmarks.harness import VAR
+
 VAR.mkdir(exist_ok=True)
 
 SECRET_KEY = "benchmarks-only"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
-VAR = Path(os.environ.get("CRA_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+from benchmarks.harness import VAR
+
 UPSTREAM_VERSION = "2.6.0"
 
 
