@@ -40,11 +40,11 @@ class TaskResultRollup(models.Model):
     runtime_count = models.BigIntegerField(default=0)
     runtime_sum = models.FloatField(default=0)
     runtime_max = models.FloatField(null=True)
-    runtime_histogram = models.TextField(default="{}")
+    runtime_histogram = models.TextField(default="")
     wait_count = models.BigIntegerField(default=0)
     wait_sum = models.FloatField(default=0)
     wait_max = models.FloatField(null=True)
-    wait_histogram = models.TextField(default="{}")
+    wait_histogram = models.TextField(default="")
 
     class Meta:
         constraints = [

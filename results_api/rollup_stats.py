@@ -16,13 +16,16 @@ from the merged histograms (``results_api/histogram.py``).
 from __future__ import annotations
 
 import datetime
+import functools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
+from django.db.models import Count, F, Max, Sum, Value
+from django.db.models.functions import Floor
 from django.db.models.lookups import (
     Exact,
     GreaterThan,
@@ -34,22 +37,72 @@ from django.db.models.lookups import (
 )
 from django.db.models.sql.where import AND, WhereNode
 
-from . import histogram
+from . import bins, histogram
 from .conf import api_settings
 from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
+    QUARTER_SECONDS,
     STAT_FIELDS,
-    Aggregate,
     Buckets,
     column_of,
-    durations,
     encode,
     model_key,
     rollup_dimensions,
 )
+from .stats import runtime_expression, wait_expression
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
 MICROSECOND = datetime.timedelta(microseconds=1)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+class Measure:
+    """One duration's figures in a group: exact count, sum and maximum, and its histograms.
+
+    The histograms stay as stored (text) until the percentiles need them,
+    and are never merged bin by bin: see ``histogram.merged_quantiles``.
+    """
+
+    __slots__ = ("count", "live", "maximum", "stored", "total")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.maximum: float | None = None
+        self.stored: list[str] = []
+        self.live: Counter = Counter()
+
+    def add(self, count: int, total: float, maximum: float | None, stored: str = "") -> None:
+        """Add ``count`` durations of sum ``total`` and largest ``maximum`` (stored bins)."""
+        if not count:
+            return
+        self.count += count
+        self.total += total
+        if self.maximum is None or (maximum is not None and maximum > self.maximum):
+            self.maximum = maximum
+        if stored:
+            self.stored.append(stored)
+
+    def figures(self) -> list[float | None]:
+        """Return the average, maximum and ``PERCENTILES`` of the durations (``None``: none)."""
+        if not self.count:
+            return [None] * (2 + len(PERCENTILES))
+        parts = [histogram.decode(text) for text in self.stored]
+        if self.live:
+            parts.append(histogram.part_of(self.live))
+        quantiles = histogram.merged_quantiles(parts, PERCENTILES.values())
+        return [self.total / self.count, self.maximum, *quantiles]
+
+
+class Group:
+    """The count and durations of one group (and bucket) of a stats answer."""
+
+    __slots__ = ("count", "runtime", "wait")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.runtime = Measure()
+        self.wait = Measure()
 
 
 @dataclass
@@ -182,7 +235,7 @@ def _answer(
     # The rollup covers [low, high): whole hours inside the request's range, up to its head.
     low = None if plan.start is None else _ceil_hour(plan.start, buckets)
     high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
-    groups: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
+    groups: defaultdict[tuple, Group] = defaultdict(Group)
     if low is None or low < high:
         rollup = TaskResultRollup.objects.using(queryset.db).filter(
             model=state.model, dimension=plan.dimension or ""
@@ -215,7 +268,7 @@ def _add_rollup_rows(
     interval: str | None,
     buckets: Buckets,
     span: tuple[datetime.datetime | None, datetime.datetime, datetime.datetime],
-    groups: defaultdict[tuple, Aggregate],
+    groups: defaultdict[tuple, Group],
 ) -> None:
     """Merge the rollup rows of ``[low, high)`` into ``groups``; ``head``: the rollup's end."""
     low, high, head = span
@@ -244,7 +297,7 @@ def _add_rollup_rows(
                 edges |= models.Q(bucket__gte=low, bucket__lt=first_day)
             selected = days.union(rows.filter(edges, level="hour"), all=True)
     columns = ("status", "value", "bucket", *STAT_FIELDS)
-    for status, value, bucket, *figures in selected.values_list(*columns):
+    for status, value, bucket, count, *figures in selected.values_list(*columns):
         key = _key(
             group_by,
             interval,
@@ -252,7 +305,10 @@ def _add_rollup_rows(
             value=json.loads(value) if plan.dimension else None,
             bucket=bucket if interval != "day" else buckets.day_start(bucket),
         )
-        groups[key].merge_stored(*figures)
+        group = groups[key]
+        group.count += count
+        group.runtime.add(*figures[:4])
+        group.wait.add(*figures[4:])
 
 
 def _add_task_rows(
@@ -260,35 +316,104 @@ def _add_task_rows(
     group_by: list[str],
     interval: str | None,
     buckets: Buckets,
-    groups: defaultdict[tuple, Aggregate],
+    groups: defaultdict[tuple, Group],
 ) -> None:
-    """Add the results ``queryset`` selects, read from the task table, to ``groups``."""
+    """Add the results ``queryset`` selects, read from the task table, to ``groups``.
+
+    The database groups them (by status, the dimension and the quarter of
+    an hour: time zone offsets are whole quarters) and computes their
+    durations and bins, so Python reads a row per group, not per result.
+    """
     model = queryset.model
-    grouped = [name for name in group_by if name != "status"]
-    columns = [column_of(model, name) for name in grouped]
-    rows = queryset.order_by().values_list(
-        "status", "date_created", "date_started", "date_done", *columns
+    grouped = tuple(column_of(model, name) for name in group_by if name != "status")
+    selected = queryset.order_by().values_list(
+        "status", "date_created", "date_started", "date_done", *grouped
     )
-    for status, created, started, done, *values in rows:
-        runtime, wait = durations(status, created, started, done)
+    inner_sql, inner_params = selected.query.get_compiler(using=queryset.db).as_sql()
+    head, head_params, tail = _grouped_sql(model, queryset.db, grouped, bool(interval))  # type: ignore[arg-type]
+    connection = connections[queryset.db]
+    convert = _converters(model, grouped, connection)
+    bins.raise_text_limit(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} ({inner_sql}) {tail}", (*head_params, *inner_params))
+        rows = cursor.fetchall()
+    for row in rows:
+        status, value = row[0], convert(row[1]) if grouped else None
+        position = 1 + len(grouped)
         bucket = None
-        if interval == "hour":
-            bucket = buckets.hour_start(done)
-        elif interval == "day":
-            bucket = buckets.day_start(done)
-        key = _key(
-            group_by,
-            interval,
-            status=status,
-            value=values[0] if values else None,
-            bucket=bucket,
-        )
-        groups[key].add_result(
-            runtime,
-            None if runtime is None else histogram.bin_of(runtime),
-            wait,
-            None if wait is None else histogram.bin_of(wait),
-        )
+        if interval:
+            quarter = int(row[position])
+            position += 1
+            instant = EPOCH + datetime.timedelta(seconds=quarter * QUARTER_SECONDS)
+            hour, day = buckets.of(instant)
+            bucket = hour if interval == "hour" else day
+        count, *durations = row[position:]
+        group = groups[_key(group_by, interval, status=status, value=value, bucket=bucket)]
+        group.count += count
+        for measure, (number, total, maximum, text) in (
+            (group.runtime, durations[:4]),
+            (group.wait, durations[4:]),
+        ):
+            if number:
+                measure.add(number, total, maximum)
+                measure.live.update(bins.parse(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _grouped_sql(
+    model: type[models.Model], using: str, grouped: tuple[str, ...], by_quarter: bool
+) -> tuple[str, tuple, str]:
+    """Return the grouping query of ``_add_task_rows`` around its FROM: (head, params, tail).
+
+    Built with Django's expressions once per shape (building them costs
+    more than the query they make), over the model's table, whose name
+    then stands for the request's own selection, a derived table with the
+    same columns: ``head (SELECT ... WHERE ...) tail``.
+    """
+    queryset = models.QuerySet(model, using=using).order_by()
+    keys = ["status", *grouped]
+    if by_quarter:
+        since_epoch = bins.seconds(F("date_done") - Value(EPOCH, models.DateTimeField()))
+        queryset = queryset.annotate(rollup_quarter=Floor(since_epoch / QUARTER_SECONDS))
+        keys.append("rollup_quarter")
+    queryset = queryset.annotate(
+        rollup_runtime=bins.seconds(runtime_expression()),
+        rollup_wait=bins.seconds(wait_expression()),
+    )
+    figures: dict[str, Any] = {"rollup_count": Count("*")}
+    for name in ("runtime", "wait"):
+        seconds = F(f"rollup_{name}")
+        figures[f"rollup_{name}_count"] = Count(seconds)
+        figures[f"rollup_{name}_sum"] = Sum(seconds)
+        figures[f"rollup_{name}_max"] = Max(seconds)
+        figures[f"rollup_{name}_bins"] = bins.BinOrdinals(bins.bin_ordinal(seconds))
+    grouping = queryset.values(*keys).annotate(**figures).values_list(*keys, *figures)
+    sql, params = grouping.query.get_compiler(using=using).as_sql()
+    table = connections[using].ops.quote_name(model._meta.db_table)
+    head, found, tail = sql.partition(f" FROM {table}")
+    # One FROM, and every parameter before it (the GROUP BY names columns by number).
+    if not found or table in tail.replace(f"{table}.", "") or "%s" in tail:
+        raise ValueError(f"unexpected grouping query: {sql}")
+    return f"{head} FROM", tuple(params), f"{table}{tail}"
+
+
+def _converters(model: type[models.Model], grouped: tuple[str, ...], connection: Any) -> Any:
+    """Return what turns a grouped column's database value into the one Django reads."""
+    if not grouped:
+        return None
+    field = next(field for field in model._meta.concrete_fields if field.attname == grouped[0])
+    column = field.get_col(model._meta.db_table)
+    converters = [
+        *connection.ops.get_db_converters(column),
+        *column.get_db_converters(connection),
+    ]
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
 
 
 def _key(
@@ -304,12 +429,12 @@ def _key(
 
 
 def _rows(
-    groups: dict[tuple, Aggregate], group_by: list[str], interval: str | None
+    groups: dict[tuple, Group], group_by: list[str], interval: str | None
 ) -> list[dict[str, Any]]:
     """Return the rows of ``groups``, ordered by their keys as the direct query orders them."""
     names = [*group_by, "bucket"] if interval else list(group_by)
     if not names:
-        return [_figures({}, groups.get((), Aggregate()))]
+        return [_figures({}, groups.get((), Group()))]
 
     def order(key: tuple) -> tuple:
         return tuple((value is None, value) for value in key)
@@ -320,14 +445,12 @@ def _rows(
     ]
 
 
-def _figures(row: dict[str, Any], aggregate: Aggregate) -> dict[str, Any]:
-    row["count"] = aggregate.count
+def _figures(row: dict[str, Any], group: Group) -> dict[str, Any]:
+    row["count"] = group.count
     for name in ("runtime", "wait"):
-        number = getattr(aggregate, f"{name}_count")
-        row[f"{name}_avg"] = getattr(aggregate, f"{name}_sum") / number if number else None
-        row[f"{name}_max"] = getattr(aggregate, f"{name}_max") if number else None
-        counts = getattr(aggregate, f"{name}_histogram")
-        figures = histogram.quantiles(counts, PERCENTILES.values())
-        for suffix, figure in zip(PERCENTILES, figures, strict=True):
+        average, maximum, *quantiles = getattr(group, name).figures()
+        row[f"{name}_avg"] = average
+        row[f"{name}_max"] = maximum
+        for suffix, figure in zip(PERCENTILES, quantiles, strict=True):
             row[f"{name}_{suffix}"] = figure
     return row

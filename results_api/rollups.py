@@ -94,9 +94,9 @@ class Aggregate:
     def add_result(
         self,
         runtime: float | None,
-        runtime_bin: str | None,
+        runtime_bin: int | None,
         wait: float | None,
-        wait_bin: str | None,
+        wait_bin: int | None,
     ) -> None:
         """Count one result with its runtime and waiting time (``None``: not known) and bins."""
         self.count += 1
@@ -128,21 +128,13 @@ class Aggregate:
             setattr(self, f"{name}_max", theirs if mine is None else max(mine, theirs))
             getattr(self, f"{name}_histogram").update(getattr(other, f"{name}_histogram"))
 
-    def merge_stored(self, *figures: Any) -> None:
-        """Add the figures of a stored rollup row (``STAT_FIELDS``, in order) to these."""
-        self.merge(Aggregate.from_stored(*figures))
-
     @classmethod
-    def from_stored(cls, *figures: Any) -> Aggregate:
-        """Return the aggregate of a stored row's figures (``STAT_FIELDS``, in order)."""
-        stored = dict(zip(STAT_FIELDS, figures, strict=True))
+    def from_row(cls, row: TaskResultRollup) -> Aggregate:
+        """Return the aggregate of a stored row's figures."""
+        stored = {name: getattr(row, name) for name in STAT_FIELDS}
         for name in ("runtime_histogram", "wait_histogram"):
             stored[name] = histogram.loads(stored[name])
         return cls(**stored)
-
-    @classmethod
-    def from_row(cls, row: TaskResultRollup) -> Aggregate:
-        return cls.from_stored(*(getattr(row, name) for name in STAT_FIELDS))
 
     def to_row(self, row: TaskResultRollup) -> TaskResultRollup:
         for name in STAT_FIELDS:
@@ -324,8 +316,8 @@ def _fold_window(
             pending.add(status)
             continue
         runtime, wait = durations(status, created, started, done)
-        runtime_bin = None if runtime is None else histogram.bin_of(runtime)
-        wait_bin = None if wait is None else histogram.bin_of(wait)
+        runtime_bin = None if runtime is None else histogram.ordinal_of(runtime)
+        wait_bin = None if wait is None else histogram.ordinal_of(wait)
         hour = buckets.hour_start(done)
         keys = [("", "", hour, status)]
         for name, value in zip(dimensions, values):  # noqa: B905
