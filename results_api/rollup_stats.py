@@ -16,16 +16,13 @@ from the merged histograms (``results_api/histogram.py``).
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections, models
-from django.db.models import Count, F, Max, Sum, Value
-from django.db.models.functions import Floor
+from django.db import models
 from django.db.models.lookups import (
     Exact,
     GreaterThan,
@@ -37,11 +34,10 @@ from django.db.models.lookups import (
 )
 from django.db.models.sql.where import AND, WhereNode
 
-from . import bins, histogram
+from . import histogram, task_counts
 from .conf import api_settings
 from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
-    QUARTER_SECONDS,
     STAT_FIELDS,
     Buckets,
     column_of,
@@ -49,11 +45,9 @@ from .rollups import (
     model_key,
     rollup_dimensions,
 )
-from .stats import runtime_expression, wait_expression
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
 MICROSECOND = datetime.timedelta(microseconds=1)
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class Measure:
@@ -318,102 +312,22 @@ def _add_task_rows(
     buckets: Buckets,
     groups: defaultdict[tuple, Group],
 ) -> None:
-    """Add the results ``queryset`` selects, read from the task table, to ``groups``.
-
-    The database groups them (by status, the dimension and the quarter of
-    an hour: time zone offsets are whole quarters) and computes their
-    durations and bins, so Python reads a row per group, not per result.
-    """
-    model = queryset.model
-    grouped = tuple(column_of(model, name) for name in group_by if name != "status")
-    selected = queryset.order_by().values_list(
-        "status", "date_created", "date_started", "date_done", *grouped
-    )
-    inner_sql, inner_params = selected.query.get_compiler(using=queryset.db).as_sql()
-    head, head_params, tail = _grouped_sql(model, queryset.db, grouped, bool(interval))  # type: ignore[arg-type]
-    connection = connections[queryset.db]
-    convert = _converters(model, grouped, connection)
-    bins.raise_text_limit(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{head} ({inner_sql}) {tail}", (*head_params, *inner_params))
-        rows = cursor.fetchall()
-    for row in rows:
-        status, value = row[0], convert(row[1]) if grouped else None
-        position = 1 + len(grouped)
+    """Add the results ``queryset`` selects, read from the task table, to ``groups``."""
+    grouped = [name for name in group_by if name != "status"]
+    column = column_of(queryset.model, grouped[0]) if grouped else None
+    for counts in task_counts.count(queryset, column, by_quarter=bool(interval)):
         bucket = None
         if interval:
-            quarter = int(row[position])
-            position += 1
-            instant = EPOCH + datetime.timedelta(seconds=quarter * QUARTER_SECONDS)
-            hour, day = buckets.of(instant)
+            assert counts.quarter is not None
+            hour, day = buckets.of(counts.quarter)
             bucket = hour if interval == "hour" else day
-        count, *durations = row[position:]
-        group = groups[_key(group_by, interval, status=status, value=value, bucket=bucket)]
-        group.count += count
-        for measure, (number, total, maximum, text) in (
-            (group.runtime, durations[:4]),
-            (group.wait, durations[4:]),
-        ):
-            if number:
-                measure.add(number, total, maximum)
-                measure.live.update(bins.parse(text))
-
-
-@functools.lru_cache(maxsize=64)
-def _grouped_sql(
-    model: type[models.Model], using: str, grouped: tuple[str, ...], by_quarter: bool
-) -> tuple[str, tuple, str]:
-    """Return the grouping query of ``_add_task_rows`` around its FROM: (head, params, tail).
-
-    Built with Django's expressions once per shape (building them costs
-    more than the query they make), over the model's table, whose name
-    then stands for the request's own selection, a derived table with the
-    same columns: ``head (SELECT ... WHERE ...) tail``.
-    """
-    queryset = models.QuerySet(model, using=using).order_by()
-    keys = ["status", *grouped]
-    if by_quarter:
-        since_epoch = bins.seconds(F("date_done") - Value(EPOCH, models.DateTimeField()))
-        queryset = queryset.annotate(rollup_quarter=Floor(since_epoch / QUARTER_SECONDS))
-        keys.append("rollup_quarter")
-    queryset = queryset.annotate(
-        rollup_runtime=bins.seconds(runtime_expression()),
-        rollup_wait=bins.seconds(wait_expression()),
-    )
-    figures: dict[str, Any] = {"rollup_count": Count("*")}
-    for name in ("runtime", "wait"):
-        seconds = F(f"rollup_{name}")
-        figures[f"rollup_{name}_count"] = Count(seconds)
-        figures[f"rollup_{name}_sum"] = Sum(seconds)
-        figures[f"rollup_{name}_max"] = Max(seconds)
-        figures[f"rollup_{name}_bins"] = bins.BinOrdinals(bins.bin_ordinal(seconds))
-    grouping = queryset.values(*keys).annotate(**figures).values_list(*keys, *figures)
-    sql, params = grouping.query.get_compiler(using=using).as_sql()
-    table = connections[using].ops.quote_name(model._meta.db_table)
-    head, found, tail = sql.partition(f" FROM {table}")
-    # One FROM, and every parameter before it (the GROUP BY names columns by number).
-    if not found or table in tail.replace(f"{table}.", "") or "%s" in tail:
-        raise ValueError(f"unexpected grouping query: {sql}")
-    return f"{head} FROM", tuple(params), f"{table}{tail}"
-
-
-def _converters(model: type[models.Model], grouped: tuple[str, ...], connection: Any) -> Any:
-    """Return what turns a grouped column's database value into the one Django reads."""
-    if not grouped:
-        return None
-    field = next(field for field in model._meta.concrete_fields if field.attname == grouped[0])
-    column = field.get_col(model._meta.db_table)
-    converters = [
-        *connection.ops.get_db_converters(column),
-        *column.get_db_converters(connection),
-    ]
-
-    def convert(value: Any) -> Any:
-        for converter in converters:
-            value = converter(value, column, connection)
-        return value
-
-    return convert
+        key = _key(group_by, interval, status=counts.status, value=counts.value, bucket=bucket)
+        group = groups[key]
+        group.count += counts.count
+        for measure, figures in ((group.runtime, counts.runtime), (group.wait, counts.wait)):
+            if figures.count:
+                measure.add(figures.count, figures.total, figures.maximum)
+                measure.live.update(figures.ordinals)
 
 
 def _key(

@@ -26,10 +26,11 @@ from django.utils import timezone
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from . import histogram
+from . import histogram, task_counts
 from .conf import api_settings
 from .introspection import FieldKind, concrete_field, field_rules
 from .models import RollupState, TaskResultRollup, value_key
+from .task_counts import QUARTER_SECONDS
 
 STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
 DIMENSION_KINDS = frozenset({FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.BOOLEAN})
@@ -37,8 +38,6 @@ FINAL_STATES = frozenset(states.READY_STATES)
 LEVELS = ("hour", "day")
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
-# Time zone offsets are whole quarters of an hour: a bucket is the same for a quarter.
-QUARTER_SECONDS = 900
 STAT_FIELDS = (
     "count",
     "runtime_count",
@@ -91,27 +90,17 @@ class Aggregate:
     wait_max: float | None = None
     wait_histogram: Counter = dataclasses.field(default_factory=Counter)
 
-    def add_result(
-        self,
-        runtime: float | None,
-        runtime_bin: int | None,
-        wait: float | None,
-        wait_bin: int | None,
-    ) -> None:
-        """Count one result with its runtime and waiting time (``None``: not known) and bins."""
-        self.count += 1
-        if runtime is not None:
-            self.runtime_count += 1
-            self.runtime_sum += runtime
-            if self.runtime_max is None or runtime > self.runtime_max:
-                self.runtime_max = runtime
-            self.runtime_histogram[runtime_bin] += 1
-        if wait is not None:
-            self.wait_count += 1
-            self.wait_sum += wait
-            if self.wait_max is None or wait > self.wait_max:
-                self.wait_max = wait
-            self.wait_histogram[wait_bin] += 1
+    @classmethod
+    def from_counts(cls, counts: task_counts.Counts) -> Aggregate:
+        """Return the aggregate of a group the database counted."""
+        aggregate = cls(count=counts.count)
+        for name, figures in (("runtime", counts.runtime), ("wait", counts.wait)):
+            if figures.count:
+                setattr(aggregate, f"{name}_count", figures.count)
+                setattr(aggregate, f"{name}_sum", figures.total)
+                setattr(aggregate, f"{name}_max", figures.maximum)
+                getattr(aggregate, f"{name}_histogram").update(figures.ordinals)
+        return aggregate
 
     def merge(self, other: Aggregate) -> None:
         """Add ``other``'s results to these."""
@@ -141,27 +130,6 @@ class Aggregate:
             value = getattr(self, name)
             setattr(row, name, histogram.dumps(value) if isinstance(value, Counter) else value)
         return row
-
-
-def durations(
-    status: str,
-    created: datetime.datetime | None,
-    started: datetime.datetime | None,
-    done: datetime.datetime | None,
-) -> tuple[float | None, float | None]:
-    """Return a result's runtime and waiting time in seconds, by the API's rules.
-
-    Runtime: ``date_done - date_started`` of a finished task. Waiting time:
-    ``date_started - date_created`` when the task started after it was sent
-    (equal dates: the row was first written by its STARTED state).
-    """
-    runtime = wait = None
-    if started is not None:
-        if status in FINAL_STATES and done is not None:
-            runtime = (done - started).total_seconds()
-        if created is not None and started > created:
-            wait = (started - created).total_seconds()
-    return runtime, wait
 
 
 class Buckets:
@@ -299,34 +267,26 @@ def _fold_window(
     buckets: Buckets,
     using: str | None,
 ) -> set[str]:
-    """Add the final results of ``[start, end)`` to the rollup; return the other states seen."""
-    dimensions = rollup_dimensions(model)
-    columns = [column_of(model, name) for name in dimensions]
-    rows = (
+    """Add the final results of ``[start, end)`` to the rollup; return the other states seen.
+
+    The database counts them, once by status alone and once more by status
+    with each dimension (``results_api/task_counts.py``).
+    """
+    window = (
         model._default_manager.using(using)
         .filter(date_done__gte=start, date_done__lt=end)
         .order_by()
-        .values_list("status", "date_created", "date_started", "date_done", *columns)
     )
+    final = sorted(FINAL_STATES)
+    pending = set(window.exclude(status__in=final).values_list("status", flat=True).distinct())
     hours: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
-    pending: set[str] = set()
-    encoded: dict[Any, str] = {}
-    for status, created, started, done, *values in rows.iterator(chunk_size=5000):
-        if status not in FINAL_STATES:
-            pending.add(status)
-            continue
-        runtime, wait = durations(status, created, started, done)
-        runtime_bin = None if runtime is None else histogram.ordinal_of(runtime)
-        wait_bin = None if wait is None else histogram.ordinal_of(wait)
-        hour = buckets.hour_start(done)
-        keys = [("", "", hour, status)]
-        for name, value in zip(dimensions, values):  # noqa: B905
-            text = encoded.get((name, value))
-            if text is None:
-                text = encoded[name, value] = encode(value)
-            keys.append((name, text, hour, status))
-        for key in keys:
-            hours[key].add_result(runtime, runtime_bin, wait, wait_bin)
+    for dimension in ("", *rollup_dimensions(model)):
+        column = column_of(model, dimension) if dimension else None
+        for counts in task_counts.count(window.filter(status__in=final), column, by_quarter=True):
+            assert counts.quarter is not None
+            value = encode(counts.value) if dimension else ""
+            hour = buckets.hour_start(counts.quarter)
+            hours[(dimension, value, hour, counts.status)].merge(Aggregate.from_counts(counts))
     found: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
     for (dimension, value, hour, status), aggregate in hours.items():
         found[(dimension, value, "hour", hour, status)] = aggregate
