@@ -10,6 +10,10 @@ discovered. The changelist costs the same at any table size (see
 filters drawn without reading the table, search by task id through its
 index.
 
+Results are the workers' to write: unless ``DJANGO_CELERY_RESULTS =
+{"ALLOW_EDITS": True}``, the admin is Django's view-only admin for both
+models (no "Add" button, no save buttons, a change POST refused).
+
 Stored content is shown masked, as the API and the status views show it:
 unless ``ALLOW_EDITS`` lets the admin edit rows, the change page shows
 ``task_args``, ``task_kwargs``, ``result`` and ``meta`` decoded (JSON only,
@@ -19,9 +23,10 @@ shown as the stored text, never decoded.
 
 Actions that change the world need a permission of their own besides the
 view permission: "Terminate selected tasks" (a revoke sent to the workers)
-needs the model's change permission (``change_taskresult``), and Django's
-"Delete selected" its delete permission. A staff user who may only view
-task results sees neither action, and a forged POST of one is refused.
+needs the model's change permission (``change_taskresult``), whether edits
+are allowed or not, and Django's "Delete selected" its delete permission.
+A staff user who may only view task results sees neither action, and a
+forged POST of one is refused.
 """
 
 from __future__ import annotations
@@ -87,6 +92,21 @@ def _edits_allowed() -> bool:
     return bool(getattr(settings, "DJANGO_CELERY_RESULTS", {}).get("ALLOW_EDITS", False))
 
 
+class ReadOnlyUnlessEditsAllowed:
+    """Offer no add page and no save buttons unless ``ALLOW_EDITS`` lets the admin edit rows.
+
+    Results are written by workers; while edits are off, Django's view-only
+    admin (no "Add" button, change pages titled as view pages, a POST
+    refused) is what the admin can do, whatever the user's permissions.
+    """
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _edits_allowed() and super().has_add_permission(request)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _edits_allowed() and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+
 class FlatCostAdmin(admin.ModelAdmin):
     """Changelist settings whose cost does not grow with the table."""
 
@@ -130,7 +150,7 @@ class ResultAdminMixin:
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
 
-class TaskResultAdmin(ResultAdminMixin, FlatCostAdmin):
+class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmin):
     """Admin-interface for results of tasks."""
 
     list_display = INDEXED_COLUMNS
@@ -242,7 +262,11 @@ class TaskResultAdmin(ResultAdminMixin, FlatCostAdmin):
     def masked_meta(self, obj: models.Model) -> str | None:
         return preformatted(masked_column(obj, "meta"))
 
-    @admin.action(description=_("Terminate selected tasks"), permissions=["change"])
+    def has_terminate_permission(self, request: HttpRequest) -> bool:
+        """Return whether the user holds the model's change permission, edits allowed or not."""
+        return super(ReadOnlyUnlessEditsAllowed, self).has_change_permission(request)
+
+    @admin.action(description=_("Terminate selected tasks"), permissions=["terminate"])
     def terminate_tasks(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         """Revoke the selected tasks and terminate those still running."""
         task_ids = list(queryset.values_list("task_id", flat=True))
@@ -257,7 +281,7 @@ for _column in MASKED_COLUMNS:  # labelled as the columns they show
     getattr(TaskResultAdmin, f"masked_{_column}").short_description = _label
 
 
-class GroupResultAdmin(ResultAdminMixin, FlatCostAdmin):
+class GroupResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmin):
     """Admin-interface for results of grouped tasks."""
 
     list_display = ("group_id", "date_done")

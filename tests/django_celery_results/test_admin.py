@@ -158,3 +158,79 @@ def test_saving_the_change_page_keeps_the_stored_content(admin_client, task_resu
 
     row.refresh_from_db()
     assert row.result == stored
+
+
+def test_the_changelist_offers_no_add_button_while_edits_are_off(admin_client):
+    response = admin_client.get(reverse(admin_site_url("changelist")))
+
+    assert response.context["has_add_permission"] is False
+    assert reverse(admin_site_url("add")) not in response.content.decode()
+
+
+def test_the_add_page_is_refused_while_edits_are_off(admin_client):
+    response = admin_client.get(reverse(admin_site_url("add")))
+
+    assert response.status_code == 403
+
+
+def test_the_change_page_is_a_view_page_without_save_buttons_while_edits_are_off(
+    admin_client, backend, task_result_model
+):
+    backend.store_result("t-1", 1, states.SUCCESS)
+    row = task_result_model.objects.get(task_id="t-1")
+
+    response = admin_client.get(reverse(admin_site_url("change"), args=[row.pk]))
+
+    page = response.content.decode()
+    assert response.context["title"] == f"View {task_result_model._meta.verbose_name}"
+    assert 'name="_save"' not in page
+    assert 'name="_continue"' not in page
+    assert 'name="_addanother"' not in page
+
+
+def test_allowing_edits_offers_the_save_buttons(admin_client, backend, task_result_model, settings):
+    settings.DJANGO_CELERY_RESULTS = {"ALLOW_EDITS": True}
+    backend.store_result("t-1", 1, states.SUCCESS)
+    row = task_result_model.objects.get(task_id="t-1")
+
+    response = admin_client.get(reverse(admin_site_url("change"), args=[row.pk]))
+
+    assert response.context["title"] == f"Change {task_result_model._meta.verbose_name}"
+    assert 'name="_save"' in response.content.decode()
+
+
+def test_a_staff_user_with_the_change_permission_is_offered_the_terminate_action(
+    client, django_user_model, backend
+):
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    model = get_task_result_model()
+    user = django_user_model.objects.create_user("operator", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            codename__in=[f"view_{model._meta.model_name}", f"change_{model._meta.model_name}"],
+        )
+    )
+    client.force_login(user)
+    backend.store_result("t-1", None, states.STARTED)
+
+    response = client.get(reverse(admin_site_url("changelist")))
+
+    assert "terminate_tasks" in response.content.decode()
+
+
+def test_the_group_result_change_page_is_a_view_page_while_edits_are_off(admin_client):
+    from django_celery_results.models import get_group_result_model
+
+    model = get_group_result_model()
+    group = model.objects.create(group_id="g-1", result="[]")
+    opts = model._meta
+
+    response = admin_client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[group.pk])
+    )
+
+    assert response.context["title"] == f"View {opts.verbose_name}"
+    assert 'name="_save"' not in response.content.decode()
