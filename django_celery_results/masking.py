@@ -72,6 +72,16 @@ class MaskingRules:
         """Whether any key can be secret (otherwise masking leaves everything as it is)."""
         return bool(self.keys) or self.hook is not None
 
+    def may_name_a_secret(self, text: str) -> bool:
+        """Return False when no part of ``text`` can be a secret key (then nothing is masked).
+
+        Only the hook can judge keys not in ``keys``; without one, a text that
+        holds none of them (ignoring case) names no secret.
+        """
+        if self.hook is not None:
+            return True
+        return _any_of(self.keys).search(text.casefold()) is not None
+
     def is_secret(self, key: Any) -> bool:
         """Return whether the value under ``key`` is masked."""
         if not isinstance(key, str):
@@ -81,25 +91,40 @@ class MaskingRules:
         return bool(self.hook is not None and self.hook(key))
 
 
+@functools.lru_cache(maxsize=16)
+def _any_of(keys: frozenset[str]) -> re.Pattern[str]:
+    """Return a pattern finding any of ``keys`` in a text; with no keys, one that never matches."""
+    return re.compile("|".join(map(re.escape, sorted(keys))) or r"(?!)")
+
+
 def _mask(value: Any, rules: MaskingRules, depth: int = 0) -> tuple[Any, bool]:
-    """Return ``value`` with secret keys' values masked, and whether anything changed."""
-    if depth > MAX_DEPTH and isinstance(value, (dict, list, tuple)):
+    """Return ``value`` with secret keys' values masked, and whether anything changed.
+
+    What nothing changed in is returned as it is, not copied.
+    """
+    if not isinstance(value, (dict, list, tuple)):
+        return value, False
+    if depth > MAX_DEPTH:
         return TOO_DEEP, True
     if isinstance(value, dict):
-        masked, changed = {}, False
+        masked = None
         for key, item in value.items():
             if rules.is_secret(key):
-                masked[key], changed = rules.mask, True
+                new = rules.mask
+            elif isinstance(item, (dict, list, tuple)):
+                new, changed = _mask(item, rules, depth + 1)
+                if not changed:
+                    continue
             else:
-                masked[key], item_changed = _mask(item, rules, depth + 1)
-                changed = changed or item_changed
-        return masked, changed
-    if isinstance(value, (list, tuple)):
-        items = [_mask(item, rules, depth + 1) for item in value]
-        if not any(changed for _, changed in items):
-            return value, False
-        return type(value)(item for item, _ in items), True
-    return value, False
+                continue
+            if masked is None:
+                masked = dict(value)
+            masked[key] = new
+        return (value, False) if masked is None else (masked, True)
+    items = [_mask(item, rules, depth + 1) for item in value]
+    if not any(changed for _, changed in items):
+        return value, False
+    return type(value)(item for item, _ in items), True
 
 
 def mask_data(value: Any, rules: MaskingRules) -> Any:
@@ -111,7 +136,7 @@ def mask_data(value: Any, rules: MaskingRules) -> Any:
 
 def mask_repr(text: str, rules: MaskingRules) -> str:
     """Return a Python repr with the secret keys' values masked, unchanged if it has none."""
-    if not rules.active:
+    if not rules.active or not rules.may_name_a_secret(text):
         return text
     secret = [
         match

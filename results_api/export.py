@@ -38,7 +38,7 @@ from rest_framework import renderers, serializers
 
 from .conf import api_settings
 from .pagination import keyset_chunks
-from .serializers import pin_time_zone
+from .prepared import pin_time_zone
 
 __all__ = ["CSVRenderer", "csv_cell", "export_response", "stream_csv"]
 

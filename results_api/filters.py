@@ -202,19 +202,24 @@ def narrow_filterset(
     value filters nothing. Filters whose widget reads several parameters
     (``name_min``, ``name_max``...) are always kept.
     """
-    names = frozenset(
-        name
-        for name, filter_ in filterset_class.base_filters.items()
-        if name in params or _reads_several_params(filter_)
+    filters_ = filterset_class.base_filters
+    names = _reading_several_params(filterset_class).union(  # type: ignore[arg-type]  # a class is hashable
+        name for name in params if name in filters_
     )
-    if len(names) == len(filterset_class.base_filters):
+    if len(names) == len(filters_):
         return filterset_class
     return _narrowed(filterset_class, names)  # type: ignore[arg-type]  # a class is hashable
 
 
-def _reads_several_params(filter_: filters.Filter) -> bool:
-    widget = filter_.extra.get("widget") or filter_.field_class.widget
-    return issubclass(widget if isinstance(widget, type) else type(widget), forms.MultiWidget)
+@functools.lru_cache(maxsize=256)
+def _reading_several_params(filterset_class: type[filters.FilterSet]) -> frozenset[str]:
+    """Return the names of the filters whose widget reads several parameters."""
+    names = []
+    for name, filter_ in filterset_class.base_filters.items():
+        widget = filter_.extra.get("widget") or filter_.field_class.widget
+        if issubclass(widget if isinstance(widget, type) else type(widget), forms.MultiWidget):
+            names.append(name)
+    return frozenset(names)
 
 
 @functools.lru_cache(maxsize=256)
@@ -236,4 +241,5 @@ reset_when_changed(
     get_task_filterset_class.cache_clear,
     get_group_filterset_class.cache_clear,
     _narrowed.cache_clear,
+    _reading_several_params.cache_clear,
 )

@@ -26,23 +26,19 @@ browsable API, CSV export) shows the same.
 
 from __future__ import annotations
 
-import copy
 import functools
-import operator
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Callable
+from typing import Any
 
 from celery import states
-from django.db import models
 from rest_framework import serializers
-from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
 
 from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
 from .conf import api_settings, reset_when_changed
 from .introspection import STANDARD_TASK_FIELDS, field_rules
+from .prepared import PreparedFieldsMixin, pin_time_zone, read_source
 from .redaction import may_see_traceback, redact_arguments, redact_data
 
 __all__ = [
@@ -55,13 +51,6 @@ __all__ = [
     "get_task_serializer_class",
     "pin_time_zone",
 ]
-
-
-def read_source(field: serializers.Field, instance: Any) -> Any:
-    """Read ``field``'s source from a row: one attribute directly, a dotted path as DRF does."""
-    if len(field.source_attrs) == 1:
-        return getattr(instance, field.source_attrs[0])
-    return serializers.Field.get_attribute(field, instance)
 
 
 class StoredContentField(serializers.Field):
@@ -112,76 +101,6 @@ class TracebackField(serializers.CharField):
             user = getattr(request, "user", None)
             allowed = self._allowed = request is None or may_see_traceback(user, type(instance))
         return traceback if allowed else None
-
-
-def pin_time_zone(fields: Iterable[serializers.Field]) -> None:
-    """Give date-time fields the current time zone, looked up once instead of per value.
-
-    Pinned when the fields are built, inside the view: an export streams its
-    rows after the view has returned, once middleware may have restored
-    another time zone.
-    """
-    for field in fields:
-        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-            # None without USE_TZ, which DRF's field accepts (its stubs say tzinfo).
-            field.timezone = field.default_timezone()  # type: ignore[assignment]
-
-
-def _column_reader(field: serializers.Field, columns: set[str]) -> Callable[[Any], Any]:
-    """Return how to read ``field``'s value: a plain attribute read for a model column."""
-    plain = type(field).get_attribute is serializers.Field.get_attribute
-    if plain and len(field.source_attrs) == 1 and field.source_attrs[0] in columns:
-        return operator.attrgetter(field.source_attrs[0])
-    return field.get_attribute
-
-
-if TYPE_CHECKING:
-    _SerializerBase = serializers.ModelSerializer
-else:
-    _SerializerBase = object
-
-
-class PreparedFieldsMixin(_SerializerBase):
-    """Prepare a serializer's fields once, so that each row costs only its values.
-
-    A ``ModelSerializer`` introspects the model on every instantiation and
-    walks its fields through a generator for every row; here the first build
-    is kept on the class (each serializer gets a copy), date-time fields get
-    the time zone once, and rows are represented from a list made once.
-    """
-
-    _field_template: ClassVar[dict[str, serializers.Field]]
-    _readable: list[tuple[str, serializers.Field, Callable[[Any], Any]]]
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        template = type(self).__dict__.get("_field_template")
-        if template is None:
-            template = super().get_fields()
-            type(self)._field_template = template
-        fields = copy.deepcopy(template)
-        pin_time_zone(fields.values())
-        return fields
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        readable = self.__dict__.get("_readable")
-        if readable is None:
-            model = cast("type[models.Model]", self.Meta.model)
-            columns = {f.name for f in model._meta.concrete_fields if not f.is_relation}
-            readable = self._readable = [
-                (cast(str, field.field_name), field, _column_reader(field, columns))
-                for field in self._readable_fields
-            ]
-        representation: dict[str, Any] = {}
-        for name, field, read in readable:
-            try:
-                attribute = read(instance)
-            except SkipField:
-                continue
-            if attribute is None or (isinstance(attribute, PKOnlyObject) and attribute.pk is None):
-                representation[name] = None
-            else:
-                representation[name] = field.to_representation(attribute)
-        return representation
 
 
 class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):

@@ -36,7 +36,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from .action_views import TaskActionsMixin
 from .conditional import conditional_response
-from .conf import api_settings, scope_queryset
+from .conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
 from .export import CSVRenderer, export_response
 from .filters import get_group_filterset_class, get_task_filterset_class, narrow_filterset
 from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
@@ -59,6 +59,11 @@ __all__ = [
     "TaskReadViewSet",
     "TaskResultViewSet",
 ]
+
+
+# The query parameters of each kind of view: (view class, action, filter set, paginator).
+_QUERY_PARAM_NAMES: dict[tuple[Any, ...], frozenset[str]] = {}
+reset_when_changed(_QUERY_PARAM_NAMES.clear, settings=(SETTING_NAME, "REST_FRAMEWORK"))
 
 
 class FromSettings:
@@ -128,12 +133,20 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         """Return ``filterset_class``, or the one generated for the model."""
         raise NotImplementedError
 
-    def get_query_param_names(self) -> set[str]:
-        """Return every query parameter this view understands.
+    def get_query_param_names(self) -> frozenset[str]:
+        """Return every query parameter this view understands, worked out once per kind of view.
 
         The filter set's filters on every action; on list and retrieve also
         those that the other filter backends and the paginator document.
         """
+        kind = (type(self), self.action, self.get_filterset_class(), type(self.paginator))
+        names = _QUERY_PARAM_NAMES.get(kind)
+        if names is None:
+            names = _QUERY_PARAM_NAMES[kind] = frozenset(self.list_query_param_names())
+        return names
+
+    def list_query_param_names(self) -> set[str]:
+        """Return every query parameter this view understands (see ``get_query_param_names``)."""
         names = set(self.get_filterset_class().base_filters)
         if drf_settings.URL_FORMAT_OVERRIDE:
             names.add(drf_settings.URL_FORMAT_OVERRIDE)
@@ -151,6 +164,8 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
 
     def check_query_params(self, request: Request) -> None:
         """Refuse unknown or repeated query parameters with a 400 naming each one."""
+        if not request.query_params:
+            return
         known = self.get_query_param_names()
         errors = {}
         for name, values in request.query_params.lists():
@@ -221,8 +236,8 @@ class TaskReadViewSet(ResultViewSet):
         """The fields ``?ordering=`` accepts: every scalar field, extra fields included."""
         return task_ordering_fields(self.get_model())
 
-    def get_query_param_names(self) -> set[str]:
-        names = super().get_query_param_names()
+    def list_query_param_names(self) -> set[str]:
+        names = super().list_query_param_names()
         if self.action == "stats":
             names.update(get_stats_query_serializer_class(self.get_model())().fields)
         return names

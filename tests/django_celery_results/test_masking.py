@@ -32,6 +32,17 @@ def test_a_repr_nested_deeper_than_the_limit_is_masked_by_pattern():
     assert "'x'" not in mask_repr(text, RULES)
 
 
+def test_a_secret_key_in_a_repr_is_found_whatever_its_case():
+    assert (
+        mask_repr("{'PassWord': 'x', 'TOKEN': 'y'}", RULES) == "{'PassWord': '***', 'TOKEN': '***'}"
+    )
+
+
+def test_a_repr_naming_no_secret_is_returned_as_it_is():
+    text = "{'user': 'u', 'n': [1, 2]}"
+    assert mask_repr(text, RULES) is text
+
+
 def test_no_rules_mask_nothing():
     assert mask_repr("{'password': 'x'}", MaskingRules()) == "{'password': 'x'}"
 

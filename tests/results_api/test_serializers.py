@@ -163,6 +163,18 @@ def test_each_request_gets_its_own_copy_of_the_fields(custom_model):
     assert first["status"].parent is not second["status"].parent
 
 
+def test_a_field_holding_another_field_is_copied_with_it(custom_model):
+    class TaggedSerializer(get_task_serializer_class(custom_model)):
+        tags = drf_serializers.ListField(child=drf_serializers.CharField(), read_only=True)
+
+        class Meta(get_task_serializer_class(custom_model).Meta):
+            fields = (*get_task_serializer_class(custom_model).Meta.fields, "tags")
+
+    first, second = TaggedSerializer().fields["tags"], TaggedSerializer().fields["tags"]
+    assert first.child is not second.child
+    assert (first.child.parent, second.child.parent) == (first, second)
+
+
 def test_dates_are_in_the_current_time_zone(staff_client, make_task, settings):
     settings.TIME_ZONE = "Asia/Tokyo"
     make_task(task_id="t-1")
