@@ -1,16 +1,20 @@
 """Minimal reference handlers for the read-path benchmark: raw SQL, rows to JSON by hand.
 
-Each answers what one results_api endpoint answers, with the least code
-that can: one SQL statement on Django's connection, the standard
-library's json, no framework between.
+Each answers what one results_api endpoint answers, to whom it answers,
+with the least code that can: the session's user must be staff (the API's
+default permission; a handler that served these rows to anyone would not
+be the same endpoint), then one SQL statement on Django's connection and
+the standard library's json, no framework between.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 
 TABLE = "testapp_taskresult"
 COLUMNS = (
@@ -20,6 +24,18 @@ COLUMNS = (
 )
 JSON_COLUMNS = ("task_args", "task_kwargs", "result", "meta")
 NAMES = [name.strip() for name in COLUMNS.split(",")]
+
+
+def staff_only(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer only a staff user of the session, as the API's default permission does."""
+
+    @functools.wraps(handler)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            return HttpResponseForbidden()
+        return handler(request, *args, **kwargs)
+
+    return guarded
 
 
 def _rows_to_json(rows: list[tuple]) -> list[dict]:
@@ -44,6 +60,7 @@ def _page(sql: str, params: list) -> HttpResponse:
     return HttpResponse(json.dumps(body), content_type="application/json")
 
 
+@staff_only
 def task_list(request: HttpRequest) -> HttpResponse:
     """First page of one tenant's tasks in one state (``?tenant=&status=``)."""
     return _page(
@@ -53,6 +70,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@staff_only
 def task_list_after(request: HttpRequest) -> HttpResponse:
     """The page of all tasks after a (date_created, id) key (``?created=&id=``)."""
     return _page(
@@ -62,6 +80,7 @@ def task_list_after(request: HttpRequest) -> HttpResponse:
     )
 
 
+@staff_only
 def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
     """One task by its id."""
     with connection.cursor() as cursor:
@@ -70,6 +89,7 @@ def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
     return HttpResponse(json.dumps(_rows_to_json(rows)[0]), content_type="application/json")
 
 
+@staff_only
 def task_stats(request: HttpRequest) -> HttpResponse:
     """Counts and runtime aggregates per status for one tenant (``?date_done__gte=``)."""
     runtime = "EXTRACT(EPOCH FROM date_done - date_started)"
