@@ -212,6 +212,19 @@ def narrow_filterset(
 
 
 @functools.lru_cache(maxsize=256)
+def filters_without_params(filterset_class: type[filters.FilterSet]) -> bool:
+    """Return whether ``filterset_class`` may filter a request that names none of its filters.
+
+    A filter given no value filters nothing; only a filter set that changes
+    how it filters (its own ``__init__``, ``filter_queryset`` or ``qs``) may.
+    """
+    return any(
+        getattr(filterset_class, name) is not getattr(filters.FilterSet, name)
+        for name in ("__init__", "filter_queryset", "qs")
+    )
+
+
+@functools.lru_cache(maxsize=256)
 def _reading_several_params(filterset_class: type[filters.FilterSet]) -> frozenset[str]:
     """Return the names of the filters whose widget reads several parameters."""
     names = []
@@ -242,4 +255,5 @@ reset_when_changed(
     get_group_filterset_class.cache_clear,
     _narrowed.cache_clear,
     _reading_several_params.cache_clear,
+    filters_without_params.cache_clear,
 )

@@ -70,6 +70,8 @@ class ResultOrderingFilter(OrderingFilter):
     def filter_queryset(
         self, request: Request, queryset: models.QuerySet, view: Any
     ) -> models.QuerySet:
-        """Return ``queryset`` in the requested order."""
+        """Return ``queryset`` in the requested order; a single row (a detail) needs none."""
+        if getattr(view, "detail", False):
+            return queryset
         terms = order_terms(queryset.model, self.get_ordering(request, queryset, view))
         return queryset.order_by(*(term.order_by() for term in terms))

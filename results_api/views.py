@@ -38,7 +38,12 @@ from .action_views import TaskActionsMixin
 from .conditional import conditional_response
 from .conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
 from .export import CSVRenderer, export_response
-from .filters import get_group_filterset_class, get_task_filterset_class, narrow_filterset
+from .filters import (
+    filters_without_params,
+    get_group_filterset_class,
+    get_task_filterset_class,
+    narrow_filterset,
+)
 from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .metadata import describe_tasks
 from .ordering import ResultOrderingFilter, task_ordering_fields
@@ -92,6 +97,12 @@ class ResultFilterBackend(DjangoFilterBackend):
 
     def get_filterset_class(self, view: Any, queryset: models.QuerySet | None = None) -> Any:
         return view.get_filterset_class()
+
+    def filter_queryset(self, request: Request, queryset: models.QuerySet, view: Any) -> Any:
+        """Return ``queryset`` filtered; as it is when the request names no filter (a detail)."""
+        if not request.query_params and not filters_without_params(self.get_filterset_class(view)):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request: Request, queryset: models.QuerySet, view: Any) -> Any:
         """Return the filter set of the request, with only the filters it names."""

@@ -206,6 +206,26 @@ def test_only_the_filters_a_request_names_are_built(custom_model):
     assert narrow_filterset(get_task_filterset_class(custom_model), ["status"]) is filterset
 
 
+def test_a_filter_set_that_filters_without_parameters_applies_to_every_request(
+    staff_client, custom_model, make_task, settings
+):
+    settings.RESULTS_API = {
+        "TASK_FILTERSET_CLASS": "tests.results_api.test_filters.SuccessesOnlyFilterSet"
+    }
+    make_task(task_id="ok", status="SUCCESS")
+    make_task(task_id="failed", status="FAILURE")
+
+    assert _ids(staff_client.get(tasks_url())) == {"ok"}
+    assert staff_client.get("/api/results/tasks/failed/").status_code == 404
+
+
+class SuccessesOnlyFilterSet(TaskResultFilterSet):
+    """A project's filter set that hides failures whatever the request asks."""
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).filter(status="SUCCESS")
+
+
 class MyFilterSet(TaskResultFilterSet):
     """A project's own base filter set, with one more filter and a range read from two params."""
 

@@ -46,6 +46,16 @@ def test_detail_is_one_query(staff_client, custom_model, make_task, tenants):
     assert _count_queries(staff_client, "/api/results/tasks/t-1/") == 1
 
 
+def test_a_detail_is_read_by_its_id_alone_without_ordering(
+    staff_client, custom_model, make_task, tenants
+):
+    make_task(task_id="t-1", tenant=tenants[0])
+    with CaptureQueriesContext(connection) as queries:
+        assert staff_client.get("/api/results/tasks/t-1/").status_code == 200
+    (query,) = queries.captured_queries
+    assert "ORDER BY" not in query["sql"].upper()
+
+
 def test_group_page_of_5_and_of_200_issue_the_same_queries(staff_client, make_group):
     for _ in range(201):
         make_group()
