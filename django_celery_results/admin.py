@@ -31,6 +31,7 @@ forged POST of one is refused.
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any, cast
 
@@ -40,6 +41,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -52,12 +54,20 @@ from .admin_changelist import (
 from .content import Undecodable, decode_json, is_decodable
 from .masking import mask_arguments, mask_data, store_masking_rules
 from .models import get_group_result_model, get_task_result_model
-from .models.abstract import AbstractTaskResult
+from .models.abstract import AbstractGroupResult, AbstractTaskResult
 
 # Lookups of a date's part, whose value Python turns into a date (an OverflowError past 9999).
 DATE_PARTS = ("__year", "__month", "__day", "__week", "__week_day", "__quarter", "__iso_year")
-# Columns a changelist may be ordered by: each has an index of its own.
-INDEXED_COLUMNS = ("task_id", "periodic_task_name", "task_name", "date_done", "status", "worker")
+# The changelist's columns, each ordered through an index of its own (the id and the date
+# through the display methods that show them unwrapped and to the second).
+LIST_COLUMNS = (
+    "whole_task_id",
+    "periodic_task_name",
+    "task_name",
+    "date_done_to_the_second",
+    "status",
+    "worker",
+)
 
 
 def masked_column(row: models.Model, attname: str) -> str | None:
@@ -84,8 +94,33 @@ def preformatted(text: str | None) -> str | None:
     return None if text is None else format_html("<pre>{}</pre>", text)
 
 
+def unwrapped(text: str) -> str:
+    """Return ``text`` escaped in a span the admin's style sheet keeps on one line (``nowrap``)."""
+    return format_html('<span class="nowrap">{}</span>', text)
+
+
+def to_the_second(value: datetime.datetime | None) -> str | None:
+    """Return ``value`` as the admin shows dates, with its seconds.
+
+    In the current time zone (``TIME_ZONE``, or the one activated), the date
+    in the active language's short format; Django's own formats stop at the
+    minute, too coarse for tasks that take seconds.
+    """
+    if value is None:
+        return None
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
+
+
 # The stored columns the change page shows masked, each through a display method of its own.
 MASKED_COLUMNS = ("task_args", "task_kwargs", "result", "meta")
+# The dates the change page shows to the second, each through a display method of its own.
+DATE_COLUMNS = ("date_created", "date_started", "date_done")
+
+
+def _label(model: type[models.Model], column: str) -> Any:
+    """Return the verbose name of ``column``: a display method is labelled as what it shows."""
+    return cast(models.Field, model._meta.get_field(column)).verbose_name
 
 
 def _edits_allowed() -> bool:
@@ -153,10 +188,16 @@ class ResultAdminMixin:
 class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmin):
     """Admin-interface for results of tasks."""
 
-    list_display = INDEXED_COLUMNS
+    list_display = LIST_COLUMNS
     list_filter = ("status", "date_done", "periodic_task_name", "task_name", "worker")
-    sortable_by = INDEXED_COLUMNS
-    readonly_fields = ("date_created", "date_started", "date_done", "result", "meta")
+    sortable_by = LIST_COLUMNS
+    readonly_fields = (
+        "date_created_to_the_second",
+        "date_started_to_the_second",
+        "date_done_to_the_second",
+        "result",
+        "meta",
+    )
     search_fields = ("task_id",)
     search_help_text = _("A task id, or its beginning.")
     actions = ("terminate_tasks",)
@@ -185,9 +226,9 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
             {
                 "fields": (
                     "result",
-                    "date_created",
-                    "date_started",
-                    "date_done",
+                    "date_created_to_the_second",
+                    "date_started_to_the_second",
+                    "date_done_to_the_second",
                     "traceback",
                     "meta",
                 ),
@@ -248,7 +289,24 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
         if _edits_allowed():
             return self.readonly_fields
         masked = [f"masked_{name}" for name in MASKED_COLUMNS]
-        return [*(field.name for field in self.opts.local_fields), *masked]
+        dates = [f"{name}_to_the_second" for name in DATE_COLUMNS]
+        return [*(field.name for field in self.opts.local_fields), *masked, *dates]
+
+    @admin.display(description=_label(AbstractTaskResult, "task_id"), ordering="task_id")
+    def whole_task_id(self, obj: AbstractTaskResult) -> str:
+        return unwrapped(obj.task_id)
+
+    @admin.display(description=_label(AbstractTaskResult, "date_done"), ordering="date_done")
+    def date_done_to_the_second(self, obj: AbstractTaskResult) -> str | None:
+        return to_the_second(obj.date_done)
+
+    @admin.display(description=_label(AbstractTaskResult, "date_created"))
+    def date_created_to_the_second(self, obj: AbstractTaskResult) -> str | None:
+        return to_the_second(obj.date_created)
+
+    @admin.display(description=_label(AbstractTaskResult, "date_started"))
+    def date_started_to_the_second(self, obj: AbstractTaskResult) -> str | None:
+        return to_the_second(obj.date_started)
 
     def masked_task_args(self, obj: models.Model) -> str | None:
         return preformatted(masked_column(obj, "task_args"))
@@ -277,14 +335,15 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
 
 
 for _column in MASKED_COLUMNS:  # labelled as the columns they show
-    _label = cast(models.Field, AbstractTaskResult._meta.get_field(_column)).verbose_name
-    getattr(TaskResultAdmin, f"masked_{_column}").short_description = _label
+    getattr(TaskResultAdmin, f"masked_{_column}").short_description = _label(
+        AbstractTaskResult, _column
+    )
 
 
 class GroupResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmin):
     """Admin-interface for results of grouped tasks."""
 
-    list_display = ("group_id", "date_done")
+    list_display = ("whole_group_id", "date_done_to_the_second")
     list_filter = ("date_done",)
     readonly_fields = ("date_created", "date_done", "result")
     search_fields = ("group_id",)
@@ -295,6 +354,14 @@ class GroupResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdm
     ) -> tuple[models.QuerySet, bool]:
         """Find groups by id, whole or its beginning, through the unique index."""
         return search_by_id_prefix(queryset, "group_id", search_term), False
+
+    @admin.display(description=_label(AbstractGroupResult, "group_id"), ordering="group_id")
+    def whole_group_id(self, obj: AbstractGroupResult) -> str:
+        return unwrapped(obj.group_id)
+
+    @admin.display(description=_label(AbstractGroupResult, "date_done"), ordering="date_done")
+    def date_done_to_the_second(self, obj: AbstractGroupResult) -> str | None:
+        return to_the_second(obj.date_done)
 
 
 def register_active_models(site: admin.AdminSite = admin.site) -> None:

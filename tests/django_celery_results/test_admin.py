@@ -234,3 +234,18 @@ def test_the_group_result_change_page_is_a_view_page_while_edits_are_off(admin_c
 
     assert response.context["title"] == f"View {opts.verbose_name}"
     assert 'name="_save"' not in response.content.decode()
+
+
+def test_the_change_page_shows_dates_to_the_second_in_the_projects_time_zone(
+    admin_client, task_result_model, settings
+):
+    import datetime
+
+    settings.TIME_ZONE = "Asia/Kolkata"
+    row = task_result_model.objects.create(task_id="t-1", status=states.SUCCESS)
+    started = datetime.datetime(2026, 3, 1, 12, 34, 56, tzinfo=datetime.timezone.utc)
+    task_result_model.objects.filter(pk=row.pk).update(date_started=started)
+
+    response = admin_client.get(reverse(admin_site_url("change"), args=[row.pk]))
+
+    assert "03/01/2026 18:04:56" in response.content.decode()

@@ -195,3 +195,58 @@ def test_a_foreign_key_filter_offers_the_related_rows_of_recent_results(
     assert offered(picked) == ["new", "old"]
     assert [row.task_id for row in picked.context["cl"].result_list] == ["old-00000"]
     assert unused.name not in offered(picked)
+
+
+# A moment whose local time in the project's zone differs from UTC in hours and minutes.
+DONE_AT = datetime.datetime(2026, 3, 1, 12, 34, 56, tzinfo=datetime.timezone.utc)
+
+
+def stored_at(task_result_model, task_id, moment):
+    row = task_result_model.objects.create(task_id=task_id, status=states.SUCCESS)
+    task_result_model.objects.filter(pk=row.pk).update(date_done=moment)  # auto_now on save
+
+
+def test_the_changelist_shows_each_task_id_on_one_line(admin_client, task_result_model):
+    task_id = "5d9f8002-812f-ca8b-ffe0-9811c0133cc1"
+    stored_at(task_result_model, task_id, DONE_AT)
+
+    response, _ = changelist_queries(admin_client)
+
+    assert f'<span class="nowrap">{task_id}</span>' in response.content.decode()
+
+
+def test_the_changelist_shows_dates_to_the_second_in_the_projects_time_zone(
+    admin_client, task_result_model, settings
+):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    stored_at(task_result_model, "t-1", DONE_AT)
+
+    response, _ = changelist_queries(admin_client)
+
+    assert "03/01/2026 18:04:56" in response.content.decode()
+
+
+def test_the_changelist_writes_dates_as_the_active_language_does(
+    admin_client, task_result_model, localised
+):
+    stored_at(task_result_model, "t-1", DONE_AT)
+
+    response = admin_client.get(changelist_url(), HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert "01.03.2026 12:34:56" in response.content.decode()
+
+
+def test_the_changelist_orders_by_the_done_column(admin_client, task_result_model):
+    stored_at(task_result_model, "earlier", DONE_AT)
+    stored_at(task_result_model, "later", DONE_AT + datetime.timedelta(seconds=1))
+    done_column = (
+        admin_client.get(changelist_url())
+        .context["cl"]
+        .list_display.index("date_done_to_the_second")
+    )
+
+    oldest_first, _ = changelist_queries(admin_client, {"o": str(done_column)})
+    newest_first, _ = changelist_queries(admin_client, {"o": f"-{done_column}"})
+
+    assert [row.task_id for row in oldest_first.context["cl"].result_list] == ["earlier", "later"]
+    assert [row.task_id for row in newest_first.context["cl"].result_list] == ["later", "earlier"]
