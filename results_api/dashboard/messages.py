@@ -17,14 +17,14 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("Changes shown"),
     gettext_noop("Created"),
     gettext_noop("Created ({zone})"),
-    gettext_noop("Done"),
     gettext_noop("Group id"),
     gettext_noop("Group {id}"),
     gettext_noop("Last change"),
+    gettext_noop("Last saved"),
     gettext_noop("No changes"),
     gettext_noop("No changes (304)"),
     gettext_noop("No such task"),
-    gettext_noop("No task finished in this range."),
+    gettext_noop("No task changed in this range."),
     gettext_noop("No task with this id is stored, or it is outside what you may see."),
     gettext_noop("Not done ({status}): {message}"),
     gettext_noop("PENDING (queued)"),
@@ -58,7 +58,7 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("yes"),
     gettext_noop("{count} tasks: "),
     gettext_noop(
-        "{total} tasks done in the range, per {interval}; the largest {interval} had {most}."
+        "{total} tasks last changed in the range, per {interval}; the largest {interval} had {most}."
     ),
     gettext_noop("minute"),
     gettext_noop("hour"),

@@ -451,6 +451,33 @@ def test_groups_and_chords_list_their_tasks_states(
     page.locator("#detail").wait_for(state="visible")
 
 
+def test_the_groups_view_shows_when_each_group_was_last_saved_labelled_as_such(
+    pages: Pages, sandbox: Sandbox
+) -> None:
+    """A group result's ``date_done`` is the time it was saved, not when its tasks finished."""
+    wait_for(
+        lambda: sandbox.query("SELECT COUNT(*) FROM django_celery_results_groupresult")[0][0] >= 1,
+        TASK_TIMEOUT,
+        "a group",
+    )
+    page = pages.open("admin", f"{DASHBOARD}?view=groups&live=0")
+    page.wait_for_selector("#groups tbody tr")
+
+    headers = page.locator("#groups thead th").all_inner_texts()
+    assert headers == ["Group id", "Created", "Last saved", "Tasks"]
+    first = page.locator("#groups tbody tr").first
+    group_id = first.locator("a.group-link").get_attribute("data-group-id")
+    saved_cell = first.locator("td").nth(2)
+    assert saved_cell.get_attribute("data-label") == "Last saved"
+    (saved,) = sandbox.query(
+        "SELECT date_done FROM django_celery_results_groupresult WHERE group_id = ?", (group_id,)
+    )[0]
+    moment = datetime.fromisoformat(str(saved)).replace(tzinfo=timezone.utc)
+    expected = moment.astimezone(ZoneInfo(PROJECT_TIME_ZONE)).strftime("%Y-%m-%d %H:%M:%S")
+    shown = saved_cell.locator(".full").inner_text()
+    assert shown.startswith(expected), (shown, expected)
+
+
 # ---------------------------------------------------------------- revoke and retry
 
 
@@ -607,6 +634,18 @@ def test_counts_by_status_filter_the_table_and_the_chart_follows_its_range(
     page.wait_for_function("document.querySelector('#chart-interval').textContent === 'minute'")
     page.wait_for_selector("#chart-svg rect.bar")
     assert page.locator("#chart-range").is_disabled()
+
+
+def test_the_chart_is_titled_for_what_it_counts_each_tasks_last_change(pages: Pages) -> None:
+    """The chart counts every task by the time of its last stored state, finished or not."""
+    page = pages.open("admin", f"{DASHBOARD}?live=0")
+    page.wait_for_selector("#chart-svg")
+
+    assert page.inner_text("#chart-heading") == "Tasks by last change, per minute"
+    label = page.get_attribute("#chart-svg", "aria-label")
+    assert re.fullmatch(
+        r"\d+ tasks last changed in the range, per minute; the largest minute had \d+\.", label
+    ), label
 
 
 def test_new_tasks_appear_without_a_reload(pages: Pages, sandbox: Sandbox) -> None:

@@ -635,7 +635,7 @@
     const chart = svg("svg", {
       viewBox: `0 0 ${width} ${height}`,
       role: "img",
-      "aria-label": t("{total} tasks done in the range, per {interval}; the largest {interval} had {most}.", {
+      "aria-label": t("{total} tasks last changed in the range, per {interval}; the largest {interval} had {most}.", {
         total,
         interval: t(interval),
         most: Math.max(0, ...buckets.map((b) => b.total)),
@@ -671,7 +671,7 @@
     });
     const legend = el("div", { className: "legend" });
     for (const status of STATUS_ORDER.filter((s) => seen.has(s))) legend.append(badge(status));
-    if (seen.size === 0) legend.textContent = t("No task finished in this range.");
+    if (seen.size === 0) legend.textContent = t("No task changed in this range.");
     $("chart").replaceChildren(chart, legend);
   }
 
@@ -881,7 +881,7 @@
           { className: group.group_id === groupId ? "selected" : null },
           el("td", { dataset: { label: t("Group id") } }, el("a", { href: `?${link}`, className: "group-link", dataset: { groupId: group.group_id } }, el("code", {}, group.group_id))),
           el("td", { dataset: { label: t("Created") } }, dateNode(group.date_created)),
-          el("td", { dataset: { label: t("Done") } }, dateNode(group.date_done)),
+          el("td", { dataset: { label: t("Last saved") } }, dateNode(group.date_done)),
           el("td", { dataset: { label: t("Tasks") } }, summary(ids, rows)),
         );
       }),
