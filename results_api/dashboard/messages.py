@@ -58,7 +58,8 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("yes"),
     gettext_noop("{count} tasks: "),
     gettext_noop(
-        "{total} tasks last changed in the range, per {interval}; the largest {interval} had {most}."
+        "{total} tasks last changed in the range, per {interval}; "
+        "the largest {interval} had {most}."
     ),
     gettext_noop("minute"),
     gettext_noop("hour"),
