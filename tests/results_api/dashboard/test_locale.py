@@ -126,5 +126,5 @@ def test_the_script_writes_its_strings_in_the_page_language(spanish_site):
 
     assert "Estado" in headings
     assert "Último cambio" in headings
-    assert "Ninguna tarea terminó en este periodo." in chart
+    assert "Ninguna tarea cambió en este periodo." in chart
     assert "Quitar filtros" in filters
