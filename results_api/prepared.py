@@ -61,13 +61,41 @@ def pin_time_zone(fields: Iterable[serializers.Field]) -> None:
             field.timezone = field.default_timezone()  # type: ignore[assignment]
 
 
-def _fresh_copy(field: serializers.Field) -> serializers.Field:
-    """Return an unbound copy of a template field: shallow when it holds no other field."""
-    if any(isinstance(value, serializers.Field) for value in vars(field).values()):
-        return copy.deepcopy(field)  # a list's child, a nested serializer: bound to their parent
+def _holds_a_field(field: serializers.Field) -> bool:
+    """Whether ``field`` holds another field (a list's child, a nested serializer's fields)."""
+    return any(isinstance(value, serializers.Field) for value in vars(field).values())
+
+
+def _shallow_copy(field: serializers.Field) -> serializers.Field:
+    """Return a copy of a template field that holds no other field: its attributes, unbound."""
     clone = field.__class__.__new__(field.__class__)
     clone.__dict__.update(field.__dict__)
     return clone
+
+
+# How a field is read and shown: a column as stored, a date-time, a related field, or by DRF.
+AS_STORED, DATE_TIME, RELATED, GENERAL = "as stored", "date-time", "related", "general"
+
+
+def _plan(field: serializers.Field, model: type[models.Model]) -> tuple[str, Reader | None]:
+    """Return how ``field`` (bound) is shown, and the attribute read of its column if it has one."""
+    model_field = _model_field(field, model)
+    if model_field is not None:
+        column = operator.attrgetter(model_field.attname)
+        if model_field.is_relation:
+            if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
+                return AS_STORED, column  # the key, without the related row
+        else:
+            stored_as = _AS_STORED.get(type(field))
+            if stored_as and isinstance(model_field, stored_as) and not model_field.choices:
+                return AS_STORED, column
+            if type(field) is serializers.DateTimeField:
+                return DATE_TIME, column
+            if type(field).get_attribute is serializers.Field.get_attribute:
+                return GENERAL, column
+    if isinstance(field, serializers.RelatedField):
+        return RELATED, None
+    return GENERAL, None
 
 
 def _model_field(field: serializers.Field, model: type[models.Model]) -> models.Field | None:
@@ -84,34 +112,6 @@ def _model_field(field: serializers.Field, model: type[models.Model]) -> models.
     except FieldDoesNotExist:  # a property or a method
         return None
     return model_field if isinstance(model_field, models.Field) and model_field.concrete else None
-
-
-def _reader(field: serializers.Field, model_field: models.Field | None) -> Reader:
-    """Return how to read ``field``'s value from a row."""
-    if model_field is None:
-        return field.get_attribute
-    if model_field.is_relation:
-        if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
-            return operator.attrgetter(model_field.attname)  # the key, without the related row
-        return field.get_attribute
-    return operator.attrgetter(model_field.attname)
-
-
-def _representer(
-    field: serializers.Field, model_field: models.Field | None, reader: Reader
-) -> Representer:
-    """Return how ``field`` shows a read value that is not None."""
-    if model_field is not None and reader is not field.get_attribute:
-        if model_field.is_relation:
-            return None  # the key as stored
-        stored_as = _AS_STORED.get(type(field))
-        if stored_as and isinstance(model_field, stored_as) and not model_field.choices:
-            return None
-    if type(field) is serializers.DateTimeField:
-        return _iso_datetime(field)
-    if isinstance(field, serializers.RelatedField):
-        return _related(field)
-    return field.to_representation
 
 
 def _iso_datetime(field: serializers.DateTimeField) -> Representer:
@@ -151,15 +151,24 @@ else:
 class PreparedFieldsMixin(_SerializerBase):
     """Prepare a serializer's fields once, so that each row costs only its values."""
 
+    # Per class: the fields as first built, those copied deep, and each one's plan.
     _field_template: ClassVar[dict[str, serializers.Field]]
+    _copied_deep: ClassVar[frozenset[str]]
+    _plans: ClassVar[dict[str, tuple[str, Reader | None]]]
     _readable: list[tuple[str, Reader, Representer]]
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        template = type(self).__dict__.get("_field_template")
+        cls = type(self)
+        template = cls.__dict__.get("_field_template")
         if template is None:
             template = super().get_fields()
-            type(self)._field_template = template
-        fields = {name: _fresh_copy(field) for name, field in template.items()}
+            cls._copied_deep = frozenset(name for name, f in template.items() if _holds_a_field(f))
+            cls._field_template = template
+        deep = cls._copied_deep
+        fields = {
+            name: copy.deepcopy(field) if name in deep else _shallow_copy(field)
+            for name, field in template.items()
+        }
         pin_time_zone(fields.values())
         return fields
 
@@ -180,12 +189,24 @@ class PreparedFieldsMixin(_SerializerBase):
         return representation
 
     def _prepare(self) -> list[tuple[str, Reader, Representer]]:
-        """Return each readable field's name, reader and representer."""
-        model = cast("type[models.Model]", self.Meta.model)
-        prepared = []
+        """Return each readable field's name, reader and representer (bound to this serializer)."""
+        cls = type(self)
+        plans = cls.__dict__.get("_plans")
+        if plans is None:
+            plans = cls._plans = {}
+        prepared: list[tuple[str, Reader, Representer]] = []
         for field in self._readable_fields:
-            model_field = _model_field(field, model)
-            read = _reader(field, model_field)
-            represent = _representer(field, model_field, read)
-            prepared.append((cast(str, field.field_name), read, represent))
+            name = cast(str, field.field_name)
+            if name not in plans:
+                plans[name] = _plan(field, cast("type[models.Model]", self.Meta.model))
+            kind, column = plans[name]
+            read = column or field.get_attribute
+            if kind == AS_STORED:
+                prepared.append((name, read, None))
+            elif kind == DATE_TIME:
+                prepared.append((name, read, _iso_datetime(cast(serializers.DateTimeField, field))))
+            elif kind == RELATED:
+                prepared.append((name, read, _related(cast(serializers.RelatedField, field))))
+            else:
+                prepared.append((name, read, field.to_representation))
         return prepared
