@@ -81,9 +81,9 @@ DEFAULTS: dict[str, Any] = {
     # it: more than the slowest write takes to commit after stamping it.
     "ROLLUP_LAG": 120,
     # Seconds of results each run of the rollup adds at the head; stats read
-    # the rest (at most ROLLUP_STEP + ROLLUP_LAG + the run's period) from the
-    # task table.
-    "ROLLUP_STEP": 300,
+    # the rest (at most ROLLUP_STEP + ROLLUP_LAG + the run's period: 4 minutes
+    # with a run a minute) from the task table.
+    "ROLLUP_STEP": 60,
     # Seconds that ?updated_since= reaches back before the time it is given:
     # a row whose write committed late, or whose worker's clock lags the
     # others', has a date_done a little before the last one a poll saw.

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import accumulate, repeat
 from operator import floordiv, getitem, mul, neg, sub
+from typing import Any
 
 RELATIVE_ERROR = 0.01
 GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
@@ -114,6 +115,38 @@ def merged_quantiles(parts: Sequence[Part], fractions: Iterable[float]) -> list[
     total = sum(totals)
     if not total:
         return [None] * len(fractions)
+    if len(parts) == 1:
+        select, at_or_below = _single(*parts[0])
+    else:
+        select, at_or_below = _several(parts, totals, total)
+    figures: list[float | None] = []
+    for fraction in fractions:
+        position = fraction * (total - 1)
+        low_rank, high_rank = math.floor(position), math.ceil(position)
+        low_ordinal = select(low_rank)
+        high_ordinal = low_ordinal
+        # Most often the next rank lies in the same bin: one probe tells.
+        if high_rank != low_rank and at_or_below(low_ordinal) <= high_rank:
+            high_ordinal = select(high_rank)
+        low, high = value_of(low_ordinal), value_of(high_ordinal)
+        figures.append(low + (position - low_rank) * (high - low))
+    return figures
+
+
+def _single(ordinals: Sequence[int], cumulative: Sequence[int]) -> tuple[Any, Any]:
+    """Return ``select`` and ``at_or_below`` of one histogram: a ``bisect`` each."""
+
+    def select(rank: int) -> int:
+        return ordinals[bisect_right(cumulative, rank) - 1]
+
+    def at_or_below(ordinal: int) -> int:
+        return cumulative[bisect_right(ordinals, ordinal)]
+
+    return select, at_or_below
+
+
+def _several(parts: Sequence[Part], totals: list[int], total: int) -> tuple[Any, Any]:
+    """Return ``select`` and ``at_or_below`` of several histograms together."""
     ordinal_lists = [ordinals for ordinals, _ in parts]
     cumulatives = [cumulative for _, cumulative in parts]
 
@@ -126,8 +159,6 @@ def merged_quantiles(parts: Sequence[Part], fractions: Iterable[float]) -> list[
         return map(getitem, ordinal_lists, map(sub, found, repeat(1)))
 
     def select(rank: int) -> int:
-        if len(parts) == 1:
-            return next(iter(own([rank])))
         # Fewer than rank + 1 results lie below the least of the parts' statistics at
         # floor(rank * n / total), and at least rank + 1 at or below the greatest at
         # ceil((rank + 1) * n / total) - 1: the answer lies between them.
@@ -142,18 +173,7 @@ def merged_quantiles(parts: Sequence[Part], fractions: Iterable[float]) -> list[
                 low = middle + 1
         return low
 
-    figures: list[float | None] = []
-    for fraction in fractions:
-        position = fraction * (total - 1)
-        low_rank, high_rank = math.floor(position), math.ceil(position)
-        low_ordinal = select(low_rank)
-        high_ordinal = low_ordinal
-        # Most often the next rank lies in the same bin: one probe tells.
-        if high_rank != low_rank and at_or_below(low_ordinal) <= high_rank:
-            high_ordinal = select(high_rank)
-        low, high = value_of(low_ordinal), value_of(high_ordinal)
-        figures.append(low + (position - low_rank) * (high - low))
-    return figures
+    return select, at_or_below
 
 
 def dumps(counts: Counter) -> str:

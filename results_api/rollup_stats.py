@@ -64,7 +64,7 @@ class Measure:
         self.total = 0.0
         self.maximum: float | None = None
         self.stored: list[str] = []
-        self.live: Counter = Counter()
+        self.live: list[int] = []  # the bins of the results read from the task table
 
     def add(self, count: int, total: float, maximum: float | None, stored: str = "") -> None:
         """Add ``count`` durations of sum ``total`` and largest ``maximum`` (stored bins)."""
@@ -83,7 +83,7 @@ class Measure:
             return [None] * (2 + len(PERCENTILES))
         parts = [histogram.decode(text) for text in self.stored]
         if self.live:
-            parts.append(histogram.part_of(self.live))
+            parts.append(histogram.part_of(Counter(self.live)))
         quantiles = histogram.merged_quantiles(parts, PERCENTILES.values())
         return [self.total / self.count, self.maximum, *quantiles]
 
@@ -327,7 +327,7 @@ def _add_task_rows(
         for measure, figures in ((group.runtime, counts.runtime), (group.wait, counts.wait)):
             if figures.count:
                 measure.add(figures.count, figures.total, figures.maximum)
-                measure.live.update(figures.ordinals)
+                measure.live += figures.ordinals
 
 
 def _key(

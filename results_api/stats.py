@@ -111,9 +111,20 @@ class StatsRowSerializer(serializers.Serializer):
     """One group of ``tasks/stats/``: its keys, its bucket and its aggregates."""
 
     def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:
-        # A row holds only the keys the request groups by; the others are not null, but absent.
-        data = super().to_representation(row)
-        return {name: value for name, value in data.items() if name in row}
+        # A row holds only the keys the request groups by; the others are not null, but
+        # absent. Only the row's own fields are visited: a response may hold thousands of
+        # rows, and the model's groupable fields are many.
+        fields = self.fields
+        data = {}
+        for name in self._field_order:
+            if name in row:
+                value = row[name]
+                data[name] = None if value is None else fields[name].to_representation(value)
+        return data
+
+    @functools.cached_property
+    def _field_order(self) -> list[str]:
+        return [str(field.field_name) for field in self._readable_fields]
 
 
 @functools.cache
