@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models.fields.related import RelatedField
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.filters import QuerySetRequestMixin
 
 from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
@@ -111,6 +112,26 @@ class ResultFilterSet(filters.FilterSet):
         models.BooleanField: {"filter_class": StrictBooleanFilter},
         models.DateTimeField: {"filter_class": UtcIsoDateTimeFilter},
     }
+
+    def get_form_class(self) -> type[forms.Form]:
+        """Return the form class of these filters: built once per filter set class.
+
+        django-filter builds it on every request, with a form field per
+        filter. Filters whose choices come from a queryset, which may depend
+        on the request, and filter sets that change their filters per
+        instance still get theirs built each time.
+        """
+        cls = type(self)
+        cacheable = cls.__init__ is ResultFilterSet.__init__ and not any(
+            isinstance(filter_, QuerySetRequestMixin) for filter_ in self.filters.values()
+        )
+        if not cacheable:
+            return super().get_form_class()
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
 
     @classmethod
     def filter_for_lookup(

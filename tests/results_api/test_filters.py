@@ -219,6 +219,35 @@ def test_a_filter_set_that_filters_without_parameters_applies_to_every_request(
     assert staff_client.get("/api/results/tasks/failed/").status_code == 404
 
 
+def test_the_filter_form_is_built_once_per_filter_set(custom_model):
+    filterset_class = narrow_filterset(get_task_filterset_class(custom_model), ["status"])
+    first = filterset_class(QueryDict("status=SUCCESS")).form
+    second = filterset_class(QueryDict("status=FAILURE")).form
+    assert type(first) is type(second)
+    assert (first.is_valid(), second.is_valid()) == (True, True)
+    assert second.cleaned_data["status"] == "FAILURE"
+
+
+def test_a_filter_whose_choices_depend_on_the_request_gets_its_form_per_request(custom_model):
+    seen = []
+
+    def tenants(request):
+        seen.append(request)
+        return custom_model._meta.get_field("tenant").related_model.objects.all()
+
+    class ByRequestFilterSet(TaskResultFilterSet):
+        owner = filters.ModelChoiceFilter(field_name="tenant", queryset=tenants)
+
+        class Meta:
+            model = custom_model
+            fields = ["status"]
+
+    first = ByRequestFilterSet(QueryDict(), request="first").form
+    second = ByRequestFilterSet(QueryDict(), request="second").form
+    assert type(first) is not type(second)
+    assert seen == ["first", "second"]
+
+
 class SuccessesOnlyFilterSet(TaskResultFilterSet):
     """A project's filter set that hides failures whatever the request asks."""
 
