@@ -109,16 +109,17 @@ def merged_quantiles(parts: Sequence[Part], fractions: Iterable[float]) -> list[
     per part. The per-part work runs in ``map``, so a percentile costs a
     few C calls per stored row, whatever the number of bins.
     """
+    if len(parts) == 1:
+        return _one_quantiles(*parts[0], fractions)
     fractions = list(fractions)
     parts = [part for part in parts if part[1][-1]]
+    if len(parts) == 1:
+        return _one_quantiles(*parts[0], fractions)
     totals = [cumulative[-1] for _, cumulative in parts]
     total = sum(totals)
     if not total:
         return [None] * len(fractions)
-    if len(parts) == 1:
-        select, at_or_below = _single(*parts[0])
-    else:
-        select, at_or_below = _several(parts, totals, total)
+    select, at_or_below = _several(parts, totals, total)
     figures: list[float | None] = []
     for fraction in fractions:
         position = fraction * (total - 1)
@@ -133,16 +134,24 @@ def merged_quantiles(parts: Sequence[Part], fractions: Iterable[float]) -> list[
     return figures
 
 
-def _single(ordinals: Sequence[int], cumulative: Sequence[int]) -> tuple[Any, Any]:
-    """Return ``select`` and ``at_or_below`` of one histogram: a ``bisect`` each."""
-
-    def select(rank: int) -> int:
-        return ordinals[bisect_right(cumulative, rank) - 1]
-
-    def at_or_below(ordinal: int) -> int:
-        return cumulative[bisect_right(ordinals, ordinal)]
-
-    return select, at_or_below
+def _one_quantiles(
+    ordinals: Sequence[int], cumulative: Sequence[int], fractions: Iterable[float]
+) -> list[float | None]:
+    """Return ``merged_quantiles`` of one histogram: a ``bisect`` or two per percentile."""
+    total = cumulative[-1]
+    figures: list[float | None] = []
+    for fraction in fractions:
+        if not total:
+            figures.append(None)
+            continue
+        position = fraction * (total - 1)
+        low_rank, high_rank = math.floor(position), math.ceil(position)
+        found = bisect_right(cumulative, low_rank)
+        low = high = value_of(ordinals[found - 1])
+        if cumulative[found] <= high_rank:  # the next rank lies in a later bin
+            high = value_of(ordinals[bisect_right(cumulative, high_rank) - 1])
+        figures.append(low + (position - low_rank) * (high - low))
+    return figures
 
 
 def _several(parts: Sequence[Part], totals: list[int], total: int) -> tuple[Any, Any]:

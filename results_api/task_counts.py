@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connections, models
 from django.db.models import Count, F, Max, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Floor
 
 from . import bins
@@ -67,7 +68,7 @@ def count(
     convert = _converter(model, column, connection) if column else None
     bins.raise_text_limit(connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"{head} ({inner_sql}) {tail}", (*head_params, *inner_params))
+        cursor.execute(f"{head}{inner_sql}{tail}", (*head_params, *inner_params))
         rows = cursor.fetchall()
     for row in rows:
         values = list(row)
@@ -92,38 +93,64 @@ def count(
 def _grouped_sql(
     model: type[models.Model], using: str, grouped: tuple[str, ...], by_quarter: bool
 ) -> tuple[str, tuple, str]:
-    """Return the grouping query of ``count`` around its FROM: (head, params, tail).
+    """Return the grouping query of ``count`` around its selection: (head, params, tail).
 
     Built with Django's expressions once per shape (building them costs
     more than the query they make), over the model's table, whose name
-    then stands for the request's own selection, a derived table with the
-    same columns: ``head (SELECT ... WHERE ...) tail``.
+    then stands for a derived table with the same columns: ``head`` +
+    the request's ``SELECT ... WHERE ...`` + ``tail``. Two levels: each
+    result's durations and quarter (computed once, where PostgreSQL would
+    otherwise compute them again for each aggregate), then the groups.
     """
-    queryset = models.QuerySet(model, using=using).order_by()
-    keys = ["status", *grouped]
+    connection = connections[using]
+    table = connection.ops.quote_name(model._meta.db_table)
+    each = models.QuerySet(model, using=using).order_by()
+    names = ["status", *grouped]
     if by_quarter:
         since_epoch = bins.seconds(F("date_done") - Value(EPOCH, models.DateTimeField()))
-        queryset = queryset.annotate(rollup_quarter=Floor(since_epoch / QUARTER_SECONDS))
-        keys.append("rollup_quarter")
-    queryset = queryset.annotate(
+        each = each.annotate(rollup_quarter=Floor(since_epoch / QUARTER_SECONDS))
+        names.append("rollup_quarter")
+    each = each.annotate(
         rollup_runtime=bins.seconds(runtime_expression()),
         rollup_wait=bins.seconds(wait_expression()),
     )
+    each_head, each_params, each_tail = _split(
+        each.values_list(*names, "rollup_runtime", "rollup_wait"), table
+    )
+    if connection.vendor == "postgresql":
+        each_tail += " OFFSET 0"  # kept a subquery: computed once per result
+
+    def column(name: str) -> RawSQL:
+        return RawSQL(f"{table}.{connection.ops.quote_name(name)}", (), models.FloatField())
+
+    groups = models.QuerySet(model, using=using).order_by()
+    if by_quarter:
+        groups = groups.annotate(rollup_quarter_start=column("rollup_quarter"))
+    keys = ["status", *grouped, *(["rollup_quarter_start"] if by_quarter else [])]
     figures: dict[str, Any] = {"rollup_count": Count("*")}
     for name in ("runtime", "wait"):
-        seconds = F(f"rollup_{name}")
+        seconds = column(f"rollup_{name}")
         figures[f"rollup_{name}_count"] = Count(seconds)
         figures[f"rollup_{name}_sum"] = Sum(seconds)
         figures[f"rollup_{name}_max"] = Max(seconds)
         figures[f"rollup_{name}_bins"] = bins.BinOrdinals(bins.bin_ordinal(seconds))
-    grouping = queryset.values(*keys).annotate(**figures).values_list(*keys, *figures)
-    sql, params = grouping.query.get_compiler(using=using).as_sql()
-    table = connections[using].ops.quote_name(model._meta.db_table)
+    grouping = groups.values(*keys).annotate(**figures).values_list(*keys, *figures)
+    head, params, tail = _split(grouping, table)
+    return (
+        f"{head} FROM ({each_head} FROM (",
+        (*params, *each_params),
+        f") {table}{each_tail}) {table}{tail}",
+    )
+
+
+def _split(queryset: models.QuerySet, table: str) -> tuple[str, tuple, str]:
+    """Return the SQL of ``queryset`` around its ``FROM table``: (head, params, tail)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     head, found, tail = sql.partition(f" FROM {table}")
-    # One FROM, and every parameter before it (the GROUP BY names columns by number).
+    # One FROM, and every parameter before it (GROUP BY names columns by number).
     if not found or table in tail.replace(f"{table}.", "") or "%s" in tail:
         raise ValueError(f"unexpected grouping query: {sql}")
-    return f"{head} FROM", tuple(params), f"{table}{tail}"
+    return head, tuple(params), tail
 
 
 def _converter(model: type[models.Model], column: str, connection: Any) -> Any:
