@@ -28,6 +28,7 @@ import functools
 import math
 import sys
 from array import array
+from binascii import a2b_base64
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,7 @@ BIAS = 4096
 # Ordinals fit in 16 bits; counts take the narrowest of these that holds a row's total.
 _ORDINALS = "h"
 _COUNT_TYPES = "HIQ"
+_WIDTHS = {code: array(code).itemsize for code in _COUNT_TYPES}
 _SWAP = sys.byteorder == "big"
 assert array(_ORDINALS).itemsize == 2 and [array(code).itemsize for code in _COUNT_TYPES] == [
     2,
@@ -203,8 +205,8 @@ def decode(text: str | None) -> Part:
     """Return the histogram stored as ``text`` in the form ``merged_quantiles`` reads."""
     if not text:
         return (), (0,)
-    code, raw = text[0], base64.b64decode(text[1:])
-    width = array(code).itemsize
+    code, raw = text[0], a2b_base64(text[1:])
+    width = _WIDTHS[code]
     bins = (len(raw) - width) // (2 + width)
     ordinals, cumulative = array(_ORDINALS), array(code)
     ordinals.frombytes(raw[: 2 * bins])
