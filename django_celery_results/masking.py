@@ -82,6 +82,16 @@ class MaskingRules:
             return True
         return _any_of(self.keys).search(text.casefold()) is not None
 
+    def may_mask_json(self, text: Any) -> bool:
+        """Return False when stored JSON ``text`` holds no key these rules mask.
+
+        A key in JSON text is written as it is unless it has an escape
+        sequence, so a text without one that names no secret holds none.
+        """
+        if not self.active:
+            return False
+        return not isinstance(text, str) or "\\" in text or self.may_name_a_secret(text)
+
     def is_secret(self, key: Any) -> bool:
         """Return whether the value under ``key`` is masked."""
         if not isinstance(key, str):

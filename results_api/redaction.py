@@ -34,6 +34,7 @@ from .permission_cache import has_permission
 __all__ = [
     "is_secret_key",
     "masking_rules",
+    "may_redact",
     "may_see_traceback",
     "redact_arguments",
     "redact_data",
@@ -60,6 +61,11 @@ def masking_rules() -> MaskingRules:
 def is_secret_key(key: Any) -> bool:
     """Return whether the value under ``key`` is masked (``REDACT_KEYS`` or ``REDACT_HOOK``)."""
     return masking_rules().is_secret(key)
+
+
+def may_redact(text: Any) -> bool:
+    """Return False when stored JSON ``text`` holds nothing to mask (then it is shown decoded)."""
+    return masking_rules().may_mask_json(text)
 
 
 def redact_data(value: Any) -> Any:

@@ -39,7 +39,7 @@ from django_celery_results.models.abstract import AbstractGroupResult, AbstractT
 from .conf import api_settings, reset_when_changed
 from .introspection import STANDARD_TASK_FIELDS, field_rules
 from .prepared import PreparedFieldsMixin, pin_time_zone, read_source
-from .redaction import may_see_traceback, redact_arguments, redact_data
+from .redaction import may_redact, may_see_traceback, redact_arguments, redact_data
 
 __all__ = [
     "JSON_CONTENT_TYPES",
@@ -74,7 +74,9 @@ class StoredContentField(serializers.Field):
             decoded = decode_json(value)
         except Undecodable:
             return None
-        return decoded if self.redact is None else self.redact(decoded)
+        if self.redact is None or not may_redact(value):
+            return decoded
+        return self.redact(decoded)
 
 
 class TracebackField(serializers.CharField):

@@ -123,6 +123,23 @@ def test_json_detail_is_redacted(staff_client, secret_task):
     assert response.json()["args"] == "(1, {'token': '********', 'n': 2})"
 
 
+def test_a_secret_key_written_with_escapes_in_stored_json_is_masked(staff_client, make_task):
+    make_task(task_id="t-escaped", result='{"pass\\u0077ord": "hunter2", "T\\u004fKEN": "abc123"}')
+
+    result = staff_client.get(task_url("t-escaped")).json()["result"]
+
+    assert result == {"password": MASK, "TOKEN": MASK}
+
+
+def test_a_stored_result_naming_no_secret_is_shown_as_stored(staff_client, make_task):
+    make_task(task_id="t-plain", result='{"rows": 3, "nested": {"path": "/tmp"}}')
+
+    assert staff_client.get(task_url("t-plain")).json()["result"] == {
+        "rows": 3,
+        "nested": {"path": "/tmp"},
+    }
+
+
 def test_csv_export_is_redacted(staff_client, secret_task):
     response = staff_client.get(export_url())
     (row,) = csv_rows(response)
