@@ -31,6 +31,7 @@ from django.conf import settings
 
 from .harness import (
     PASSWORD,
+    ROOT,
     TASK_TIMEOUT,
     Sandbox,
     kill_sandbox,
@@ -61,6 +62,8 @@ BROWSER_TIME_ZONE = "America/New_York"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 DASHBOARD = "/results/"
 PHONE = {"width": 390, "height": 844}
+# The README's screenshot: narrow enough that its text still reads when GitHub scales it down.
+README_SCREEN = {"width": 1100, "height": 1150}
 
 
 def _missing(reason: str) -> None:
@@ -829,3 +832,32 @@ def test_axe_finds_no_serious_violation_in_the_main_views(
         + ", ".join(f"{view} {len(found)}" for view, found in report.items())
     )
     assert all(not found for found in report.values()), report
+
+
+# ---------------------------------------------------------------- the README's screenshot
+
+
+def test_the_overview_a_new_user_sees_shows_no_path_of_the_checkout(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    """What staff see first on a sandbox a few minutes old: the README's screenshot.
+
+    Written to ``dashboard-readme.png``; last in the module, so that the
+    sandbox has stored a few minutes of results for the chart.
+    """
+    wait_for(
+        lambda: (
+            sandbox.query(
+                "SELECT COUNT(DISTINCT substr(date_done, 1, 16)) FROM tenants_taskresult"
+            )[0][0]
+            >= 4
+        ),
+        300,
+        "four minutes of results",
+    )
+    page = pages.open("admin", f"{DASHBOARD}?range=15m", viewport=README_SCREEN)
+    page.wait_for_selector("#chart-svg rect.bar")
+    page.wait_for_selector("#counts li")
+
+    assert str(ROOT) not in page.inner_text("body")
+    page.screenshot(path=str(output_dir / "dashboard-readme.png"), full_page=False)
