@@ -45,6 +45,11 @@ class TaskResultRollup(models.Model):
     wait_sum = models.FloatField(default=0)
     wait_max = models.FloatField(null=True)
     wait_histogram = models.TextField(default="")
+    # The percentiles of the two histograms, so that a group of one row reads none.
+    runtime_p50 = models.FloatField(null=True)
+    runtime_p95 = models.FloatField(null=True)
+    wait_p50 = models.FloatField(null=True)
+    wait_p95 = models.FloatField(null=True)
 
     class Meta:
         constraints = [

@@ -38,6 +38,8 @@ from . import histogram, task_counts
 from .conf import api_settings
 from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
+    PERCENTILE_FIELDS,
+    PERCENTILES,
     STAT_FIELDS,
     Buckets,
     column_of,
@@ -46,7 +48,6 @@ from .rollups import (
     rollup_dimensions,
 )
 
-PERCENTILES = {"p50": 0.5, "p95": 0.95}
 MICROSECOND = datetime.timedelta(microseconds=1)
 
 
@@ -54,19 +55,28 @@ class Measure:
     """One duration's figures in a group: exact count, sum and maximum, and its histograms.
 
     The histograms stay as stored (text) until the percentiles need them,
-    and are never merged bin by bin: see ``histogram.merged_quantiles``.
+    and are never merged bin by bin: see ``histogram.merged_quantiles``;
+    a group of one stored row takes the percentiles stored with it.
     """
 
-    __slots__ = ("count", "live", "maximum", "stored", "total")
+    __slots__ = ("count", "live", "maximum", "quantiles", "stored", "total")
 
     def __init__(self) -> None:
         self.count = 0
         self.total = 0.0
         self.maximum: float | None = None
         self.stored: list[str] = []
+        self.quantiles: tuple = ()  # those stored with the one row in stored
         self.live: list[int] = []  # the bins of the results read from the task table
 
-    def add(self, count: int, total: float, maximum: float | None, stored: str = "") -> None:
+    def add(
+        self,
+        count: int,
+        total: float,
+        maximum: float | None,
+        stored: str = "",
+        quantiles: tuple = (),
+    ) -> None:
         """Add ``count`` durations of sum ``total`` and largest ``maximum`` (stored bins)."""
         if not count:
             return
@@ -76,12 +86,16 @@ class Measure:
             self.maximum = maximum
         if stored:
             self.stored.append(stored)
+            self.quantiles = quantiles
 
     def figures(self) -> list[float | None]:
         """Return the average, maximum and ``PERCENTILES`` of the durations (``None``: none)."""
         if not self.count:
             return [None] * (2 + len(PERCENTILES))
-        parts = [histogram.decode(text) for text in self.stored]
+        stored = self.stored
+        if len(stored) == 1 and not self.live and None not in self.quantiles:
+            return [self.total / self.count, self.maximum, *self.quantiles]
+        parts = [histogram.decode(text) for text in stored]
         if self.live:
             parts.append(histogram.part_of(Counter(self.live)))
         quantiles = histogram.merged_quantiles(parts, PERCENTILES.values())
@@ -290,19 +304,20 @@ def _add_rollup_rows(
             if first_day is not None:
                 edges |= models.Q(bucket__gte=low, bucket__lt=first_day)
             selected = days.union(rows.filter(edges, level="hour"), all=True)
-    columns = ("status", "value", "bucket", *STAT_FIELDS)
-    for status, value, bucket, count, *figures in selected.values_list(*columns):
+    columns = ("status", "value", "bucket", *STAT_FIELDS, *PERCENTILE_FIELDS)
+    # Each row: status, value, bucket, count, then runtime and wait figures, percentiles.
+    for row in selected.values_list(*columns):
         key = _key(
             group_by,
             interval,
-            status=status,
-            value=json.loads(value) if plan.dimension else None,
-            bucket=bucket if interval != "day" else buckets.day_start(bucket),
+            status=row[0],
+            value=json.loads(row[1]) if plan.dimension else None,
+            bucket=row[2] if interval != "day" else buckets.day_start(row[2]),
         )
         group = groups[key]
-        group.count += count
-        group.runtime.add(*figures[:4])
-        group.wait.add(*figures[4:])
+        group.count += row[3]
+        group.runtime.add(row[4], row[5], row[6], row[7], row[12:14])
+        group.wait.add(row[8], row[9], row[10], row[11], row[14:16])
 
 
 def _add_task_rows(
@@ -361,10 +376,8 @@ def _rows(
 
 def _figures(row: dict[str, Any], group: Group) -> dict[str, Any]:
     row["count"] = group.count
-    for name in ("runtime", "wait"):
-        average, maximum, *quantiles = getattr(group, name).figures()
-        row[f"{name}_avg"] = average
-        row[f"{name}_max"] = maximum
-        for suffix, figure in zip(PERCENTILES, quantiles, strict=True):
-            row[f"{name}_{suffix}"] = figure
+    row["runtime_avg"], row["runtime_max"], row["runtime_p50"], row["runtime_p95"] = (
+        group.runtime.figures()
+    )
+    row["wait_avg"], row["wait_max"], row["wait_p50"], row["wait_p95"] = group.wait.figures()
     return row

@@ -49,6 +49,12 @@ STAT_FIELDS = (
     "wait_max",
     "wait_histogram",
 )
+# The percentiles the stats report, stored with each row: a group that is one row needs
+# no histogram read.
+PERCENTILES = {"p50": 0.5, "p95": 0.95}
+PERCENTILE_FIELDS = tuple(
+    f"{name}_{suffix}" for name in ("runtime", "wait") for suffix in PERCENTILES
+)
 
 
 def rollup_dimensions(model: type[AbstractTaskResult]) -> tuple[str, ...]:
@@ -126,9 +132,15 @@ class Aggregate:
         return cls(**stored)
 
     def to_row(self, row: TaskResultRollup) -> TaskResultRollup:
+        """Set ``row``'s figures to these, with the percentiles of the histograms."""
         for name in STAT_FIELDS:
             value = getattr(self, name)
             setattr(row, name, histogram.dumps(value) if isinstance(value, Counter) else value)
+        for name in ("runtime", "wait"):
+            counts = getattr(self, f"{name}_histogram")
+            figures = histogram.quantiles(counts, PERCENTILES.values())
+            for suffix, figure in zip(PERCENTILES, figures, strict=True):
+                setattr(row, f"{name}_{suffix}", figure)
         return row
 
 

@@ -114,17 +114,25 @@ class StatsRowSerializer(serializers.Serializer):
         # A row holds only the keys the request groups by; the others are not null, but
         # absent. Only the row's own fields are visited: a response may hold thousands of
         # rows, and the model's groupable fields are many.
-        fields = self.fields
         data = {}
-        for name in self._field_order:
+        for name, represent in self._represent:
             if name in row:
                 value = row[name]
-                data[name] = None if value is None else fields[name].to_representation(value)
+                data[name] = None if value is None else represent(value)
         return data
 
     @functools.cached_property
-    def _field_order(self) -> list[str]:
-        return [str(field.field_name) for field in self._readable_fields]
+    def _represent(self) -> list[tuple[str, Any]]:
+        """Each field's name and what shows a value of it; the numbers' by ``float`` and ``int``."""
+        found = []
+        for field in self._readable_fields:
+            represent: Any = field.to_representation
+            if type(field) is serializers.FloatField:
+                represent = float
+            elif type(field) is serializers.IntegerField:
+                represent = int
+            found.append((str(field.field_name), represent))
+        return found
 
 
 @functools.cache

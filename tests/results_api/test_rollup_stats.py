@@ -253,3 +253,16 @@ def test_histogram_percentiles_are_within_the_documented_bound(seed):
         bound = histogram.RELATIVE_ERROR * max(abs(low), abs(high)) + 1e-12
         estimate = histogram.quantile(merged, fraction)
         assert abs(estimate - exact_percentile(values, fraction)) <= bound
+
+
+def test_each_rollup_row_keeps_the_percentiles_of_its_histograms(history, custom_model):
+    roll_up(custom_model)
+
+    rows = TaskResultRollup.objects.exclude(runtime_histogram="")
+    assert rows
+    for row in rows:
+        for name in ("runtime", "wait"):
+            counts = histogram.loads(getattr(row, f"{name}_histogram"))
+            assert [getattr(row, f"{name}_p50"), getattr(row, f"{name}_p95")] == (
+                histogram.quantiles(counts, [0.5, 0.95])
+            )
