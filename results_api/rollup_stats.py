@@ -305,14 +305,15 @@ def _add_rollup_rows(
                 edges |= models.Q(bucket__gte=low, bucket__lt=first_day)
             selected = days.union(rows.filter(edges, level="hour"), all=True)
     columns = ("status", "value", "bucket", *STAT_FIELDS, *PERCENTILE_FIELDS)
+    by_status = "status" in group_by
+    by_value = len(group_by) > by_status
     # Each row: status, value, bucket, count, then runtime and wait figures, percentiles.
     for row in selected.values_list(*columns):
-        key = _key(
-            group_by,
-            interval,
-            status=row[0],
-            value=json.loads(row[1]) if plan.dimension else None,
-            bucket=row[2] if interval != "day" else buckets.day_start(row[2]),
+        bucket = row[2] if interval == "hour" else buckets.day_start(row[2]) if interval else None
+        key = (
+            row[0] if by_status else None,
+            json.loads(row[1]) if by_value else None,
+            bucket,
         )
         group = groups[key]
         group.count += row[3]
@@ -336,8 +337,7 @@ def _add_task_rows(
             assert counts.quarter is not None
             hour, day = buckets.of(counts.quarter)
             bucket = hour if interval == "hour" else day
-        key = _key(group_by, interval, status=counts.status, value=counts.value, bucket=bucket)
-        group = groups[key]
+        group = groups[(counts.status if "status" in group_by else None, counts.value, bucket)]
         group.count += counts.count
         for measure, figures in ((group.runtime, counts.runtime), (group.wait, counts.wait)):
             if figures.count:
@@ -345,32 +345,28 @@ def _add_task_rows(
                 measure.live += figures.ordinals
 
 
-def _key(
-    group_by: list[str],
-    interval: str | None,
-    *,
-    status: str,
-    value: Any,
-    bucket: datetime.datetime | None,
-) -> tuple:
-    key = tuple(status if name == "status" else value for name in group_by)
-    return (*key, bucket) if interval else key
-
-
 def _rows(
     groups: dict[tuple, Group], group_by: list[str], interval: str | None
 ) -> list[dict[str, Any]]:
-    """Return the rows of ``groups``, ordered by their keys as the direct query orders them."""
+    """Return the rows of ``groups``, ordered by their keys as the direct query orders them.
+
+    A group's key is (status, the dimension's value, bucket), each ``None``
+    where the request does not group by it.
+    """
     names = [*group_by, "bucket"] if interval else list(group_by)
     if not names:
-        return [_figures({}, groups.get((), Group()))]
+        return [_figures({}, groups.get((None, None, None), Group()))]
+    positions = [0 if name == "status" else 1 for name in group_by]
+    if interval:
+        positions.append(2)
+    keyed = [(tuple(key[position] for position in positions), key) for key in groups]
 
-    def order(key: tuple) -> tuple:
-        return tuple((value is None, value) for value in key)
+    def order(item: tuple) -> tuple:
+        return tuple((value is None, value) for value in item[0])
 
     return [
-        _figures(dict(zip(names, key, strict=True)), groups[key])
-        for key in sorted(groups, key=order)
+        _figures(dict(zip(names, shown, strict=True)), groups[key])
+        for shown, key in sorted(keyed, key=order)
     ]
 
 

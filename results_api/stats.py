@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime
 import functools
 import math
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from celery import states
 from django.db import connections, models
@@ -107,31 +108,61 @@ def get_stats_query_serializer_class(
     return type(name, (StatsQuerySerializer,), {"group_by": group_by})
 
 
+class StatsRowListSerializer(serializers.ListSerializer):
+    """The rows of ``tasks/stats/``, shown together: a bucket many groups share is shown once."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        return cast(StatsRowSerializer, self.child).represent_rows(data)
+
+
 class StatsRowSerializer(serializers.Serializer):
     """One group of ``tasks/stats/``: its keys, its bucket and its aggregates."""
 
+    class Meta:
+        list_serializer_class = StatsRowListSerializer
+
     def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:
-        # A row holds only the keys the request groups by; the others are not null, but
-        # absent. Only the row's own fields are visited: a response may hold thousands of
-        # rows, and the model's groupable fields are many.
-        data = {}
-        for name, represent in self._represent:
-            if name in row:
+        return self.represent_rows([row])[0]
+
+    def represent_rows(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return ``rows`` as shown: only each row's own keys (a response may hold thousands).
+
+        A row holds only the keys the request groups by; the others are not
+        null, but absent.
+        """
+        represent = self._represent
+        shown: dict[tuple[str, Any], Any] = {}  # the values of fields shown once per response
+        found = []
+        for row in rows:
+            data: dict[str, Any] = {}
+            for name, show, once in represent:
+                if name not in row:
+                    continue
                 value = row[name]
-                data[name] = None if value is None else represent(value)
-        return data
+                if value is None:
+                    data[name] = None
+                elif once:
+                    known = shown.get((name, value))
+                    if known is None:
+                        known = shown[name, value] = show(value)
+                    data[name] = known
+                else:
+                    data[name] = show(value)
+            found.append(data)
+        return found
 
     @functools.cached_property
-    def _represent(self) -> list[tuple[str, Any]]:
-        """Each field's name and what shows a value of it; the numbers' by ``float`` and ``int``."""
+    def _represent(self) -> list[tuple[str, Any, bool]]:
+        """Each field's name, what shows a value of it, and whether to show each value once."""
         found = []
         for field in self._readable_fields:
-            represent: Any = field.to_representation
+            show: Any = field.to_representation
             if type(field) is serializers.FloatField:
-                represent = float
+                show = float
             elif type(field) is serializers.IntegerField:
-                represent = int
-            found.append((str(field.field_name), represent))
+                show = int
+            once = isinstance(field, serializers.DateTimeField)
+            found.append((str(field.field_name), show, once))
         return found
 
 
