@@ -296,18 +296,20 @@ def test_chord_counter_is_created_by_apply_chord(celery_app, backend):
 
 
 @pytest.fixture
-def eager_chord(celery_app, backend):
-    """A chord of three header tasks whose body runs eagerly and stores its result."""
+def eager_chord(celery_app, backend, monkeypatch):
+    """A chord of three header tasks whose body runs eagerly and stores its result.
+
+    A task copies ``task_store_eager_result`` when its app is finalized, which an earlier
+    test may already have done, so the body's task class is told directly, and put back.
+    """
     from tests.testapp.tasks import collect
 
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_store_eager_result = True
+    collect = celery_app.tasks[collect.name]
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    monkeypatch.setattr(type(collect), "store_eager_result", True)
     header = GroupResult("chord-1", [AsyncResult(f"h-{n}", app=celery_app) for n in range(3)])
     backend.apply_chord(header, {"chord_size": None})
-    body = collect.s().set(task_id="body-1")
-    yield header, body
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_store_eager_result = False
+    return header, collect.s().set(task_id="body-1")
 
 
 def finish_header_task(backend, task_id, body, state=states.SUCCESS):
