@@ -16,6 +16,7 @@ from the merged histograms (``results_api/histogram.py``).
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import (
     Exact,
     GreaterThan,
@@ -34,7 +37,7 @@ from django.db.models.lookups import (
 )
 from django.db.models.sql.where import AND, WhereNode
 
-from . import histogram, task_counts
+from . import bins, histogram, task_counts
 from .conf import api_settings
 from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
@@ -47,6 +50,7 @@ from .rollups import (
     model_key,
     rollup_dimensions,
 )
+from .task_counts import EPOCH
 
 MICROSECOND = datetime.timedelta(microseconds=1)
 
@@ -280,6 +284,9 @@ def _add_rollup_rows(
 ) -> None:
     """Merge the rollup rows of ``[low, high)`` into ``groups``; ``head``: the rollup's end."""
     low, high, head = span
+    if interval:
+        # As seconds: Django reads a timestamptz in Python, several times slower than a float.
+        rows = rows.annotate(rollup_bucket=RawSQL(*_bucket_seconds(rows.db), models.FloatField()))
     if plan.values is not None:
         rows = rows.filter(value_key__in=sorted(value_key(value) for value in plan.values))
     if plan.statuses is not None:
@@ -304,21 +311,38 @@ def _add_rollup_rows(
             if first_day is not None:
                 edges |= models.Q(bucket__gte=low, bucket__lt=first_day)
             selected = days.union(rows.filter(edges, level="hour"), all=True)
-    columns = ("status", "value", "bucket", *STAT_FIELDS, *PERCENTILE_FIELDS)
+    buckets_read = ["rollup_bucket"] if interval else []
+    columns = ("status", "value", *STAT_FIELDS, *PERCENTILE_FIELDS, *buckets_read)
     by_status = "status" in group_by
     by_value = len(group_by) > by_status
-    # Each row: status, value, bucket, count, then runtime and wait figures, percentiles.
+    # Each row: status, value, count, the runtime and wait figures, percentiles, bucket.
     for row in selected.values_list(*columns):
-        bucket = row[2] if interval == "hour" else buckets.day_start(row[2]) if interval else None
+        bucket = None
+        if interval:
+            bucket = EPOCH + datetime.timedelta(seconds=row[15])
+            if interval == "day":
+                bucket = buckets.day_start(bucket)
         key = (
             row[0] if by_status else None,
             json.loads(row[1]) if by_value else None,
             bucket,
         )
         group = groups[key]
-        group.count += row[3]
-        group.runtime.add(row[4], row[5], row[6], row[7], row[12:14])
-        group.wait.add(row[8], row[9], row[10], row[11], row[14:16])
+        group.count += row[2]
+        group.runtime.add(row[3], row[4], row[5], row[6], row[11:13])
+        group.wait.add(row[7], row[8], row[9], row[10], row[13:15])
+
+
+@functools.lru_cache(maxsize=16)
+def _bucket_seconds(using: str) -> tuple[str, tuple]:
+    """Return the SQL (and parameters) of a rollup row's bucket in seconds since the epoch.
+
+    Compiled once: Django's expressions cost more to build than the column to read.
+    """
+    seconds = bins.seconds(F("bucket") - Value(EPOCH, models.DateTimeField()))
+    query = TaskResultRollup.objects.using(using).annotate(seconds=seconds).query
+    sql, params = query.get_compiler(using=using).compile(query.annotations["seconds"])
+    return sql, tuple(params)
 
 
 def _add_task_rows(
