@@ -69,9 +69,10 @@ class Measure:
         self.count = 0
         self.total = 0.0
         self.maximum: float | None = None
-        self.stored: list[str] = []
-        self.quantiles: tuple = ()  # those stored with the one row in stored
-        self.live: list[int] = []  # the bins of the results read from the task table
+        # Stored histograms: one row's text, or a list of several (most groups are one row).
+        self.stored: str | list[str] = ""
+        self.quantiles: tuple = ()  # those stored with the row, when it is one
+        self.live: list[int] | tuple = ()  # the bins of the results read from the task table
 
     def add(
         self,
@@ -88,17 +89,24 @@ class Measure:
         self.total += total
         if self.maximum is None or (maximum is not None and maximum > self.maximum):
             self.maximum = maximum
-        if stored:
+        if not stored:
+            return
+        if not self.stored:
+            self.stored, self.quantiles = stored, quantiles
+        elif isinstance(self.stored, str):
+            self.stored = [self.stored, stored]
+        else:
             self.stored.append(stored)
-            self.quantiles = quantiles
 
     def figures(self) -> list[float | None]:
         """Return the average, maximum and ``PERCENTILES`` of the durations (``None``: none)."""
         if not self.count:
             return [None] * (2 + len(PERCENTILES))
         stored = self.stored
-        if len(stored) == 1 and not self.live and None not in self.quantiles:
-            return [self.total / self.count, self.maximum, *self.quantiles]
+        if isinstance(stored, str):
+            if stored and not self.live and None not in self.quantiles:
+                return [self.total / self.count, self.maximum, *self.quantiles]
+            stored = [stored] if stored else []
         parts = [histogram.decode(text) for text in stored]
         if self.live:
             parts.append(histogram.part_of(Counter(self.live)))
@@ -366,7 +374,7 @@ def _add_task_rows(
         for measure, figures in ((group.runtime, counts.runtime), (group.wait, counts.wait)):
             if figures.count:
                 measure.add(figures.count, figures.total, figures.maximum)
-                measure.live += figures.ordinals
+                measure.live = [*measure.live, *figures.ordinals]
 
 
 def _rows(
@@ -383,14 +391,17 @@ def _rows(
     positions = [0 if name == "status" else 1 for name in group_by]
     if interval:
         positions.append(2)
-    keyed = [(tuple(key[position] for position in positions), key) for key in groups]
+    keyed = {tuple(key[position] for position in positions): key for key in groups}
+    if any(None in shown for shown in keyed):  # nulls last, as the direct query has them
 
-    def order(item: tuple) -> tuple:
-        return tuple((value is None, value) for value in item[0])
+        def order(shown: tuple) -> tuple:
+            return tuple((value is None, value) for value in shown)
 
+        ordered = sorted(keyed, key=order)
+    else:
+        ordered = sorted(keyed)
     return [
-        _figures(dict(zip(names, shown, strict=True)), groups[key])
-        for shown, key in sorted(keyed, key=order)
+        _figures(dict(zip(names, shown, strict=True)), groups[keyed[shown]]) for shown in ordered
     ]
 
 
