@@ -56,10 +56,13 @@ def test_the_rollup_runs_while_a_worker_writes_and_stats_stay_exact(
     settings.RESULTS_API = {"STATS_FROM_ROLLUPS": False}
     from_tasks = stats(staff_client, group_by="status,task_name")
 
-    assert sum(row["count"] for row in from_rollup) == TASKS
+    # Exactness first: a stray row (another test's late result) would be in both.
     assert [(row["status"], row["task_name"], row["count"]) for row in from_rollup] == [
         (row["status"], row["task_name"], row["count"]) for row in from_tasks
     ]
+    stored = get_task_result_model().objects.values_list("task_id", flat=True)
+    assert sorted(stored) == sorted(result.id for result in sent)
+    assert sum(row["count"] for row in from_rollup) == TASKS
     for ours, theirs in zip(from_rollup, from_tasks, strict=True):
         assert ours["runtime_max"] == pytest.approx(theirs["runtime_max"], abs=2e-6)
         assert ours["runtime_avg"] == pytest.approx(theirs["runtime_avg"], abs=2e-6)
