@@ -47,11 +47,8 @@ _ORDINALS = "h"
 _COUNT_TYPES = "HIQ"
 _WIDTHS = {code: array(code).itemsize for code in _COUNT_TYPES}
 _SWAP = sys.byteorder == "big"
-assert array(_ORDINALS).itemsize == 2 and [array(code).itemsize for code in _COUNT_TYPES] == [
-    2,
-    4,
-    8,
-]
+# The stored widths: the same on every platform Python supports.
+assert array(_ORDINALS).itemsize == 2 and list(_WIDTHS.values()) == [2, 4, 8]
 
 # A decoded histogram: (ordinals ascending, cumulative counts with a leading 0).
 Part = tuple[Sequence[int], Sequence[int]]
@@ -193,7 +190,7 @@ def dumps(counts: Counter) -> str:
     if not ordinals:
         return ""
     total = cumulative[-1]
-    code = next(code for code in _COUNT_TYPES if total < 1 << (8 * array(code).itemsize))
+    code = next(code for code in _COUNT_TYPES if total < 1 << (8 * _WIDTHS[code]))
     packed_ordinals, packed_counts = array(_ORDINALS, ordinals), array(code, cumulative)
     if _SWAP:
         packed_ordinals.byteswap()
