@@ -155,16 +155,25 @@ def stats_from_rollup(
         return None
     if grouped:
         plan.dimension = grouped[0]
-    state = RollupState.objects.using(queryset.db).filter(model=model_key(model)).first()
     buckets = Buckets()
-    if (
-        state is None
-        or state.rolled_until is None
-        or state.time_zone != str(buckets.zone)
-        or state.dimensions != json.dumps(list(dimensions))
-    ):
-        return None
-    return _answer(queryset, plan, group_by, interval, state, buckets)
+    for _attempt in range(3):
+        state = RollupState.objects.using(queryset.db).filter(model=model_key(model)).first()
+        if (
+            state is None
+            or state.rolled_until is None
+            or state.time_zone != str(buckets.zone)
+            or state.dimensions != json.dumps(list(dimensions))
+        ):
+            return None
+        try:
+            return _answer(queryset, plan, group_by, interval, state, buckets)
+        except HeadMoved:
+            continue  # a run committed between the reads: read its new head
+    return None
+
+
+class HeadMoved(Exception):
+    """The rollup's head moved after its state was read: the rows read belong to another head."""
 
 
 def _plan(queryset: models.QuerySet, dimensions: Iterable[str]) -> Plan | None:
@@ -257,10 +266,18 @@ def _answer(
     high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
     groups: defaultdict[tuple, Group] = defaultdict(Group)
     if low is None or low < high:
+        states = RollupState.objects.using(queryset.db).filter(model=state.model)
+        # The rows as the state read left them: one statement reads them with the head it
+        # checks, so a run that commits in between makes it read none, not rows of a later head.
         rollup = TaskResultRollup.objects.using(queryset.db).filter(
-            model=state.model, dimension=plan.dimension or ""
+            models.Exists(states.filter(rolled_until=head)),
+            model=state.model,
+            dimension=plan.dimension or "",
         )
-        _add_rollup_rows(rollup, plan, group_by, interval, buckets, (low, high, head), groups)
+        span = (low, high, head)
+        read = _add_rollup_rows(rollup, plan, group_by, interval, buckets, span, groups)
+        if not read and not states.filter(rolled_until=head).exists():
+            raise HeadMoved
         live = models.Q(date_done__gte=high)
         if low is not None:
             live |= models.Q(date_done__lt=low)
@@ -289,8 +306,11 @@ def _add_rollup_rows(
     buckets: Buckets,
     span: tuple[datetime.datetime | None, datetime.datetime, datetime.datetime],
     groups: defaultdict[tuple, Group],
-) -> None:
-    """Merge the rollup rows of ``[low, high)`` into ``groups``; ``head``: the rollup's end."""
+) -> int:
+    """Merge the rollup rows of ``[low, high)`` into ``groups``; return how many were read.
+
+    ``head`` is the rollup's end.
+    """
     low, high, head = span
     if interval:
         # As seconds: Django reads a timestamptz in Python, several times slower than a float.
@@ -324,7 +344,9 @@ def _add_rollup_rows(
     by_status = "status" in group_by
     by_value = len(group_by) > by_status
     # Each row: status, value, count, the runtime and wait figures, percentiles, bucket.
+    read = 0
     for row in selected.values_list(*columns):
+        read += 1
         bucket = None
         if interval:
             bucket = EPOCH + datetime.timedelta(seconds=row[15])
@@ -339,6 +361,7 @@ def _add_rollup_rows(
         group.count += row[2]
         group.runtime.add(row[3], row[4], row[5], row[6], row[11:13])
         group.wait.add(row[7], row[8], row[9], row[10], row[13:15])
+    return read
 
 
 @functools.lru_cache(maxsize=16)

@@ -148,6 +148,26 @@ def test_a_result_stored_a_second_ago_is_counted(staff_client, history, custom_m
     assert after == before + 1
 
 
+def test_a_run_that_commits_while_stats_are_read_counts_nothing_twice(
+    staff_client, settings, history, custom_model
+):
+    roll_up(custom_model, until=NOW - datetime.timedelta(hours=5, minutes=10))
+    moved = []
+
+    def run_before_the_rollup_rows_are_read(execute, sql, params, many, context):
+        if f"FROM {connection.ops.quote_name(ROLLUP_TABLE)}" in sql and not moved:
+            moved.append(True)  # the state is read: the next run commits now
+            roll_up(custom_model, until=NOW - datetime.timedelta(hours=1, minutes=5))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(run_before_the_rollup_rows_are_read):
+        from_rollup = stats(staff_client, group_by="status,task_name")
+
+    assert moved
+    assert RollupState.objects.get().rolled_until == NOW - datetime.timedelta(hours=1, minutes=5)
+    assert_same(from_rollup, direct(staff_client, settings, group_by="status,task_name"))
+
+
 def test_a_second_run_adds_only_what_closed_since(staff_client, settings, history, custom_model):
     roll_up(custom_model, until=NOW - datetime.timedelta(days=1, minutes=3))
     roll_up(custom_model, until=NOW - datetime.timedelta(hours=2, minutes=40))
