@@ -38,7 +38,7 @@ from django.db.models.lookups import (
 from django.db.models.sql.where import AND, WhereNode
 
 from . import bins, histogram, task_counts
-from .conf import api_settings
+from .conf import SETTING_NAME, api_settings, reset_when_changed
 from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
     PERCENTILE_FIELDS,
@@ -156,24 +156,49 @@ def stats_from_rollup(
     if grouped:
         plan.dimension = grouped[0]
     buckets = Buckets()
-    for _attempt in range(3):
-        state = RollupState.objects.using(queryset.db).filter(model=model_key(model)).first()
+    for attempt in range(3):
+        state, kept = _state(queryset.db, model_key(model), fresh=attempt > 0)
         if (
             state is None
             or state.rolled_until is None
             or state.time_zone != str(buckets.zone)
             or state.dimensions != json.dumps(list(dimensions))
         ):
+            if kept:
+                continue  # a state kept from before: read the database's
             return None
         try:
             return _answer(queryset, plan, group_by, interval, state, buckets)
         except HeadMoved:
-            continue  # a run committed between the reads: read its new head
+            continue  # a run committed since the state was read: read its new head
     return None
 
 
+# The state last read per database and model. A request starts from it and reads the
+# rollup rows only if the database still holds it as it is (checked in the same statement),
+# so it saves a query per request without ever answering from another head.
+_STATES: dict[tuple[str, str], RollupState] = {}
+reset_when_changed(_STATES.clear, settings=(SETTING_NAME, "TIME_ZONE", "USE_TZ"))
+
+
+def _state(using: str, key: str, *, fresh: bool) -> tuple[RollupState | None, bool]:
+    """Return the rollup state of model ``key`` and whether it is the one read last.
+
+    Unless ``fresh``, the one read last is returned when there is one.
+    """
+    state = None if fresh else _STATES.get((using, key))
+    if state is not None:
+        return state, True
+    state = RollupState.objects.using(using).filter(model=key).first()
+    if state is None:
+        _STATES.pop((using, key), None)
+    else:
+        _STATES[(using, key)] = state
+    return state, False
+
+
 class HeadMoved(Exception):
-    """The rollup's head moved after its state was read: the rows read belong to another head."""
+    """The rollup moved on from the state a request started from: it reads the new state."""
 
 
 def _plan(queryset: models.QuerySet, dimensions: Iterable[str]) -> Plan | None:
@@ -266,17 +291,21 @@ def _answer(
     high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
     groups: defaultdict[tuple, Group] = defaultdict(Group)
     if low is None or low < high:
-        states = RollupState.objects.using(queryset.db).filter(model=state.model)
-        # The rows as the state read left them: one statement reads them with the head it
-        # checks, so a run that commits in between makes it read none, not rows of a later head.
+        # The rows as this state left them: one statement reads them and checks that the
+        # database still holds the state, so a run that committed since makes it read none.
+        unchanged = RollupState.objects.using(queryset.db).filter(
+            pk=state.pk,
+            rolled_until=head,
+            pending_states=state.pending_states,
+            time_zone=state.time_zone,
+            dimensions=state.dimensions,
+        )
         rollup = TaskResultRollup.objects.using(queryset.db).filter(
-            models.Exists(states.filter(rolled_until=head)),
-            model=state.model,
-            dimension=plan.dimension or "",
+            models.Exists(unchanged), model=state.model, dimension=plan.dimension or ""
         )
         span = (low, high, head)
         read = _add_rollup_rows(rollup, plan, group_by, interval, buckets, span, groups)
-        if not read and not states.filter(rolled_until=head).exists():
+        if not read and not unchanged.exists():
             raise HeadMoved
         live = models.Q(date_done__gte=high)
         if low is not None:

@@ -168,6 +168,30 @@ def test_a_run_that_commits_while_stats_are_read_counts_nothing_twice(
     assert_same(from_rollup, direct(staff_client, settings, group_by="status,task_name"))
 
 
+def test_a_request_starts_from_the_state_the_last_one_read(staff_client, history, custom_model):
+    roll_up(custom_model, until=NOW - datetime.timedelta(hours=5, minutes=10))
+    stats(staff_client, group_by="status")
+
+    _rows, queries = read_queries(staff_client, group_by="status")
+
+    state_table = connection.ops.quote_name(RollupState._meta.db_table)
+    assert not [sql for sql in queries if sql.startswith(f"SELECT {state_table}")]
+
+
+def test_a_run_between_two_requests_is_read_from_its_new_head(
+    staff_client, settings, history, custom_model
+):
+    roll_up(custom_model, until=NOW - datetime.timedelta(hours=5, minutes=10))
+    stats(staff_client, group_by="status,task_name")
+
+    roll_up(custom_model, until=NOW - datetime.timedelta(hours=1, minutes=5))
+
+    assert_same(
+        stats(staff_client, group_by="status,task_name"),
+        direct(staff_client, settings, group_by="status,task_name"),
+    )
+
+
 def test_a_second_run_adds_only_what_closed_since(staff_client, settings, history, custom_model):
     roll_up(custom_model, until=NOW - datetime.timedelta(days=1, minutes=3))
     roll_up(custom_model, until=NOW - datetime.timedelta(hours=2, minutes=40))
