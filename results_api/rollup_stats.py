@@ -41,6 +41,7 @@ from . import bins, histogram, task_counts
 from .conf import SETTING_NAME, api_settings, reset_when_changed
 from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
+    ALL_STATUSES,
     PERCENTILE_FIELDS,
     PERCENTILES,
     STAT_FIELDS,
@@ -348,6 +349,10 @@ def _add_rollup_rows(
         rows = rows.filter(value_key__in=sorted(value_key(value) for value in plan.values))
     if plan.statuses is not None:
         rows = rows.filter(status__in=sorted(plan.statuses))
+    elif "status" in group_by:
+        rows = rows.exclude(status=ALL_STATUSES)
+    else:
+        rows = rows.filter(status=ALL_STATUSES)  # one row a bucket, every status together
     if interval == "hour":
         hours = rows.filter(level="hour", bucket__lt=high)
         selected = hours if low is None else hours.filter(bucket__gte=low)

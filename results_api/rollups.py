@@ -6,9 +6,10 @@ Out of band, so the write path keeps its one statement per stored state:
 each run takes the results whose ``date_done`` lies between the rollup's
 ``rolled_until`` and ``now - ROLLUP_LAG``, adds the final ones (SUCCESS,
 FAILURE, REVOKED: they no longer change) to the hour and day rows of their
-status and of each dimension's value, and moves ``rolled_until`` on, one
-window per transaction. The first run on an existing table is the backfill,
-a day at a time; it only reads, so workers keep writing meanwhile.
+status (and of every final status together) and of each dimension's
+value, and moves ``rolled_until`` on, one window per transaction. The first
+run on an existing table is the backfill, a day at a time; it only reads,
+so workers keep writing meanwhile.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from .task_counts import QUARTER_SECONDS
 STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
 DIMENSION_KINDS = frozenset({FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.BOOLEAN})
 FINAL_STATES = frozenset(states.READY_STATES)
+# The status of the rows that hold every final status together: what a request that
+# neither groups nor filters by status reads, one row a bucket.
+ALL_STATUSES = ""
 LEVELS = ("hour", "day")
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -299,8 +303,11 @@ def _fold_window(
             value = encode(counts.value) if dimension else ""
             hour = buckets.hour_start(counts.quarter)
             hours[(dimension, value, hour, counts.status)].merge(Aggregate.from_counts(counts))
+    together: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
+    for (dimension, value, hour, _status), aggregate in hours.items():
+        together[(dimension, value, hour, ALL_STATUSES)].merge(aggregate)
     found: defaultdict[tuple, Aggregate] = defaultdict(Aggregate)
-    for (dimension, value, hour, status), aggregate in hours.items():
+    for (dimension, value, hour, status), aggregate in (*hours.items(), *together.items()):
         found[(dimension, value, "hour", hour, status)] = aggregate
         found[(dimension, value, "day", buckets.day_start(hour), status)].merge(aggregate)
     _merge_into_table(model_key(model), found, using)

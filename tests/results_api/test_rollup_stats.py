@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_celery_results.models import get_task_result_model
 from results_api import histogram
 from results_api.models import RollupState, TaskResultRollup
-from results_api.rollups import roll_up
+from results_api.rollups import ALL_STATUSES, roll_up
 
 from .conftest import _with_query
 
@@ -314,12 +314,39 @@ def test_each_rollup_row_keeps_the_percentiles_of_its_histograms(history, custom
             )
 
 
-def test_upgrading_to_stored_percentiles_empties_the_rollup_for_the_next_run(
-    staff_client, history, custom_model
+def test_each_bucket_has_a_row_of_every_final_status_together(history, custom_model):
+    roll_up(custom_model)
+
+    by_status: dict[tuple, int] = {}
+    together: dict[tuple, int] = {}
+    for row in TaskResultRollup.objects.all():
+        key = (row.dimension, row.value, row.level, row.bucket)
+        if row.status == ALL_STATUSES:
+            together[key] = row.count
+        else:
+            by_status[key] = by_status.get(key, 0) + row.count
+    assert together == by_status
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"interval": "hour", "date_done__gte": "2026-11-23T10:17:00Z"}]
+)
+def test_stats_without_status_read_only_the_rows_of_every_status_together(
+    staff_client, settings, history, custom_model, params
 ):
+    roll_up(custom_model)
+    TaskResultRollup.objects.exclude(status=ALL_STATUSES).delete()
+    if "interval" in params:
+        params = {**params, "date_done__lte": timezone.now().isoformat()}
+
+    assert_same(stats(staff_client, **params), direct(staff_client, settings, **params))
+
+
+@pytest.mark.parametrize("name", ["0003_stored_percentiles", "0004_all_statuses_rows"])
+def test_upgrading_empties_the_rollup_for_the_next_run(staff_client, history, custom_model, name):
     from django.apps import apps
 
-    migration = importlib.import_module("results_api.migrations.0003_stored_percentiles")
+    migration = importlib.import_module(f"results_api.migrations.{name}")
     roll_up(custom_model)
 
     # What the data migration reads of its schema editor: the connection (SQLite's
