@@ -1,7 +1,10 @@
-"""Histograms stored packed (``results_api/histogram.py``): the rollup is emptied to be built again.
+"""The rollup rebuilt: histograms stored packed, each row's percentiles, rows of every status.
 
-The stats read the task table until the next run of ``rollup_task_results``
-(or the periodic task) rebuilds the rollup from it.
+Histograms are stored as packed bin ordinals with their cumulative counts
+(``results_api/histogram.py``), each row keeps its own p50 and p95, and each
+bucket has a row of every final status together. The rollup is emptied, and
+stats read the task table until the next run of ``rollup_task_results`` (or
+the periodic task) builds it again.
 """
 
 from django.db import migrations, models
@@ -27,5 +30,11 @@ class Migration(migrations.Migration):
             model_name="taskresultrollup",
             name="wait_histogram",
             field=models.TextField(default=""),
+        ),
+        *(
+            migrations.AddField(
+                model_name="taskresultrollup", name=name, field=models.FloatField(null=True)
+            )
+            for name in ("runtime_p50", "runtime_p95", "wait_p50", "wait_p95")
         ),
     ]
