@@ -20,9 +20,9 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 from django.db.models.fields.related import RelatedField
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from django_filters.filters import QuerySetRequestMixin
 
 from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
@@ -103,6 +103,11 @@ def _integer_filter_defaults() -> dict[type[models.Field], dict[str, Any]]:
     }
 
 
+# The form fields that depend on their filter alone, not on the request or the data (as
+# a queryset's choices, the values found in a column, or a project's own ``field`` may).
+_FIELDS_OF_THE_FILTER_ALONE = (filters.Filter.field, filters.NumberFilter.field)
+
+
 class ResultFilterSet(filters.FilterSet):
     """A filter set whose generated filters validate every value and compare keys only."""
 
@@ -114,23 +119,28 @@ class ResultFilterSet(filters.FilterSet):
     }
 
     def get_form_class(self) -> type[forms.Form]:
-        """Return the form class of these filters: built once per filter set class.
+        """Return the form class of these filters: built once per filter set class and language.
 
         django-filter builds it on every request, with a form field per
-        filter. Filters whose choices come from a queryset, which may depend
-        on the request, and filter sets that change their filters per
-        instance still get theirs built each time.
+        filter, its label made text in the active language. Filter sets with
+        a filter whose form field depends on the request or the data (a
+        queryset's choices, a column's values, a project's own ``field``), or
+        that change their filters per instance, still get theirs each time.
         """
         cls = type(self)
-        cacheable = cls.__init__ is ResultFilterSet.__init__ and not any(
-            isinstance(filter_, QuerySetRequestMixin) for filter_ in self.filters.values()
+        cacheable = cls.__init__ is ResultFilterSet.__init__ and all(
+            type(filter_).field in _FIELDS_OF_THE_FILTER_ALONE for filter_ in self.filters.values()
         )
         if not cacheable:
             return super().get_form_class()
-        form_class = cls.__dict__.get("_form_class")
+        # Per language: a filter's label is made text in the active language.
+        forms_by_language = cls.__dict__.get("_form_classes")
+        if forms_by_language is None:
+            forms_by_language = cls._form_classes = {}
+        language = translation.get_language()
+        form_class = forms_by_language.get(language)
         if form_class is None:
-            form_class = super().get_form_class()
-            cls._form_class = form_class
+            form_class = forms_by_language[language] = super().get_form_class()
         return form_class
 
     @classmethod
@@ -237,11 +247,13 @@ def filters_without_params(filterset_class: type[filters.FilterSet]) -> bool:
     """Return whether ``filterset_class`` may filter a request that names none of its filters.
 
     A filter given no value filters nothing; only a filter set that changes
-    how it filters (its own ``__init__``, ``filter_queryset`` or ``qs``) may.
+    how it filters or validates (its own ``__init__``, ``filter_queryset``,
+    ``qs``, ``form``, ``is_valid``, ``get_form_class`` or form class) may.
     """
-    return any(
-        getattr(filterset_class, name) is not getattr(filters.FilterSet, name)
-        for name in ("__init__", "filter_queryset", "qs")
+    base = ResultFilterSet if issubclass(filterset_class, ResultFilterSet) else filters.FilterSet
+    names = ("__init__", "filter_queryset", "qs", "form", "is_valid", "get_form_class")
+    return filterset_class._meta.form is not forms.Form or any(
+        getattr(filterset_class, name) is not getattr(base, name) for name in names
     )
 
 

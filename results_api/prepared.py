@@ -33,12 +33,25 @@ Reader = Callable[[Any], Any]
 # How a read value is shown; None: as it is.
 Representer = Callable[[Any], Any] | None
 
-# Model fields whose values the database driver already returns as DRF shows them.
-_AS_STORED = {
-    serializers.CharField: (models.CharField, models.TextField),
-    serializers.IntegerField: (models.IntegerField,),
-    serializers.BooleanField: (models.BooleanField,),
+# Model fields (these classes exactly: a subclass may read another type from the database)
+# whose values the database driver returns as DRF shows them.
+_AS_STORED: dict[type[serializers.Field], frozenset[type[models.Field]]] = {
+    serializers.CharField: frozenset({models.CharField, models.TextField}),
+    serializers.IntegerField: frozenset(
+        {
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveBigIntegerField,
+            models.PositiveSmallIntegerField,
+        }
+    ),
+    serializers.BooleanField: frozenset({models.BooleanField}),
 }
+# Where the field classes come from whose copies may share their attributes: DRF's own
+# and ours. A project's field may hold state of its own; it is copied deep.
+_LEAF_MODULES = ("rest_framework.fields", "rest_framework.relations", "results_api.serializers")
 
 
 def read_source(field: serializers.Field, instance: Any) -> Any:
@@ -61,8 +74,14 @@ def pin_time_zone(fields: Iterable[serializers.Field]) -> None:
             field.timezone = field.default_timezone()  # type: ignore[assignment]
 
 
-def _holds_a_field(field: serializers.Field) -> bool:
-    """Whether ``field`` holds another field (a list's child, a nested serializer's fields)."""
+def _needs_deep_copy(field: serializers.Field) -> bool:
+    """Whether copies of ``field`` need their own attributes, not the template's.
+
+    A field holding another (a list's child, a nested serializer's fields)
+    does, and so does any field not of DRF or of this package.
+    """
+    if type(field).__module__ not in _LEAF_MODULES:
+        return True
     return any(isinstance(value, serializers.Field) for value in vars(field).values())
 
 
@@ -86,8 +105,8 @@ def _plan(field: serializers.Field, model: type[models.Model]) -> tuple[str, Rea
             if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
                 return AS_STORED, column  # the key, without the related row
         else:
-            stored_as = _AS_STORED.get(type(field))
-            if stored_as and isinstance(model_field, stored_as) and not model_field.choices:
+            stored_as = _AS_STORED.get(type(field), frozenset())
+            if type(model_field) in stored_as and not model_field.choices:
                 return AS_STORED, column
             if type(field) is serializers.DateTimeField:
                 return DATE_TIME, column
@@ -151,10 +170,11 @@ else:
 class PreparedFieldsMixin(_SerializerBase):
     """Prepare a serializer's fields once, so that each row costs only its values."""
 
-    # Per class: the fields as first built, those copied deep, and each one's plan.
+    # Per class: the fields as first built, those copied deep, and each kind of field's plan
+    # (by name, class, source and key field: a subclass may give a name another field).
     _field_template: ClassVar[dict[str, serializers.Field]]
     _copied_deep: ClassVar[frozenset[str]]
-    _plans: ClassVar[dict[str, tuple[str, Reader | None]]]
+    _plans: ClassVar[dict[tuple[Any, ...], tuple[str, Reader | None]]]
     _readable: list[tuple[str, Reader, Representer]]
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -162,7 +182,9 @@ class PreparedFieldsMixin(_SerializerBase):
         template = cls.__dict__.get("_field_template")
         if template is None:
             template = super().get_fields()
-            cls._copied_deep = frozenset(name for name, f in template.items() if _holds_a_field(f))
+            cls._copied_deep = frozenset(
+                name for name, field in template.items() if _needs_deep_copy(field)
+            )
             cls._field_template = template
         deep = cls._copied_deep
         fields = {
@@ -197,9 +219,11 @@ class PreparedFieldsMixin(_SerializerBase):
         prepared: list[tuple[str, Reader, Representer]] = []
         for field in self._readable_fields:
             name = cast(str, field.field_name)
-            if name not in plans:
-                plans[name] = _plan(field, cast("type[models.Model]", self.Meta.model))
-            kind, column = plans[name]
+            key = (name, type(field), field.source, getattr(field, "pk_field", None) is None)
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = _plan(field, cast("type[models.Model]", self.Meta.model))
+            kind, column = plan
             read = column or field.get_attribute
             if kind == AS_STORED:
                 prepared.append((name, read, None))

@@ -252,7 +252,7 @@ def _read_lookup(lookup: Any, plan: Plan, allowed: set[str], table: str) -> bool
         return False
     values = [getattr(value, "pk", value) for value in values]
     if name == "status":
-        found = set(values)
+        found = set(values) - {ALL_STATUSES}  # no result has it: the rows of every status do
         plan.statuses = found if plan.statuses is None else plan.statuses & found
         return True
     if plan.dimension not in (None, name):

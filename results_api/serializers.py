@@ -53,6 +53,10 @@ __all__ = [
 ]
 
 
+# The redactions that mask by key only: skipped for stored text that names no secret key.
+_BY_KEYS = (redact_arguments, redact_data)
+
+
 class StoredContentField(serializers.Field):
     """A stored column, decoded when its row's content type is JSON, else ``null``.
 
@@ -74,7 +78,7 @@ class StoredContentField(serializers.Field):
             decoded = decode_json(value)
         except Undecodable:
             return None
-        if self.redact is None or not may_redact(value):
+        if self.redact is None or (self.redact in _BY_KEYS and not may_redact(value)):
             return decoded
         return self.redact(decoded)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django import forms
 from django.db import connection, models
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext, isolate_apps
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_filters import rest_framework as filters
 
 from django_celery_results.models.abstract import AbstractTaskResult
@@ -228,6 +229,31 @@ def test_the_filter_form_is_built_once_per_filter_set(custom_model):
     assert second.cleaned_data["status"] == "FAILURE"
 
 
+def test_the_filter_form_speaks_the_language_of_each_request(custom_model):
+    name = "date_done__gte"
+    filterset_class = narrow_filterset(get_task_filterset_class(custom_model), [name])
+    labels = {}
+    for language in ("es", "en", "es"):
+        with translation.override(language):
+            form = filterset_class(QueryDict(f"{name}=2026-01-01T00:00:00Z")).form
+            labels.setdefault(language, set()).add(str(form.fields[name].label))
+    assert all(len(seen) == 1 for seen in labels.values())
+    assert labels["es"] != labels["en"]
+
+
+def test_a_filter_set_whose_form_refuses_no_parameters_still_refuses_them(
+    staff_client, custom_model, settings
+):
+    settings.RESULTS_API = {
+        "TASK_FILTERSET_CLASS": "tests.results_api.test_filters.RangeRequiredFilterSet"
+    }
+
+    response = staff_client.get(tasks_url())
+
+    assert response.status_code == 400
+    assert "date range" in response.content.decode()
+
+
 def test_a_filter_whose_choices_depend_on_the_request_gets_its_form_per_request(custom_model):
     seen = []
 
@@ -246,6 +272,21 @@ def test_a_filter_whose_choices_depend_on_the_request_gets_its_form_per_request(
     second = ByRequestFilterSet(QueryDict(), request="second").form
     assert type(first) is not type(second)
     assert seen == ["first", "second"]
+
+
+class RangeRequiredForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("date_done__gte"):
+            raise forms.ValidationError("Give a date range.")
+        return cleaned
+
+
+class RangeRequiredFilterSet(TaskResultFilterSet):
+    """A project's filter set whose form asks for a date range on every request."""
+
+    class Meta:
+        form = RangeRequiredForm
 
 
 class SuccessesOnlyFilterSet(TaskResultFilterSet):

@@ -131,6 +131,16 @@ def test_a_secret_key_written_with_escapes_in_stored_json_is_masked(staff_client
     assert result == {"password": MASK, "TOKEN": MASK}
 
 
+def test_a_fields_own_redaction_runs_whatever_the_keys(make_task, settings):
+    from results_api.serializers import StoredContentField
+
+    settings.RESULTS_API = {"REDACT_KEYS": [], "REDACT_HOOK": None}
+    settings.CELERY_RESULTS_REDACT_KEYS = []
+    field = StoredContentField(source="result", redact=lambda value: {"card": "****"})
+
+    assert field.to_representation('{"card": "4111111111111111"}') == {"card": "****"}
+
+
 def test_a_stored_result_naming_no_secret_is_shown_as_stored(staff_client, make_task):
     make_task(task_id="t-plain", result='{"rows": 3, "nested": {"path": "/tmp"}}')
 

@@ -168,6 +168,16 @@ def test_a_run_that_commits_while_stats_are_read_counts_nothing_twice(
     assert_same(from_rollup, direct(staff_client, settings, group_by="status,task_name"))
 
 
+@pytest.mark.parametrize("statuses", ["SUCCESS,", ",", "SUCCESS,,FAILURE"])
+def test_an_empty_status_in_a_list_counts_no_result_twice(
+    staff_client, settings, history, custom_model, statuses
+):
+    roll_up(custom_model)
+    params = {"group_by": "status", "status__in": statuses}
+
+    assert_same(stats(staff_client, **params), direct(staff_client, settings, **params))
+
+
 def test_a_request_starts_from_the_state_the_last_one_read(staff_client, history, custom_model):
     roll_up(custom_model, until=NOW - datetime.timedelta(hours=5, minutes=10))
     stats(staff_client, group_by="status")

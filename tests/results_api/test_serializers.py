@@ -9,9 +9,12 @@ import pickle
 
 import pytest
 from celery import states
+from django.db import models
+from django.test.utils import isolate_apps
 from rest_framework import serializers as drf_serializers
 
 from django_celery_results.models import get_task_result_model
+from django_celery_results.models.abstract import AbstractTaskResult
 from results_api.serializers import TaskResultSerializer, get_task_serializer_class
 
 from .conftest import task_url
@@ -173,6 +176,48 @@ def test_a_field_holding_another_field_is_copied_with_it(custom_model):
     first, second = TaggedSerializer().fields["tags"], TaggedSerializer().fields["tags"]
     assert first.child is not second.child
     assert (first.child.parent, second.child.parent) == (first, second)
+
+
+def test_a_field_a_subclass_gives_per_request_is_shown_as_that_request_asks(
+    custom_model, make_task
+):
+    row = make_task(task_id="t-1", task_name="secret.task")
+
+    class ByAudienceSerializer(get_task_serializer_class(custom_model)):
+        def get_fields(self):
+            fields = super().get_fields()
+            if not self.context.get("staff"):
+                fields["task_name"] = drf_serializers.SerializerMethodField()
+            return fields
+
+        def get_task_name(self, instance) -> str:
+            return "hidden"
+
+    shown = [
+        ByAudienceSerializer(row, context={"staff": staff}).data["task_name"]
+        for staff in (True, False, True)
+    ]
+    assert shown == ["secret.task", "hidden", "secret.task"]
+
+
+@isolate_apps("tests.testapp")
+def test_a_text_field_that_reads_another_type_from_the_database_is_shown_as_text():
+    class Code:
+        def __str__(self) -> str:
+            return "CODE-7"
+
+    class CodeField(models.CharField):
+        """A project's text field whose values are objects in Python."""
+
+    class CodedTaskResult(AbstractTaskResult):
+        code = CodeField(max_length=20, null=True)
+
+        class Meta(AbstractTaskResult.Meta):
+            app_label = "testapp"
+
+    row = CodedTaskResult(task_id="t-1", status="SUCCESS", code=Code())
+
+    assert get_task_serializer_class(CodedTaskResult)(row).data["code"] == "CODE-7"
 
 
 def test_dates_are_in_the_current_time_zone(staff_client, make_task, settings):
