@@ -382,7 +382,6 @@ def _cursor_after(get, created) -> str:
     link's cursor holds only the ordering keys, so it pages the unfiltered
     list from the same place.
     """
-    import json
     from urllib.parse import parse_qs, urlencode, urlparse
 
     query = urlencode({"page_size": 1, "date_created__lte": created.isoformat()})
