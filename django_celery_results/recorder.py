@@ -23,8 +23,10 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db import DataError, IntegrityError, connections, models
+from django.db import connections, models
 from django.db.utils import InterfaceError, OperationalError
+
+from . import refusals
 
 if TYPE_CHECKING:
     from .managers import TaskResultManager
@@ -144,7 +146,7 @@ def _store_rows(
     manager = cast("TaskResultManager", model._default_manager)
     try:
         _with_one_reconnect(alias, manager.store_sent, [{**v, **e} for v, e in rows])
-    except (IntegrityError, DataError) as exc:
+    except refusals.REFUSALS as exc:
         # A value of the callback refused (a tenant that does not exist): row by row.
         logger.warning("Sent tasks stored one by one: the database refused a batch: %s", exc)
         for values, extension in rows:
@@ -161,23 +163,11 @@ def _store_rows(
 def _store_one(
     manager: TaskResultManager, alias: str, values: dict[str, Any], extension: dict[str, Any]
 ) -> None:
+    """Store one sent task's row; a refused callback value as :mod:`.refusals` has it."""
     try:
-        manager.store_sent([{**values, **extension}], using=alias)
-        return
-    except (IntegrityError, DataError) as exc:
-        if not extension:
-            logger.error("Sent task %s not recorded as PENDING: %r", values["task_id"], exc)
-            return
-        logger.error(
-            "Sent task %s recorded without extended properties: the database refused them: %s",
-            values["task_id"],
-            exc,
+        refusals.store_extended(
+            lambda row: manager.store_sent([row], using=alias), alias, values, extension
         )
-    except Exception as exc:
-        logger.error("Sent task %s not recorded as PENDING: %r", values["task_id"], exc)
-        return
-    try:
-        manager.store_sent([values], using=alias)
     except Exception as exc:
         logger.error("Sent task %s not recorded as PENDING: %r", values["task_id"], exc)
 

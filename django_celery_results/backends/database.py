@@ -2,6 +2,11 @@
 
 Each method does one step and leaves the SQL to the managers; the task
 result model is the active one (``CELERY_RESULTS_TASKRESULT_MODEL``).
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``BaseDatabaseWrapper.in_atomic_block``. Celery (not a
+Django library, named for completeness): ``BaseBackend._encode()`` and
+``GroupResult._failed_join_report()``.
 """
 
 from __future__ import annotations
@@ -20,13 +25,13 @@ from celery.backends.base import BaseDictBackend, get_current_task
 from celery.exceptions import ChordError
 from celery.result import GroupResult, allow_join_result, result_from_tuple
 from celery.utils.serialization import b64decode, b64encode
-from django.db import DataError, IntegrityError, connections, router, transaction
+from django.db import connections, router
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import DecodeError
 from kombu.serialization import loads
 
-from .. import codec
+from .. import codec, refusals
 from ..conf import UNFINISHED_EXPIRES, get_setting
 from ..extension import extend_task_properties
 from ..models import ChordCounter, get_group_result_model, get_task_result_model
@@ -238,11 +243,9 @@ class DatabaseBackend(BaseDictBackend):
             manager.store_values(properties, using=using)
             return result
         alias = using or router.db_for_write(model)
-        try:
-            with _savepoint_if_in_transaction(alias):
-                manager.store_values({**properties, **extension}, using=alias)
-        except (IntegrityError, DataError) as exc:
-            _store_what_the_database_accepts(manager, properties, extension, alias, exc)
+        refusals.store_extended(
+            lambda row: manager.store_values(row, using=alias), alias, properties, extension
+        )
         return result
 
     def sent_task_values(
@@ -412,47 +415,3 @@ class _Stored:
     def __init__(self, content_type: str, content_encoding: str) -> None:
         self.content_type = content_type
         self.content_encoding = content_encoding
-
-
-def _store_what_the_database_accepts(
-    manager: Any,
-    properties: dict[str, Any],
-    extension: dict[str, Any],
-    alias: str,
-    error: Exception,
-) -> None:
-    """Store a state whose extended values the database refused, with each one it accepts.
-
-    Each extended value is tried in turn (a foreign key to a missing row, say,
-    is refused alone); the refused ones are logged by name. Only reached
-    after a refusal, so the usual write stays one statement.
-    """
-    accepted: dict[str, Any] = {}
-    refused = {}
-    if len(extension) == 1:
-        refused = dict.fromkeys(extension, error)
-    else:
-        for name, value in extension.items():
-            try:
-                with _savepoint_if_in_transaction(alias):
-                    manager.store_values({**properties, **accepted, name: value}, using=alias)
-            except (IntegrityError, DataError) as exc:
-                refused[name] = exc
-            else:
-                accepted[name] = value
-    if not accepted:
-        manager.store_values(properties, using=alias)
-    logger.error(
-        "Task %s stored without part of its extended properties: the database refused %s",
-        properties["task_id"],
-        "; ".join(
-            f"{name} = {extension[name]!r} ({str(exc).strip()})" for name, exc in refused.items()
-        ),
-    )
-
-
-def _savepoint_if_in_transaction(alias: str) -> contextlib.AbstractContextManager[Any]:
-    """Return a savepoint inside a transaction, so a refused write can be retried."""
-    if connections[alias].in_atomic_block:
-        return transaction.atomic(using=alias)
-    return contextlib.nullcontext()

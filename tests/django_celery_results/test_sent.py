@@ -153,6 +153,23 @@ def test_a_callback_value_the_database_refuses_leaves_the_row_without_it(
     assert any(result.id in record.getMessage() for record in caplog.records)
 
 
+@pytest.mark.swapped
+def test_a_refused_callback_value_is_dropped_alone_and_named_as_on_the_worker(
+    track_sent, celery_app, task_result_model, held_queue, caplog
+):
+    kwargs = {"x": 1, "y": 2, "tenant_id": 999_999, "priority": "high"}
+    # By name: the test app's callback reads ``priority`` from kwargs that add() does not take.
+    result = celery_app.send_task(add.name, kwargs=kwargs, queue=held_queue)
+    assert recorder.flush(timeout=10)
+
+    row = task_result_model.objects.get(task_id=result.id)
+    assert (row.status, row.tenant_id, row.priority) == (states.PENDING, None, "high")
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert result.id in record.getMessage()
+    assert "refused tenant_id = 999999" in record.getMessage()
+    assert "priority" not in record.getMessage()
+
+
 def test_a_stored_state_is_never_replaced_by_the_send_but_takes_its_earlier_time(
     backend, task_result_model, make_request
 ):
