@@ -3,6 +3,9 @@
 Whatever the callback does (raise, return a non-dict, name unknown fields,
 give values of the wrong type), the task's own result is still stored: the
 bad part is dropped and one error naming the task id is logged.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``Options.concrete_fields``.
 """
 
 from __future__ import annotations
@@ -39,18 +42,30 @@ def clean_value(field: models.Field, value: Any) -> Any:
     """Return ``value`` converted for ``field``; raise ValidationError if it cannot be stored.
 
     A callback gives the same few values again and again (a tenant's id), so
-    the answer for a hashable value is remembered; refusals are not.
+    the answer for a hashable value is remembered per model, field and
+    value; refusals are not.
     """
+    try:
+        return _clean_hashable(field.model, field.attname, value)
+    except TypeError as exc:
+        if _unhashable(value):
+            return _clean(field, value)
+        raise exc
+
+
+def _unhashable(value: Any) -> bool:
     try:
         hash(value)
     except TypeError:
-        return _clean(field, value)
-    return _clean_hashable(field, value)
+        return True
+    return False
 
 
+# Keyed by the model class and the attname, whose hashes cost nothing, not by the
+# field, whose __hash__ is Python code.
 @functools.lru_cache(maxsize=4096, typed=True)
-def _clean_hashable(field: models.Field, value: Any) -> Any:
-    return _clean(field, value)
+def _clean_hashable(model: type[models.Model], attname: str, value: Any) -> Any:
+    return _clean(storable_fields(model)[attname], value)
 
 
 def _clean(field: models.Field, value: Any) -> Any:

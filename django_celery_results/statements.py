@@ -18,6 +18,17 @@ final one (SUCCESS, FAILURE, REVOKED) that a faster worker stored first,
 which needs ``DO UPDATE ... WHERE`` on PostgreSQL and SQLite, and an ``IF()``
 per column on MySQL; ``bulk_create`` can express neither. It would also
 build the statement anew on every call.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``BaseDatabaseWrapper._thread_ident``,
+``close_if_health_check_failed()``, ``validate_no_broken_transaction()``,
+``wrap_database_errors``, ``create_cursor()``, ``make_cursor()``,
+``make_debug_cursor()``, ``execute_wrappers`` and ``queries_logged``;
+``CursorWrapper.APPS_NOT_READY_WARNING_MSG``;
+``django.db.backends.sqlite3.base.FORMAT_QMARK_REGEX``;
+``Options.concrete_fields``, ``Field.get_col()`` and ``get_db_converters()``.
+psycopg: ``Cursor._send_query_prepared()`` and ``Cursor._query`` (the
+statement Django's query log reads).
 """
 
 from __future__ import annotations
@@ -44,6 +55,8 @@ FAST_VENDORS = frozenset({"postgresql", "sqlite", "mysql"})
 # Values of these fields go to the driver as they are: preparing a str is a no-op.
 PASSED_AS_IS = (models.CharField, models.TextField)
 NEVER_AUTOMATICALLY = 2**31 - 1
+# Ints whose parameter an integer column's preparer keeps.
+REMEMBERED_INTS = 1024
 
 try:
     import psycopg
@@ -66,14 +79,22 @@ class Upsert:
 
     def params(self, values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
         """Return the statement's parameters for ``values``, given in ``fields`` order."""
-        params = [
-            value if prepare is None else prepare(value, connection)
-            for prepare, value in zip(self.preparers, values.values(), strict=True)
-        ]
-        for field, prepare in zip(self.defaulted, self.default_preparers, strict=True):
+        params = list(values.values())
+        if len(params) != len(self.fields):
+            raise ValueError(f"{len(params)} values for {len(self.fields)} columns")
+        for index, prepare in self.prepared:
+            params[index] = prepare(params[index], connection)
+        for field, default_prepare in zip(self.defaulted, self.default_preparers, strict=True):
             value = field.get_default()
-            params.append(value if prepare is None else prepare(value, connection))
+            params.append(value if default_prepare is None else default_prepare(value, connection))
         return params
+
+    @functools.cached_property
+    def prepared(self) -> tuple[tuple[int, Preparer], ...]:
+        """The position and preparer of each given value that is not passed as it is."""
+        return tuple(
+            (index, prepare) for index, prepare in enumerate(self.preparers) if prepare is not None
+        )
 
 
 def concrete_field(model: type[models.Model], name: str) -> models.Field:
@@ -93,9 +114,11 @@ def column(field: models.Field) -> str:
 def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
     """Return how a value of ``field`` becomes a parameter on ``vendor`` (None: as it is).
 
-    Django's ``get_db_prep_save`` with two shortcuts that give the same
-    parameter: a string for a text column, and an aware date-time or None
-    for PostgreSQL (which Django would pass on unchanged).
+    Django's ``get_db_prep_save`` with three shortcuts that give the same
+    parameter: a string for a text column, an aware date-time or None for
+    PostgreSQL (which Django would pass on unchanged), and an integer
+    column's parameter for an int it prepared before (a tenant's id, an
+    attempt number: the same few values on every state).
     """
     if isinstance(field, PASSED_AS_IS):
         return None
@@ -107,7 +130,32 @@ def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
             return field.get_db_prep_save(value, connection)
 
         return prepare
+    target = field.target_field if isinstance(field, models.ForeignObject) else field
+    if isinstance(target, models.IntegerField):
+        return _remembering_ints(field.get_db_prep_save)
     return field.get_db_prep_save
+
+
+def _remembering_ints(prepare: Preparer) -> Preparer:
+    """Return ``prepare``, remembering its parameter for each int it is given.
+
+    One preparer serves one statement of one connection (statements are
+    built per ``connection.ops``), so an int's parameter never changes.
+    """
+    known: dict[int, Any] = {}
+
+    def remembered(value: Any, connection: BaseDatabaseWrapper) -> Any:
+        if type(value) is not int:
+            return prepare(value, connection)
+        parameter = known.get(value, known)
+        if parameter is known:
+            parameter = prepare(value, connection)
+            if len(known) >= REMEMBERED_INTS:
+                known.clear()
+            known[value] = parameter
+        return parameter
+
+    return remembered
 
 
 def given_and_defaulted(
@@ -197,14 +245,24 @@ class SelectByKey:
 
     def as_dict(self, row: tuple, connection: BaseDatabaseWrapper) -> dict[str, Any]:
         """Return ``row`` as attname -> Python value, converted as the ORM would."""
-        values = {}
-        for name, value, converters, column in zip(
-            self.names, row, self.converters, self.columns, strict=True
-        ):
+        values = dict(zip(self.names, row, strict=True))
+        for index, name, converters, column in self.converted:
+            value = row[index]
             for converter in converters:
                 value = converter(value, column, connection)
             values[name] = value
         return values
+
+    @functools.cached_property
+    def converted(self) -> tuple[tuple[int, str, tuple[Any, ...], Any], ...]:
+        """The position, name, converters and column of each column that has converters."""
+        return tuple(
+            (index, name, converters, column)
+            for index, (name, converters, column) in enumerate(
+                zip(self.names, self.converters, self.columns, strict=True)
+            )
+            if converters
+        )
 
 
 @functools.lru_cache(maxsize=128)

@@ -147,6 +147,25 @@ class DatabaseBackend(BaseDictBackend):
             self._empty_meta = self.encode_content(EMPTY_META)[2]
         return self._empty_meta
 
+    def _encoded_meta(self, request: Any) -> str:
+        """Encode the meta of a state: the request's meta and the task's children.
+
+        A worker's request usually has neither, and its meta is then the
+        backend's one encoding of the empty meta.
+        """
+        if (
+            request is not None
+            and self._empty_meta is not None
+            and not getattr(request, "meta", None)
+            and not getattr(request, "children", None)
+        ):
+            return self._empty_meta
+        meta = {
+            **self._get_meta_from_request(request),
+            "children": self.current_task_children(request),
+        }
+        return self.encode_meta(meta)
+
     def decode_content(self, obj: Any, content: str | None) -> Any:
         """Deserialise ``content`` with the type it was stored with (``obj.content_type``).
 
@@ -218,16 +237,12 @@ class DatabaseBackend(BaseDictBackend):
     ) -> Any:
         """Store one state of a task, with the callback's values, in one statement."""
         content_type, content_encoding, encoded_result = self.encode_content(result)
-        meta = {
-            **self._get_meta_from_request(request),
-            "children": self.current_task_children(request),
-        }
         properties: dict[str, Any] = {
             "task_id": task_id,
             "status": status,
             "result": encoded_result,
             "traceback": traceback,
-            "meta": self.encode_meta(meta),
+            "meta": self._encoded_meta(request),
             "content_type": content_type,
             "content_encoding": content_encoding,
         }
