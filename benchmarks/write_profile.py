@@ -41,7 +41,6 @@ def main() -> int:
     django.setup()
     from celery import Celery
     from django.core.management import call_command
-
     from django.db import connection
 
     from benchmarks.workload import lifecycle, requests, task_ids
