@@ -93,8 +93,14 @@ class MaskingRules:
         return not isinstance(text, str) or "\\" in text or self.may_name_a_secret(text)
 
     def is_secret(self, key: Any) -> bool:
-        """Return whether the value under ``key`` is masked."""
-        if not isinstance(key, str):
+        """Return whether the value under ``key`` is masked.
+
+        A bytes key (``b'password'``, as a pickle or msgpack serializer carries
+        it) is judged by its text, like the same key written as a string.
+        """
+        if isinstance(key, bytes):
+            key = key.decode("utf-8", "replace")
+        elif not isinstance(key, str):
             return False
         if key.casefold() in self.keys:
             return True

@@ -146,6 +146,23 @@ def test_the_change_page_shows_stored_content_masked(admin_client, task_result_m
     assert "********" in page and "rows" in page
 
 
+def test_the_change_page_masks_a_bytes_key_in_an_arguments_repr(admin_client, task_result_model):
+    import json
+
+    row = task_result_model.objects.create(
+        task_id="t-bytes",
+        status=states.SUCCESS,
+        content_type="application/json",
+        content_encoding="utf-8",
+        task_args=json.dumps("({b'password': 'hunter2'},)"),
+        task_kwargs=json.dumps("{'cfg': {b'token': 'abc123'}}"),
+    )
+
+    page = admin_client.get(reverse(admin_site_url("change"), args=[row.pk])).content.decode()
+
+    assert "hunter2" not in page and "abc123" not in page
+
+
 def test_saving_the_change_page_keeps_the_stored_content(admin_client, task_result_model):
     import json
 

@@ -59,3 +59,19 @@ def test_the_store_rules_come_from_the_flat_settings(settings):
         "db_dsn": "[hidden]",
         "password": 2,
     }
+
+
+def test_a_bytes_key_in_a_repr_is_masked_like_the_same_key_as_text():
+    assert mask_repr("({b'password': 'x'},)", RULES) == "({b'password': '***'},)"
+
+
+def test_a_nested_bytes_key_in_a_repr_is_masked():
+    assert mask_repr("{'cfg': {b'token': 'y'}}", RULES) == "{'cfg': {b'token': '***'}}"
+
+
+def test_a_bytes_key_in_a_repr_cut_short_is_masked_by_pattern():
+    assert "'y'" not in mask_repr("({b'token': 'y', 'n': [[...]]}, 'abc...", RULES)
+
+
+def test_a_bytes_key_in_decoded_data_is_masked():
+    assert mask_data({"cfg": {b"Token": "y"}}, RULES) == {"cfg": {b"Token": "***"}}

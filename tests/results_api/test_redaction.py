@@ -123,6 +123,19 @@ def test_json_detail_is_redacted(staff_client, secret_task):
     assert response.json()["args"] == "(1, {'token': '********', 'n': 2})"
 
 
+def test_a_bytes_key_in_an_arguments_repr_is_masked(staff_client, make_task):
+    make_task(
+        task_id="t-bytes",
+        task_args=json.dumps("({b'password': 'hunter2'},)"),
+        task_kwargs=json.dumps("{'cfg': {b'token': 'abc123'}}"),
+    )
+
+    row = staff_client.get(task_url("t-bytes")).json()
+
+    assert row["args"] == "({b'password': '********'},)"
+    assert row["kwargs"] == "{'cfg': {b'token': '********'}}"
+
+
 def test_a_secret_key_written_with_escapes_in_stored_json_is_masked(staff_client, make_task):
     make_task(task_id="t-escaped", result='{"pass\\u0077ord": "hunter2", "T\\u004fKEN": "abc123"}')
 
