@@ -14,20 +14,26 @@ the row count.
 
 Cells: ``null`` is empty, ``true``/``false`` stay words, lists and dicts
 (a decoded ``result``) are JSON, and a text cell that a spreadsheet would
-run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) is
-prefixed with ``'``: task arguments and tracebacks are no trusted text. So
-is a formula start after a ``;`` or ``,`` inside a cell (``x;=1+1`` becomes
-``x;'=1+1``): a spreadsheet whose separator is ``;`` splits an unquoted
-cell there. In JSON cells only ``;`` counts: a comma there is the JSON's
-own, and a cell holding one is quoted.
+run as a formula is prefixed with ``'``: task arguments and tracebacks are
+no trusted text. A formula starts with ``=``, ``+``, ``-``, ``@`` or ``|``
+(a DDE call), after any leading run of spaces and invisible characters
+(Unicode categories Zs, Cf and Cc: tab, CR, no-break and ideographic
+spaces, zero-width characters), since imports that trim those would
+otherwise run it. So is a formula start after a ``;`` or ``,`` inside a
+cell (``x;=1+1`` becomes ``x;'=1+1``): a spreadsheet whose separator is
+``;`` splits an unquoted cell there. In JSON cells only ``;`` counts: a
+comma there is the JSON's own, and a cell holding one is quoted.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
+import sys
+import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -46,10 +52,31 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Rows written to the response at once: one write per row would be a
 # syscall per row under a real server; 500 rows is about 200 KB.
 ROWS_PER_WRITE = 500
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A formula start after a separator some spreadsheets use, inside a cell.
-_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,][ \t\r\n]*)(?=[=+\-@])")
-_FORMULA_AFTER_SEMICOLON = re.compile(r"(;[ \t\r\n]*)(?=[=+\-@])")
+FORMULA_STARTS = "=+-@|"
+# What a spreadsheet import may trim before a formula: spaces, controls, invisible format marks.
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Cf", "Cc"})
+
+
+@functools.cache
+def _invisible_class() -> str:
+    """Return a regex character class of every Zs, Cf and Cc character (built once)."""
+    chars = (
+        chr(code)
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) in INVISIBLE_CATEGORIES
+    )
+    return "[" + re.escape("".join(chars)) + "]"
+
+
+@functools.cache
+def _formula_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Return the patterns of a formula at the start, after ``;`` or ``,``, and after ``;``."""
+    invisible, start = _invisible_class(), "[" + re.escape(FORMULA_STARTS) + "]"
+    return (
+        re.compile(f"{invisible}*{start}"),
+        re.compile(f"([;,]{invisible}*)(?={start})"),
+        re.compile(f"(;{invisible}*)(?={start})"),
+    )
 
 
 def csv_cell(value: Any) -> Any:
@@ -60,10 +87,11 @@ def csv_cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        return _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
+        return _formula_patterns()[2].sub(r"\1'", text)
     if isinstance(value, str):
-        value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
-        if value.startswith(FORMULA_PREFIXES):
+        at_start, after_separator, _ = _formula_patterns()
+        value = after_separator.sub(r"\1'", value)
+        if at_start.match(value) or (value and value[0] in "\t\r"):
             return "'" + value
     return value
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
-from results_api.export import FORMULA_PREFIXES, csv_cell
+from results_api.export import FORMULA_STARTS, csv_cell
 
 from .conftest import csv_rows, export_url
 
@@ -152,9 +152,28 @@ def test_export_never_decodes_pickle(staff_client, make_task, monkeypatch, setti
     assert row["content_type"] == "application/x-python-serialize"
 
 
-@pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
+@pytest.mark.parametrize("prefix", [*FORMULA_STARTS, "\t", "\r"])
 def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(prefix):
     assert csv_cell(f"{prefix}HYPERLINK(1)") == f"'{prefix}HYPERLINK(1)"
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [" ", "\u00a0", "\u3000", "\u200b", "\ufeff", "\n", " \u200b\u00a0"],
+    ids=["space", "no-break space", "ideographic space", "zero-width space", "BOM", "LF", "mixed"],
+)
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "|"])
+def test_a_formula_behind_leading_spaces_or_invisible_characters_is_quoted(invisible, start):
+    text = f"{invisible}{start}cmd|' /C calc'!A0"
+    assert csv_cell(text) == "'" + text
+
+
+def test_a_formula_behind_invisible_characters_after_a_separator_is_quoted():
+    assert csv_cell("x;\u200b=1+1") == "x;\u200b'=1+1"
+
+
+def test_text_with_leading_spaces_and_no_formula_is_left_as_it_is():
+    assert csv_cell("  plain text") == "  plain text"
 
 
 @pytest.mark.parametrize("separator", [";", ",", "; ", ",\t"])
