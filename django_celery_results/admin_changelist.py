@@ -5,6 +5,9 @@ DISTINCT`` for each field's list filter and for the date hierarchy, ``COUNT(*)``
 twice, and a ``LIKE '%term%'`` over every searched column. These
 replacements read a bounded number of index entries instead; the admin in
 ``admin.py`` uses them.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``Query.where`` (whether a queryset is filtered).
 """
 
 from __future__ import annotations

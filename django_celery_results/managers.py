@@ -3,6 +3,11 @@
 Each stored state is one ``INSERT ... ON CONFLICT DO UPDATE`` statement, built
 once per model and column set and run on the connection the router picks
 for writes.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``BaseDatabaseWrapper.ops`` and
+``features.allow_sliced_subqueries_with_in``; the rest through
+:mod:`django_celery_results.statements`.
 """
 
 from __future__ import annotations

@@ -15,6 +15,13 @@ tasks of a busy worker, a PostgreSQL connection is checked without one: a
 session the server ended (a restart, ``pg_terminate_backend``, an idle
 timeout) has sent its goodbye or closed its socket, which then polls
 readable; only then does Django's ping run.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``BaseDatabaseWrapper.in_atomic_block``,
+``closed_in_transaction``, ``needs_rollback``, ``savepoint_ids``,
+``atomic_blocks``, ``health_check_enabled`` and ``health_check_done``.
+psycopg: ``Connection.info.transaction_status`` read through Django's
+``connection.connection``.
 """
 
 from __future__ import annotations

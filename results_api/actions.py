@@ -19,6 +19,10 @@ the app's default routing, to a finished task only (SUCCESS, FAILURE,
 REVOKED). The new task carries the header ``retry_of`` (the old id), which
 the worker exposes as ``task.request.retry_of`` and an extend-task-props
 callback may store.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Celery (not a Django library, named for completeness):
+``current_app._get_current_object()``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ and the model's introspected fields. Subclass the public base to add filters::
 
 A ForeignKey filter compares key values only: it never looks the related row
 up, so it cannot reveal whether a row exists outside the caller's scope.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): django-filter: ``FilterSet._meta.form`` (the options its metaclass
+builds from ``Meta``).
 """
 
 from __future__ import annotations

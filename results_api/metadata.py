@@ -14,6 +14,9 @@ task results point at (never one outside the scope), at most
 ``FILTER_CHOICES_LIMIT``. Also the states, the stats' ``group_by`` fields and
 intervals, the page sizes, and the actions this user may take. The
 dashboard (:mod:`results_api.dashboard`) reads it; it needs no drf-spectacular.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): DRF: ``Request._request`` (the Django request a DRF request wraps).
 """
 
 from __future__ import annotations

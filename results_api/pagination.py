@@ -10,6 +10,9 @@ requests are never repeated or lost: each page starts strictly after the last
 row that was seen. The keys (``OrderTerm``, ``order_terms``) and the
 condition "after this row" (``rows_after``) live here with the cursor;
 :mod:`results_api.ordering` validates ``?ordering=`` and orders by the same keys.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``Query.order_by``.
 """
 
 from __future__ import annotations

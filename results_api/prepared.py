@@ -10,6 +10,9 @@ field is read from a row and represented: a model column is one attribute
 read, a foreign key its ``<name>_id`` column, text and numbers as stored,
 date-times formatted directly. Any other field (a custom one, a method
 field, a dotted source) goes through DRF as usual.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): DRF: ``Serializer._readable_fields``.
 """
 
 from __future__ import annotations

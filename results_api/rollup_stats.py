@@ -11,6 +11,12 @@ hold (later ones, those in states that still change, and the part of the
 date range that is not whole hours) are read from the task table with the
 same filters and added, so counts and averages are exact. Percentiles come
 from the merged histograms (``results_api/histogram.py``).
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: the ORM's query tree, ``Query.where``, ``Query.base_table``
+and ``django.db.models.sql.where.WhereNode`` (its ``children``, ``connector``
+and ``negated``), and the ``lhs``/``rhs`` of the lookups in it;
+``Query.get_compiler()``.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ Redaction (:mod:`results_api.redaction`) masks secret values in ``args``,
 ``kwargs``, ``result`` and ``meta``, and ``traceback`` is null for users without
 ``TRACEBACK_PERMISSION``: every output built from these serializers (JSON,
 browsable API, CSV export) shows the same.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): DRF: ``Serializer._declared_fields``.
 """
 
 from __future__ import annotations

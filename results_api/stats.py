@@ -7,6 +7,9 @@ time zone) with ``count``, ``runtime_avg`` and ``runtime_max`` (seconds), and
 ``runtime_p50`` / ``runtime_p95`` on PostgreSQL (null elsewhere), and the
 same four of the waiting time (``wait_avg`` ...: from sent to started), all
 from one SQL query. Buckets without rows are not returned.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): DRF: ``Serializer._readable_fields``.
 """
 
 from __future__ import annotations

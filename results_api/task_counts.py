@@ -9,6 +9,11 @@ result's runtime and waiting time (the rule of ``results_api.stats``) and
 its histogram bin (``results_api/bins.py``) and returns one row per group,
 so Python parses no date of each result. Quarters of an hour, because
 time zone offsets are whole quarters: a quarter lies in one local hour.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``Query.get_compiler().as_sql()``,
+``DatabaseOperations.get_db_converters()``, ``Col.get_db_converters()`` and
+``Options.concrete_fields``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ Subclass ``AbstractTaskResult`` to store more with each result::
 
 Indexes here are unnamed on purpose: Django names them after the concrete
 table, so a custom model never collides with the default table's indexes.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``Options.concrete_fields``.
 """
 
 from __future__ import annotations

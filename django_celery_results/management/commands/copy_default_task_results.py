@@ -4,6 +4,9 @@ Run it once after swapping ``CELERY_RESULTS_TASKRESULT_MODEL`` on a project
 that already has results: every row is copied with INSERT ... SELECT in
 id-ordered batches, rows whose task id is already there are skipped, and
 extra fields get their defaults. The default table is left as it was.
+
+Private parts relied on (``scripts/prerelease`` tests them against the next
+releases): Django: ``Options.concrete_fields``.
 """
 
 from __future__ import annotations
