@@ -14,8 +14,12 @@ server process that serves it (``harness.pin_to_one_cpu``): unpinned, a
 round trip costs 40 to 150 us depending on where the scheduler puts the
 two, which would decide the ratios.
 
-Targets: PostgreSQL >= 0.7 of the floor, SQLite >= 0.9 of the floor, 2
-statements per lifecycle, ``get_task_meta`` <= 2x a raw SELECT by task_id.
+Targets: >= 0.8 of the floor on PostgreSQL (where commits do not wait for
+the disk, the CPU-bound case: ``synchronous_commit=off``) and on SQLite, 2
+statements per lifecycle, ``get_task_meta`` <= 1.3x a raw SELECT by task_id.
+The report says how durable the database was (PostgreSQL's
+``synchronous_commit`` and ``fsync``, SQLite's ``journal_mode`` and
+``synchronous``) and the load average.
 """
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ def measure(args: argparse.Namespace) -> int:
 
     ours_rate, floor_rate_ = writes.median("ours"), writes.median("floor")
     figures = [
+        ("durability", durability(connection)),
+        ("load average (1, 5, 15 min)", " ".join(f"{load:.2f}" for load in os.getloadavg())),
         ("floor (prepared upsert)", f"{floor_rate_:,.0f} lifecycles/s"),
         ("ours", f"{ours_rate:,.0f} lifecycles/s = {ours_rate / floor_rate_:.2f} of the floor"),
         ("statements per lifecycle, ours", str(ours_statements)),
@@ -138,19 +144,31 @@ def measure(args: argparse.Namespace) -> int:
              f"{reads.median('raw select') / reads.median('upstream'):.2f}x a raw SELECT"),
         ]  # fmt: skip
     targets = [
-        harness.Target(
-            f"{db}: ours / floor", ours_rate / floor_rate_, 0.7 if db == "postgres" else 0.9
-        ),
+        harness.Target(f"{db}: ours / floor", ours_rate / floor_rate_, 0.8),
         harness.Target("statements per lifecycle", ours_statements, 2, higher_is_better=False),
         harness.Target(
             "get_task_meta cost / raw SELECT",
             reads.median("raw select") / reads.median("ours"),
-            2,
+            1.3,
             higher_is_better=False,
             unit="x",
         ),
     ]
     return 0 if harness.report(f"write path, {db}", figures, targets) else 1
+
+
+def durability(connection) -> str:
+    """Say how durable the database's commits were: whether a commit waited for the disk."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT current_setting('synchronous_commit'), current_setting('fsync')")
+            synchronous_commit, fsync = cursor.fetchone()
+            return f"synchronous_commit={synchronous_commit}, fsync={fsync}"
+        cursor.execute("PRAGMA journal_mode")
+        journal_mode = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
+        return f"journal_mode={journal_mode}, synchronous={synchronous}"
 
 
 def harness_sqlite_path() -> str:
