@@ -204,6 +204,9 @@ def _state(using: str, key: str, *, fresh: bool) -> tuple[RollupState | None, bo
     return state, False
 
 
+LAST_INSTANT = datetime.datetime.max
+
+
 class HeadMoved(Exception):
     """The rollup moved on from the state a request started from: it reads the new state."""
 
@@ -273,10 +276,17 @@ def _read_date(lookup: Any, rhs: Any, plan: Plan) -> bool:
     if not isinstance(rhs, datetime.datetime):
         return False
     if isinstance(lookup, GreaterThanOrEqual | GreaterThan):
-        first = rhs if isinstance(lookup, GreaterThanOrEqual) else rhs + MICROSECOND
+        first = rhs
+        if isinstance(lookup, GreaterThan) and rhs.replace(tzinfo=None) < LAST_INSTANT:
+            first = rhs + MICROSECOND
         plan.start = first if plan.start is None else max(plan.start, first)
         return True
     if isinstance(lookup, LessThanOrEqual | LessThan):
+        if (
+            isinstance(lookup, LessThanOrEqual)
+            and rhs.replace(tzinfo=None) == datetime.datetime.max
+        ):
+            return True  # on or before the last instant a datetime holds: no bound at all
         last = rhs + MICROSECOND if isinstance(lookup, LessThanOrEqual) else rhs
         plan.end = last if plan.end is None else min(plan.end, last)
         return True
@@ -294,8 +304,13 @@ def _answer(
     head = state.rolled_until
     assert head is not None  # stats_from_rollup checked
     # The rollup covers [low, high): whole hours inside the request's range, up to its head.
-    low = None if plan.start is None else _ceil_hour(plan.start, buckets)
-    high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
+    try:
+        low = None if plan.start is None else _ceil_hour(plan.start, buckets)
+        high = head if plan.end is None or plan.end >= head else buckets.hour_start(plan.end)
+    except OverflowError:
+        # A bound whose hour lies past what a datetime holds (year 1 or 9999 in the project's
+        # time zone): no whole hour of the rollup is inside it, so the task table answers.
+        low = high = head
     groups: defaultdict[tuple, Group] = defaultdict(Group)
     if low is None or low < high:
         # The rows as this state left them: one statement reads them and checks that the

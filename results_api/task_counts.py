@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Count, F, Max, Sum, Value
 from django.db.models.expressions import RawSQL
@@ -67,7 +68,10 @@ def count(
     selected = queryset.order_by().values_list(
         "status", "date_created", "date_started", "date_done", *grouped
     )
-    inner_sql, inner_params = selected.query.get_compiler(using=queryset.db).as_sql()
+    try:
+        inner_sql, inner_params = selected.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return  # a filter no row can match (an empty __in list): nothing to count
     head, head_params, tail = _grouped_sql(model, queryset.db, grouped, by_quarter)  # type: ignore[arg-type]
     connection = connections[queryset.db]
     convert = _converter(model, column, connection) if column else None
