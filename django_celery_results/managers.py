@@ -50,9 +50,14 @@ SENT_ROWS_PER_STATEMENT = 500
 class UpsertManager(models.Manager[_M]):
     """Manager whose writes are single-statement upserts on the write database."""
 
+    def write_alias(self) -> str:
+        """Return the database writes go to: the one named by ``db_manager``/``using``, if any,
+        else the one the router picks for writes of this model (as Django's managers do)."""
+        return self._db or router.db_for_write(self.model)
+
     def connection_for_write(self) -> BaseDatabaseWrapper:
-        """Return the connection the router picks for writes of this model."""
-        return connections[router.db_for_write(self.model)]
+        """Return the connection of :meth:`write_alias`."""
+        return connections[self.write_alias()]
 
     def connection_for_read(self) -> BaseDatabaseWrapper:
         """Return the connection the router picks for reads of this model."""
@@ -70,7 +75,7 @@ class UpsertManager(models.Manager[_M]):
         One SQL statement; ``date_created`` keeps the value of the first write.
         A row whose status is in ``final_states`` only takes a write of one of them.
         """
-        alias = using or router.db_for_write(self.model)
+        alias = using or self.write_alias()
         connection = connections[alias]
         if connection.vendor not in FAST_VENDORS:
             self._upsert_with_orm(values, conflict, alias, final_states)
@@ -111,7 +116,7 @@ class ResultManager(UpsertManager[_M]):
 
     def _delete_where(self, condition: models.Q, batch_size: int | None) -> int:
         """Delete the rows matching ``condition`` in batches on the write database."""
-        rows = self.using(router.db_for_write(self.model)).filter(condition)
+        rows = self.using(self.write_alias()).filter(condition)
         return delete_in_batches(rows, batch_size or get_setting(CLEANUP_BATCH_SIZE))
 
 
@@ -158,12 +163,12 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         ``expires`` (never, if it is None); without it, all after ``expires``.
         """
         if unfinished_expires is None:
-            return super().delete_expired(expires, batch_size) if expires else 0
+            return super().delete_expired(expires, batch_size) if expires is not None else 0
         now = timezone.now()
         expired = ~models.Q(status__in=FINAL_STATES) & models.Q(
             date_done__lt=now - maybe_timedelta(unfinished_expires)
         )
-        if expires:
+        if expires is not None:
             cutoff = now - maybe_timedelta(expires)
             expired |= models.Q(status__in=FINAL_STATES, date_done__lt=cutoff)
         return self._delete_where(expired, batch_size)
@@ -229,7 +234,7 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         """
         if not rows:
             return
-        alias = using or router.db_for_write(self.model)
+        alias = using or self.write_alias()
         connection = connections[alias]
         if connection.vendor not in FAST_VENDORS:
             # Elsewhere, no statement keeps the earlier date: a stored row is left as it is.
@@ -248,7 +253,7 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
     def get_task(self, task_id: str) -> AbstractTaskResult:
         """Return the result of ``task_id`` (from the write database), or an unsaved PENDING one."""
         try:
-            return self.using(router.db_for_write(self.model)).get(task_id=task_id)
+            return self.using(self.write_alias()).get(task_id=task_id)
         except self.model.DoesNotExist:
             return self.model(task_id=task_id)
 
@@ -259,7 +264,7 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
         a client or worker reads its own writes, never a lagging replica;
         values converted as the ORM would.
         """
-        alias = router.db_for_write(self.model)
+        alias = self.write_alias()
         connection = connections[alias]
         if connection.vendor not in FAST_VENDORS:
             rows = list(self.using(alias).filter(task_id=task_id).values(*fields)[:1])
@@ -270,7 +275,7 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
 
     def forget(self, task_id: str) -> None:
         """Delete the result of ``task_id``, if there is one."""
-        self.using(router.db_for_write(self.model)).filter(task_id=task_id).delete()
+        self.using(self.write_alias()).filter(task_id=task_id).delete()
 
 
 def _sqlite_variable_limit(connection: BaseDatabaseWrapper) -> int:
@@ -290,7 +295,7 @@ class GroupResultManager(ResultManager["AbstractGroupResult"]):
     def get_group(self, group_id: str) -> AbstractGroupResult:
         """Return the result of ``group_id`` (from the write database), or an unsaved instance."""
         try:
-            return self.using(router.db_for_write(self.model)).get(group_id=group_id)
+            return self.using(self.write_alias()).get(group_id=group_id)
         except self.model.DoesNotExist:
             return self.model(group_id=group_id)
 
@@ -316,7 +321,7 @@ class GroupResultManager(ResultManager["AbstractGroupResult"]):
 
     def forget(self, group_id: str) -> None:
         """Delete the result of ``group_id``, if there is one."""
-        self.using(router.db_for_write(self.model)).filter(group_id=group_id).delete()
+        self.using(self.write_alias()).filter(group_id=group_id).delete()
 
 
 class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
@@ -342,7 +347,7 @@ class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
         header task is never taken for another, and exactly one caller
         deletes the counter and gets it back.
         """
-        alias = router.db_for_write(self.model)
+        alias = self.write_alias()
         counters = self.using(alias).filter(group_id=group_id)
         if counters.filter(count__gt=1).update(count=models.F("count") - 1):
             return None
@@ -362,7 +367,7 @@ class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
             header_ids = counter.header_task_ids()
             if header_ids:
                 ready = (
-                    task_model._default_manager.using(router.db_for_write(task_model))
+                    task_model._default_manager.using(self._db or router.db_for_write(task_model))
                     .filter(task_id__in=header_ids, status__in=states.READY_STATES)
                     .count()
                 )
@@ -381,9 +386,9 @@ class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
         Such a chord can never be joined (its header results are being
         deleted), so without this its counter would stay forever.
         """
-        alias = router.db_for_write(self.model)
+        alias = self.write_alias()
         cutoff = timezone.now() - maybe_timedelta(expires)
-        results = task_model._default_manager.using(router.db_for_write(task_model))
+        results = task_model._default_manager.using(self._db or router.db_for_write(task_model))
         stale = [
             counter.pk
             for counter in self.using(alias).only("pk", "sub_tasks").iterator()

@@ -75,11 +75,11 @@ def test_the_terminate_action_revokes_the_selected_tasks(admin_client, backend, 
 
     response = admin_client.post(
         reverse(admin_site_url("changelist")),
-        {"action": "terminate_tasks", "_selected_action": [row.pk]},
+        {"action": "terminate_task", "_selected_action": [row.pk]},
         follow=True,
     )
 
-    assert "Sent terminate to 1 tasks." in response.content.decode()
+    assert "1 task(s) was terminated successfully." in response.content.decode()
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_a_view_only_staff_user_is_not_offered_the_terminate_action(view_only_st
     response = view_only_staff.get(reverse(admin_site_url("changelist")))
 
     assert response.status_code == 200
-    assert "terminate_tasks" not in response.content.decode()
+    assert "terminate_task" not in response.content.decode()
 
 
 def test_a_view_only_staff_user_cannot_run_terminate_by_a_forged_post(
@@ -117,12 +117,12 @@ def test_a_view_only_staff_user_cannot_run_terminate_by_a_forged_post(
 
     response = view_only_staff.post(
         reverse(admin_site_url("changelist")),
-        {"action": "terminate_tasks", "_selected_action": [row.pk]},
+        {"action": "terminate_task", "_selected_action": [row.pk]},
         follow=True,
     )
 
     assert response.status_code in (200, 403)
-    assert "Sent terminate" not in response.content.decode()
+    assert "terminated successfully" not in response.content.decode()
 
 
 def test_the_change_page_shows_stored_content_masked(admin_client, task_result_model):
@@ -235,7 +235,7 @@ def test_a_staff_user_with_the_change_permission_is_offered_the_terminate_action
 
     response = client.get(reverse(admin_site_url("changelist")))
 
-    assert "terminate_tasks" in response.content.decode()
+    assert "terminate_task" in response.content.decode()
 
 
 def test_the_group_result_change_page_is_a_view_page_while_edits_are_off(admin_client):
@@ -266,3 +266,43 @@ def test_the_change_page_shows_dates_to_the_second_in_the_projects_time_zone(
     response = admin_client.get(reverse(admin_site_url("change"), args=[row.pk]))
 
     assert "03/01/2026 18:04:56" in response.content.decode()
+
+
+def test_the_terminate_action_goes_through_the_admin_modules_celery_app(
+    admin_client, task_result_model, monkeypatch
+):
+    """Projects' tests patch ``django_celery_results.admin.celery_app``, as with upstream."""
+    from django_celery_results import admin as results_admin
+
+    sent = []
+    monkeypatch.setattr(results_admin.celery_app.control, "terminate", sent.append)
+    row = task_result_model.objects.create(task_id="t-run", status=states.STARTED)
+
+    response = admin_client.post(
+        reverse(admin_site_url("changelist")),
+        {"action": "terminate_task", "_selected_action": [row.pk]},
+        follow=True,
+    )
+
+    assert sent == [["t-run"]]
+    assert "1 task(s) was terminated successfully." in response.content.decode()
+
+
+def test_a_terminate_the_broker_refuses_is_reported_as_an_error(
+    admin_client, task_result_model, monkeypatch
+):
+    from django_celery_results import admin as results_admin
+
+    def refuse(task_ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(results_admin.celery_app.control, "terminate", refuse)
+    row = task_result_model.objects.create(task_id="t-run", status=states.STARTED)
+
+    response = admin_client.post(
+        reverse(admin_site_url("changelist")),
+        {"action": "terminate_task", "_selected_action": [row.pk]},
+        follow=True,
+    )
+
+    assert "Error while terminating tasks: broker down" in response.content.decode()

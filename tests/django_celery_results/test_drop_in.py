@@ -18,7 +18,7 @@ from django_celery_results.utils import now
 # Module -> the public names it defines in django-celery-results 2.6.0.
 UPSTREAM_MODULES = {
     "django_celery_results": ["VERSION", "version_info", "version_info_t", "__version__"],
-    "django_celery_results.admin": ["TaskResultAdmin", "GroupResultAdmin"],
+    "django_celery_results.admin": ["TaskResultAdmin", "GroupResultAdmin", "celery_app"],
     "django_celery_results.apps": ["CeleryResultConfig"],
     "django_celery_results.backends": ["CacheBackend", "DatabaseBackend"],
     "django_celery_results.backends.cache": ["CacheBackend"],

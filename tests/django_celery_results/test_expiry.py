@@ -56,3 +56,54 @@ def test_unfinished_tasks_expire_even_when_results_never_do(
     backend.cleanup()
 
     assert remaining(task_result_model) == {"done"}
+
+
+def test_an_expiry_of_zero_deletes_every_result_done_before_now(backend, task_result_model):
+    store(backend, task_result_model, "done", states.SUCCESS, datetime.timedelta(seconds=1))
+    manager = task_result_model._default_manager
+    assert set(manager.get_all_expired(0).values_list("task_id", flat=True)) == {"done"}
+
+    deleted = manager.delete_expired(0, batch_size=25)
+
+    assert deleted == 1 and remaining(task_result_model) == set()
+
+
+class RouterToNowhere:
+    """Sends every write to a database that does not exist: only a named one can work."""
+
+    def db_for_write(self, model, **hints):
+        return "nowhere"
+
+
+@pytest.mark.parametrize("kind", ["task", "group"])
+def test_a_database_named_with_db_manager_wins_over_the_router(backend, settings, kind):
+    from django_celery_results.models import get_group_result_model, get_task_result_model
+
+    model = get_task_result_model() if kind == "task" else get_group_result_model()
+    key = "task_id" if kind == "task" else "group_id"
+    model._default_manager.create(**{key: "old"})
+    model._default_manager.filter(**{key: "old"}).update(date_done=timezone.now() - 2 * DAY)
+    settings.DATABASE_ROUTERS = [f"{__name__}.RouterToNowhere"]
+
+    deleted = model._default_manager.db_manager("default").delete_expired(DAY)
+
+    assert deleted == 1
+
+
+def test_a_database_named_with_db_manager_wins_for_chord_counters(backend, settings):
+    from django_celery_results.models import ChordCounter, get_task_result_model
+
+    get_task_result_model()._default_manager.create(task_id="header")
+    get_task_result_model()._default_manager.filter(task_id="header").update(
+        date_done=timezone.now() - 2 * DAY
+    )
+    ChordCounter._default_manager.create(
+        group_id="g", sub_tasks='[[["header", null], null]]', count=1
+    )
+    settings.DATABASE_ROUTERS = [f"{__name__}.RouterToNowhere"]
+
+    deleted = ChordCounter._default_manager.db_manager("default").delete_expired(
+        DAY, get_task_result_model()
+    )
+
+    assert deleted == 1
