@@ -4,22 +4,37 @@ Include them with ``path("celery/", include("django_celery_results.urls"))``.
 The older id-first paths stay unless ``DJANGO_CELERY_RESULTS_ID_FIRST_URLS = False``.
 """
 
+import re
+from urllib.parse import quote
+
 from django.conf import settings
 from django.urls import path, register_converter
 
 from . import views
+from .url_ids import id_from_segment
 
 
 class TaskPatternConverter:
-    """Match task and group ids, which are not always UUIDs."""
+    """Match task and group ids, which are not always UUIDs.
 
-    regex = r"[\w\d\-\.]+"
+    Ids of letters, digits, ``-``, ``_`` and ``.`` are written as they are,
+    as in django-celery-results; any other id (with a space, a ``/``, a
+    ``:``...) is percent-encoded, so every stored id has a URL (see
+    :mod:`django_celery_results.url_ids`).
+    """
+
+    regex = r"[\w\-\.%]+"
 
     def to_python(self, value: str) -> str:
-        return str(value)
+        return id_from_segment(value)
 
     def to_url(self, value: str) -> str:
-        return value
+        if value in (".", ".."):
+            return "%2E" * len(value)
+        return value if _PLAIN_ID.fullmatch(value) else quote(value, safe="")
+
+
+_PLAIN_ID = re.compile(r"[\w\-\.]+")
 
 
 register_converter(TaskPatternConverter, "task_pattern")

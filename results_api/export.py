@@ -102,7 +102,8 @@ def stream_csv(
     """Yield the CSV of ``queryset``, header first, a few hundred rows per chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    columns = list(serializer.fields)
+    # The stored values: not the API's links between its own pages.
+    columns = [name for name in serializer.fields if name != "url"]
     writer.writerow(columns)
     to_representation = serializer.to_representation
     rows = None

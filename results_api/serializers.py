@@ -32,12 +32,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from celery import states
+from django.urls import reverse
 from rest_framework import serializers
 
 from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
+from django_celery_results.url_ids import id_to_segment
 
 from .conf import api_settings, reset_when_changed
 from .introspection import STANDARD_TASK_FIELDS, field_rules
@@ -112,9 +115,47 @@ class TracebackField(serializers.CharField):
         return traceback if allowed else None
 
 
+# The routes beside a task's detail under tasks/: a task id with one of these names is
+# escaped in its URL (tests check this covers every route of the task viewset).
+LIST_ROUTES = frozenset({"stats", "export", "metadata", "bulk"})
+_ID_PLACEHOLDER = "__task_id__"
+# What reverse() leaves unescaped in an argument (Django's RFC 3986 sub-delimiters and more).
+URL_SAFE = "!$&'()*+,;=/~:@"
+
+
+class TaskUrlField(serializers.Field):
+    """The URL of the task's detail, ``url`` as DRF's hyperlinked serializers name it.
+
+    Built for any task id, even ``stats`` or ``a/b``
+    (:mod:`django_celery_results.url_ids`): absolute when the request is known.
+    The URL around the id is reversed once per response.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="task_id", read_only=True, **kwargs)
+
+    def to_representation(self, value: str) -> str:
+        head, tail = self._template()
+        return f"{head}{quote(id_to_segment(value, LIST_ROUTES), safe=URL_SAFE)}{tail}"
+
+    def _template(self) -> tuple[str, str]:
+        context = self.context
+        template = context.get("_task_url_template")
+        if template is None:
+            request = context.get("request")
+            match = getattr(request, "resolver_match", None)
+            namespace = match.namespace if match and match.namespace else "results_api"
+            url = reverse(f"{namespace}:task-detail", args=[_ID_PLACEHOLDER])
+            if request is not None:
+                url = request.build_absolute_uri(url)
+            template = context["_task_url_template"] = tuple(url.split(_ID_PLACEHOLDER, 1))
+        return template
+
+
 class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     """Represent a task result; the per-model subclass adds the extra fields."""
 
+    url = TaskUrlField()
     args = StoredContentField(source="task_args", redact=redact_arguments)
     kwargs = StoredContentField(source="task_kwargs", redact=redact_arguments)
     result = StoredContentField(redact=redact_data)
@@ -124,7 +165,7 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     wait = serializers.SerializerMethodField()
 
     class Meta:
-        fields = tuple(STANDARD_TASK_FIELDS)
+        fields = ("url", *STANDARD_TASK_FIELDS)
         read_only_fields = fields
 
     def get_runtime(self, instance: AbstractTaskResult) -> float | None:

@@ -33,6 +33,7 @@ from rest_framework.settings import api_settings as drf_settings
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.url_ids import id_from_segment
 
 from .action_views import TaskActionsMixin
 from .conditional import conditional_response
@@ -201,7 +202,10 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
             ) from None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Authenticate and check permissions, then the query parameters."""
+        """Decode an escaped id, authenticate and check permissions, then the query parameters."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if lookup and lookup in self.kwargs:  # the handler is called with this same dict
+            self.kwargs[lookup] = id_from_segment(self.kwargs[lookup])
         super().initial(request, *args, **kwargs)
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)

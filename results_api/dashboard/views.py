@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from ..conf import SETTING_NAME, api_settings
+from ..serializers import LIST_ROUTES
 from .access import api_admits
 from .assets import ASSETS, get_asset
 from .messages import translated_messages
@@ -105,6 +106,8 @@ class DashboardView(View):
         """Return what the script needs: the API's URLs, the poll interval, the log-in URL."""
         return {
             "api": api_urls(),
+            # Task ids that name a route beside the detail: escaped in the detail's URL.
+            "listRoutes": sorted(LIST_ROUTES),
             "pollSeconds": api_settings.DASHBOARD_POLL_INTERVAL,
             "loginUrl": resolve_url(settings.LOGIN_URL),
             "csrfHeader": "X-CSRFToken",

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -265,6 +266,34 @@ def test_a_shared_link_reopens_the_same_filters_order_and_detail(
     )
     assert set(column(page, "status")) == {"SUCCESS"}
     assert column(page, "task_name") == sorted(column(page, "task_name"))
+
+
+def test_a_task_whose_id_names_an_api_route_opens_in_the_detail(
+    pages: Pages, sandbox: Sandbox
+) -> None:
+    """``stats`` is a valid task id: the detail reads that task, not tasks/stats/."""
+    task_id, *_ = wait_for_stored(sandbox, "r.status = 'SUCCESS'", "a successful task")
+    connection = sqlite3.connect(sandbox.var_dir / "sandbox.sqlite3", timeout=20)
+    columns = ", ".join(
+        name
+        for _, name, *_ in connection.execute("PRAGMA table_info(tenants_taskresult)")
+        if name not in ("id", "task_id")
+    )
+    with connection:
+        connection.execute(
+            f"INSERT INTO tenants_taskresult (task_id, {columns})"
+            f" SELECT 'stats', {columns} FROM tenants_taskresult WHERE task_id = ?",
+            (task_id,),
+        )
+    connection.close()
+
+    page = pages.open("admin", f"{DASHBOARD}?task=stats")
+
+    page.locator("#detail").wait_for(state="visible")
+    page.wait_for_function(
+        "document.querySelector('#detail-fields').textContent.includes('stats')"
+        " && document.querySelector('#detail-title').textContent !== 'No such task'"
+    )
 
 
 def test_a_member_sees_only_their_tenant_whatever_the_link_says(

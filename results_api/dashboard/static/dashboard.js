@@ -136,7 +136,22 @@
     return url.pathname + url.search;
   }
 
-  const taskUrl = (taskId) => `${config.api.tasks}${encodeURIComponent(taskId)}/`;
+  /**
+   * The detail URL of any task id, as the API writes it (``url``): an id that names a
+   * route beside the detail (``stats``...), a dot segment, or one holding ``/`` or ``%``
+   * is escaped once for the API's view and once more for the URL.
+   */
+  function taskUrl(taskId) {
+    const listRoutes = new Set([...config.listRoutes, ".", ".."]);
+    let segment = taskId;
+    if (listRoutes.has(taskId)) {
+      const first = taskId.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0");
+      segment = `%${first}${encodeURIComponent(taskId.slice(1))}`;
+    } else if (/[/%]/.test(taskId)) {
+      segment = encodeURIComponent(taskId);
+    }
+    return `${config.api.tasks}${encodeURIComponent(segment)}/`;
+  }
 
   // ------------------------------------------------------------------ the page's URL
 
