@@ -103,7 +103,7 @@ def stream_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # The stored values: not the API's links between its own pages.
-    columns = [name for name in serializer.fields if name != "url"]
+    columns = [name for name in map(str, serializer.fields) if name != "url"]
     writer.writerow(columns)
     to_representation = serializer.to_representation
     rows = None

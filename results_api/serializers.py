@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from celery import states
@@ -139,7 +139,7 @@ class TaskUrlField(serializers.Field):
         return f"{head}{quote(id_to_segment(value, LIST_ROUTES), safe=URL_SAFE)}{tail}"
 
     def _template(self) -> tuple[str, str]:
-        context = self.context
+        context = cast(dict[str, Any], self.context)
         template = context.get("_task_url_template")
         if template is None:
             request = context.get("request")
@@ -148,7 +148,8 @@ class TaskUrlField(serializers.Field):
             url = reverse(f"{namespace}:task-detail", args=[_ID_PLACEHOLDER])
             if request is not None:
                 url = request.build_absolute_uri(url)
-            template = context["_task_url_template"] = tuple(url.split(_ID_PLACEHOLDER, 1))
+            head, _, tail = url.partition(_ID_PLACEHOLDER)
+            template = context["_task_url_template"] = (head, tail)
         return template
 
 
