@@ -126,10 +126,16 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
 
 
 def _check_throttle_rates() -> list[Error]:
-    from .throttling import READ_SCOPE, SCOPE_BY_ACTION, EndpointRateThrottle, throttle_rates
+    from .throttling import (
+        READ_SCOPE,
+        SCOPE_BY_ACTION,
+        AuthFailureThrottle,
+        EndpointRateThrottle,
+        throttle_rates,
+    )
 
     rates = api_settings.THROTTLE_RATES
-    scopes = {READ_SCOPE, *SCOPE_BY_ACTION.values()}
+    scopes = {READ_SCOPE, AuthFailureThrottle.scope, *SCOPE_BY_ACTION.values()}
     problems = []
     if not isinstance(rates, dict):
         problems.append(

@@ -135,6 +135,9 @@ DEFAULTS: dict[str, Any] = {
         "export": "10/hour",
         # tasks/<task_id>/revoke/ and retry/.
         "actions": "30/minute",
+        # Failed log-ins per address (wrong HTTP basic password, bad token): past
+        # it, the address gets a 429 before its credentials are checked.
+        "auth_failures": "20/minute",
     },
     # The cache alias where throttles count requests; share one (Redis,
     # Memcached) between processes, or each process counts on its own.

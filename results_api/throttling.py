@@ -12,6 +12,14 @@ export     tasks/export/                          10/hour
 actions    tasks/<id>/revoke/, tasks/<id>/retry/  30/minute
 =========  =====================================  ==============
 
+Failed log-ins are counted too: a request whose credentials are wrong (HTTP
+basic, a token: anything DRF's authentication refuses) counts against its
+address in the ``auth_failures`` scope (20/minute by default), and an
+address past it gets a 429 on every endpoint before its credentials are
+even checked, the right ones included, until the minute has passed. DRF
+authenticates before it throttles, so no throttle class sees those
+failures: the views count them (:class:`AuthFailureThrottle`).
+
 Stats and export are tighter: each request reads every matching row.
 ``RESULTS_API["THROTTLE_RATES"]`` changes a rate (None lifts it); a request
 over it gets a 429 with ``Retry-After``.
@@ -27,7 +35,13 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from .conf import DEFAULTS, api_settings
 
-__all__ = ["SCOPE_BY_ACTION", "EndpointRateThrottle", "throttle_rates", "throttle_scope"]
+__all__ = [
+    "SCOPE_BY_ACTION",
+    "AuthFailureThrottle",
+    "EndpointRateThrottle",
+    "throttle_rates",
+    "throttle_scope",
+]
 
 # The scope of each viewset action; actions not listed are "read".
 SCOPE_BY_ACTION: dict[str, str] = {
@@ -83,3 +97,46 @@ class EndpointRateThrottle(SimpleRateThrottle):
         else:
             ident = f"addr-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AuthFailureThrottle(SimpleRateThrottle):
+    """Count an address's failed log-ins; past the ``auth_failures`` rate, refuse it.
+
+    :meth:`allow_request` only checks (it runs before authentication, on
+    every request); :meth:`record_failure` counts one refused credential.
+    """
+
+    scope = "auth_failures"
+    cache_format = "results_api_throttle_%(scope)s_%(ident)s"
+
+    def __init__(self) -> None:
+        self.rate = throttle_rates().get(self.scope)
+        if self.rate is not None:
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]
+        return caches[api_settings.THROTTLE_CACHE]
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _recent(self, request: Request, view: Any) -> list[float]:
+        assert self.duration is not None  # a rate is set
+        self.key = self.get_cache_key(request, view)
+        self.now = self.timer()
+        since = self.now - self.duration
+        self.history = [moment for moment in self.cache.get(self.key, []) if moment > since]
+        return self.history
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        """Return whether the address is under its failed log-ins' limit (always, without one)."""
+        if self.rate is None or self.num_requests is None:
+            return True
+        return len(self._recent(request, view)) < self.num_requests
+
+    def record_failure(self, request: Request, view: Any) -> None:
+        """Count one failed log-in of the request's address."""
+        if self.rate is not None:
+            history = [self.timer(), *self._recent(request, view)]
+            self.cache.set(self.key, history, self.duration)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -57,6 +57,7 @@ from .stats import (
     get_stats_serializer_class,
     task_stats,
 )
+from .throttling import AuthFailureThrottle
 
 __all__ = [
     "GroupResultViewSet",
@@ -206,9 +207,18 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         lookup = self.lookup_url_kwarg or self.lookup_field
         if lookup and lookup in self.kwargs:  # the handler is called with this same dict
             self.kwargs[lookup] = id_from_segment(self.kwargs[lookup])
+        lockout = AuthFailureThrottle()
+        if not lockout.allow_request(request, self):
+            self.throttled(request, lockout.wait() or 1.0)
         super().initial(request, *args, **kwargs)
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Answer an exception as DRF does; a refused credential counts as a failed log-in."""
+        if isinstance(exc, AuthenticationFailed):
+            AuthFailureThrottle().record_failure(self.request, self)
+        return super().handle_exception(exc)
 
     # An export streams a StreamingHttpResponse, and a 304 is Django's own
     # response: both are HttpResponseBase, not DRF's Response.

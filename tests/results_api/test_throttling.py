@@ -116,3 +116,63 @@ def test_throttles_count_in_the_cache_the_settings_name(staff_client, staff_user
     key = f"results_api_throttle_read_user-{staff_user.pk}"
     assert caches["throttles"].get(key)
     caches["throttles"].clear()
+
+
+def basic_auth(username: str, password: str) -> dict[str, str]:
+    import base64
+
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+
+
+@pytest.fixture
+def guessed_user(db):
+    caches["default"].clear()
+    get_user_model().objects.create_user("ops", password="right-one", is_staff=True)
+    yield
+    caches["default"].clear()
+
+
+def test_wrong_passwords_past_the_limit_lock_the_address_out_even_with_the_right_one(
+    guessed_user, settings
+):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"auth_failures": "5/minute"}}
+    client = APIClient()
+    wrong = [
+        client.get(tasks_url(), **basic_auth("ops", f"guess-{n}")).status_code for n in range(5)
+    ]
+
+    response = client.get(tasks_url(), **basic_auth("ops", "right-one"))
+
+    assert set(wrong) <= {401, 403}
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_the_right_password_works_under_the_failed_log_ins_limit(guessed_user, settings):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"auth_failures": "5/minute"}}
+    client = APIClient()
+    for n in range(4):
+        client.get(tasks_url(), **basic_auth("ops", f"guess-{n}"))
+
+    assert client.get(tasks_url(), **basic_auth("ops", "right-one")).status_code == 200
+
+
+def test_failed_log_ins_count_per_address(guessed_user, settings):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"auth_failures": "2/minute"}}
+    client = APIClient()
+    for n in range(2):
+        client.get(tasks_url(), REMOTE_ADDR="10.0.0.1", **basic_auth("ops", f"guess-{n}"))
+
+    elsewhere = client.get(tasks_url(), REMOTE_ADDR="10.0.0.2", **basic_auth("ops", "right-one"))
+
+    assert elsewhere.status_code == 200
+
+
+def test_requests_without_credentials_are_no_failed_log_ins(guessed_user, settings):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"auth_failures": "2/minute"}}
+    client = APIClient()
+    for _ in range(3):
+        client.get(tasks_url())
+
+    assert client.get(tasks_url(), **basic_auth("ops", "right-one")).status_code == 200
