@@ -6,7 +6,8 @@ django-celery-results distribution installed beside this one, E030 the
 settings of the status views and of masking (scope hook, redaction hook,
 keys, mask, the public switch), W001 a foreign key of a custom task result
 model that no composite index leads, W002 workers that store no start time
-(no runtimes, no waiting times).
+(no runtimes, no waiting times), W003 results stored without the task's
+name, arguments and worker (``result_extended`` off).
 """
 
 from __future__ import annotations
@@ -205,9 +206,8 @@ def _uses_database_backend(backend: Any) -> bool:
     return isinstance(backend, str) and backend.startswith(DATABASE_BACKEND_NAMES)
 
 
-@register()
-def check_start_time_recorded(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """Warn when workers store no STARTED state: runtimes and waiting times would all be null.
+def _celery_setting(name: str, django_name: str) -> tuple[bool, Any]:
+    """Return whether results go to the database backend, and Celery's setting ``name``.
 
     Read from the current Celery app when it uses the ``django-db`` backend,
     else from the Django settings under Celery's usual ``CELERY_`` namespace.
@@ -216,12 +216,17 @@ def check_start_time_recorded(app_configs: Any = None, **kwargs: Any) -> list[Wa
 
     conf = current_app.conf
     if _uses_database_backend(conf.result_backend):
-        track_started = conf.task_track_started
-    elif _uses_database_backend(getattr(settings, "CELERY_RESULT_BACKEND", None)):
-        track_started = getattr(settings, "CELERY_TASK_TRACK_STARTED", False)
-    else:
-        return []
-    if track_started:
+        return True, conf[name]
+    if _uses_database_backend(getattr(settings, "CELERY_RESULT_BACKEND", None)):
+        return True, getattr(settings, django_name, False)
+    return False, None
+
+
+@register()
+def check_start_time_recorded(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Warn when workers store no STARTED state: runtimes and waiting times would all be null."""
+    used, track_started = _celery_setting("task_track_started", "CELERY_TASK_TRACK_STARTED")
+    if not used or track_started:
         return []
     return [
         Warning(
@@ -232,5 +237,25 @@ def check_start_time_recorded(app_configs: Any = None, **kwargs: Any) -> list[Wa
                 "task_track_started), so that workers store STARTED with its time."
             ),
             id="django_celery_results.W002",
+        )
+    ]
+
+
+@register()
+def check_extended_results(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Warn when results are stored without their task's name, arguments and worker."""
+    used, extended = _celery_setting("result_extended", "CELERY_RESULT_EXTENDED")
+    if not used or extended:
+        return []
+    return [
+        Warning(
+            "Celery's result_extended is off: results are stored without the task's name, "
+            "arguments, keyword arguments and worker, so they are null in the admin, the "
+            "results API and the dashboard, and no filter or search on them finds anything.",
+            hint=(
+                "Set CELERY_RESULT_EXTENDED = True in the Django settings (Celery's "
+                "result_extended)."
+            ),
+            id="django_celery_results.W003",
         )
     ]

@@ -159,3 +159,29 @@ def test_the_default_status_view_and_masking_settings_pass():
     from django_celery_results.checks import check_status_view_and_masking_settings
 
     assert check_status_view_and_masking_settings() == []
+
+
+def test_results_stored_with_their_task_name_and_arguments_raise_no_warning(celery_app):
+    assert celery_app.conf.result_extended
+    assert "django_celery_results.W003" not in warning_ids()
+
+
+def test_results_stored_without_task_name_and_arguments_are_warned_about(celery_app):
+    celery_app.conf.result_extended = False
+    try:
+        (warning,) = [m for m in checks.run_checks() if m.id == "django_celery_results.W003"]
+    finally:
+        celery_app.conf.result_extended = True
+    assert "null" in warning.msg
+    assert "CELERY_RESULT_EXTENDED = True" in warning.hint
+
+
+def test_result_extended_is_read_from_the_django_settings_without_a_celery_app(monkeypatch):
+    from celery import Celery
+
+    unconfigured = Celery("unconfigured", set_as_current=False)
+    monkeypatch.setattr("celery.current_app", unconfigured)
+    with override_settings(CELERY_RESULT_EXTENDED=False):
+        assert "django_celery_results.W003" in warning_ids()
+    with override_settings(CELERY_RESULT_EXTENDED=True):
+        assert "django_celery_results.W003" not in warning_ids()
