@@ -13,12 +13,14 @@ generated ones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from django.db import models
 from django.http import Http404, HttpResponseBase
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
@@ -30,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.settings import api_settings as drf_settings
+from rest_framework.utils import formatting
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
@@ -71,6 +74,10 @@ __all__ = [
 # The query parameters of each kind of view: (view class, action, filter set, paginator).
 _QUERY_PARAM_NAMES: dict[tuple[Any, ...], frozenset[str]] = {}
 reset_when_changed(_QUERY_PARAM_NAMES.clear, settings=(SETTING_NAME, "REST_FRAMEWORK"))
+
+
+# A Sphinx cross-reference role in a docstring: :mod:`x`, :py:func:`~x.y`.
+SPHINX_ROLE = re.compile(r":(?:[a-z]+:)?[a-z]+:`~?(?P<text>[^`]+)`")
 
 
 class FromSettings:
@@ -213,6 +220,16 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         super().initial(request, *args, **kwargs)
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)
+
+    def get_view_description(self, html: bool = False) -> str:
+        """Return the docstring the browsable API shows, with Sphinx roles as plain code.
+
+        Docstrings are written for Sphinx (``:mod:`results_api.export```); the
+        page shows ``results_api.export`` as code instead of the raw role.
+        """
+        description = getattr(self, "description", None) or type(self).__doc__ or ""
+        description = SPHINX_ROLE.sub(r"`\g<text>`", formatting.dedent(smart_str(description)))
+        return formatting.markup_description(description) if html else description
 
     def handle_exception(self, exc: Exception) -> Response:
         """Answer an exception as DRF does; a refused credential counts as a failed log-in."""

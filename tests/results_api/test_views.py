@@ -329,3 +329,13 @@ def test_an_unknown_format_is_a_400_naming_it(staff_client):
 
     assert response.status_code == 400
     assert "format" in response.json()
+
+
+@pytest.mark.parametrize("path", ["tasks/", "tasks/stats/", "groups/"])
+def test_the_browsable_api_shows_no_raw_sphinx_markup(staff_client, path):
+    from django.urls import reverse
+
+    base = reverse("results_api:task-list").removesuffix("tasks/")
+    page = staff_client.get(base + path, HTTP_ACCEPT="text/html").content.decode()
+
+    assert ":mod:`" not in page and ":func:`" not in page and ":class:`" not in page
