@@ -90,6 +90,10 @@ def masked_column(row: models.Model, attname: str) -> str | None:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
+# Columns the view-only change page shows through a method of the admin instead.
+_VIEW_ONLY_FIELDS = {"traceback": "preformatted_traceback"}
+
+
 def preformatted(text: str | None) -> str | None:
     """Return ``text`` escaped in a ``<pre>``, so the admin keeps the JSON's indentation."""
     return None if text is None else format_html("<pre>{}</pre>", text)
@@ -274,7 +278,8 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
                     {
                         **options,
                         "fields": tuple(
-                            f"masked_{field}" if field in MASKED_COLUMNS else field
+                            _VIEW_ONLY_FIELDS.get(field)
+                            or (f"masked_{field}" if field in MASKED_COLUMNS else field)
                             for field in options["fields"]
                         ),
                     },
@@ -291,7 +296,17 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
             return self.readonly_fields
         masked = [f"masked_{name}" for name in MASKED_COLUMNS]
         dates = [f"{name}_to_the_second" for name in DATE_COLUMNS]
-        return [*(field.name for field in self.opts.local_fields), *masked, *dates]
+        return [
+            *(field.name for field in self.opts.local_fields),
+            *masked,
+            *dates,
+            *_VIEW_ONLY_FIELDS.values(),
+        ]
+
+    @admin.display(description=_label(AbstractTaskResult, "traceback"))
+    def preformatted_traceback(self, obj: AbstractTaskResult) -> str | None:
+        """The traceback in a monospace block, its indentation kept."""
+        return preformatted(obj.traceback)
 
     @admin.display(description=_label(AbstractTaskResult, "task_id"), ordering="task_id")
     def whole_task_id(self, obj: AbstractTaskResult) -> str:

@@ -306,3 +306,21 @@ def test_a_terminate_the_broker_refuses_is_reported_as_an_error(
     )
 
     assert "Error while terminating tasks: broker down" in response.content.decode()
+
+
+def test_the_change_page_shows_a_traceback_monospaced_with_its_indentation(
+    admin_client, task_result_model
+):
+    traceback = (
+        'Traceback (most recent call last):\n  File "x.py", line 1\n    boom()\nValueError: bad'
+    )
+    row = task_result_model.objects.create(
+        task_id="t-failed", status=states.FAILURE, traceback=traceback
+    )
+
+    page = admin_client.get(reverse(admin_site_url("change"), args=[row.pk])).content.decode()
+
+    assert (
+        "<pre>Traceback (most recent call last):\n  File &quot;x.py&quot;, line 1\n    boom()"
+        in page
+    )
