@@ -57,6 +57,7 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("to"),
     gettext_noop("yes"),
     gettext_noop("{count} tasks: "),
+    gettext_noop("{value} so far"),
     gettext_noop(
         "{total} tasks last changed in the range, per {interval}; "
         "the largest {interval} had {most}."

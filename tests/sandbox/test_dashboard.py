@@ -590,6 +590,17 @@ def test_queued_tasks_show_as_pending_can_be_revoked_and_show_their_wait(
 
         page.goto(f"{sandbox.url}{DASHBOARD}?task={queued}&live=0")
         page.locator("#detail-actions button[data-action=revoke]").wait_for()
+        # Not finished: its last change, not its end; and how long it has waited so far.
+        terms = page.eval_on_selector_all(
+            "#detail-fields dt", "dts => dts.map(dt => dt.textContent)"
+        )
+        assert any(term.startswith("Last change") for term in terms), terms
+        assert not any(term.startswith("Done") for term in terms), terms
+        waiting = page.evaluate(
+            "[...document.querySelectorAll('#detail-fields dt')]"
+            ".find(dt => dt.textContent === 'Waiting time').nextElementSibling.textContent"
+        )
+        assert waiting.endswith("so far"), waiting
         assert page.locator("#detail-actions button[data-action=retry]").count() == 0
         assert page.locator("#detail-actions button[data-action=terminate]").count() == 0
         page.click("#detail-actions button[data-action=revoke]")

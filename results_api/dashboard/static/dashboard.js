@@ -27,6 +27,7 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   const PAGE_SIZE = 25;
   const STATUS_ORDER = ["PENDING", "RECEIVED", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"];
+  const FINAL_STATES = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
   const SEARCH_FIELDS = new Set(["task_id", "task_name"]);
   const CONTENT_KINDS = new Set(["json", "text"]);
   const MAIN_FILTERS = new Set(["status", "date_created"]);
@@ -792,9 +793,14 @@
       if (CONTENT_KINDS.has(field.kind) || field.name === "task_name" || field.name === "status") continue;
       let value;
       if (field.kind === "date") value = dateNode(task[field.name]);
-      else if (field.name === "runtime" || field.name === "wait") value = seconds(task[field.name]);
+      else if (field.name === "wait" && task.status === "PENDING" && task.date_created) {
+        // Still queued: how long it has waited so far.
+        value = t("{value} so far", { value: seconds((Date.now() - Date.parse(task.date_created)) / 1000) });
+      } else if (field.name === "runtime" || field.name === "wait") value = seconds(task[field.name]);
       else value = valueText(field, task[field.name]);
-      const label = field.kind === "date" ? `${field.label} (${timeZone})` : field.label;
+      // Until a task finishes, date_done is the time of its last stored state, not its end.
+      const name = field.name === "date_done" && !FINAL_STATES.has(task.status) ? t("Last change") : field.label;
+      const label = field.kind === "date" ? `${name} (${timeZone})` : name;
       list.push(el("dt", {}, label), el("dd", {}, value));
     }
     $("detail-fields").replaceChildren(...list);
