@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import resolve_url
@@ -72,6 +74,15 @@ def _optional_url(name: str) -> str | None:
         return None
 
 
+def logout_url() -> str | None:
+    """Return where the log-out button posts: the project's ``logout`` URL, or the admin's
+    when the log-in page is the admin's (``LOGIN_URL = "admin:login"``); None without one."""
+    found = _optional_url("logout")
+    if found is None and resolve_url(settings.LOGIN_URL) == _optional_url("admin:login"):
+        found = _optional_url("admin:logout")
+    return found
+
+
 def _asset_url(name: str) -> str:
     return reverse("results_dashboard:asset", args=[name]) + f"?v={get_asset(name).version}"
 
@@ -86,12 +97,12 @@ class DashboardView(View):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not api_admits(request):
-            raise PermissionDenied("The results API does not admit this user.")
+            return self.refused(request)
         context = {
             "config": self.get_config(request),
             "csrf_token": get_token(request),
             "username": request.user.get_username(),
-            "logout_url": _optional_url("logout"),
+            "logout_url": logout_url(),
             "js_url": _asset_url("dashboard.js"),
             "css_url": _asset_url("dashboard.css"),
         }
@@ -100,6 +111,22 @@ class DashboardView(View):
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response["Cache-Control"] = "private, no-cache"
         response["Referrer-Policy"] = "same-origin"
+        return response
+
+    def refused(self, request: HttpRequest) -> HttpResponse:
+        """Return a 403 page for a logged-in user the API refuses: why, and how to switch."""
+        login = resolve_url(settings.LOGIN_URL)
+        context = {
+            "username": request.user.get_username(),
+            "login_url": f"{login}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}",
+            "logout_url": logout_url(),
+            "csrf_token": get_token(request),
+            "css_url": _asset_url("dashboard.css"),
+        }
+        html = _engine().get_template("refused.html").render(Context(context))
+        response = HttpResponse(html, status=403)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response["Cache-Control"] = "private, no-cache"
         return response
 
     def get_config(self, request: HttpRequest) -> dict[str, Any]:

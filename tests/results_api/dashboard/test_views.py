@@ -41,6 +41,34 @@ def test_a_user_the_api_refuses_gets_403(db):
     assert logged_in("member").get(reverse(INDEX)).status_code == 403
 
 
+def test_a_refused_user_is_told_why_and_offered_another_log_in(db, settings):
+    settings.LOGIN_URL = "/accounts/login/"
+
+    response = logged_in("member").get(reverse(INDEX) + "?status=FAILURE")
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "You are logged in as member" in page
+    assert 'href="/accounts/login/?next=%2Fresults%2F%3Fstatus%3DFAILURE"' in page
+
+
+def test_a_refused_user_can_log_out_through_the_admin_when_it_is_the_log_in_page(db, settings):
+    settings.LOGIN_URL = "admin:login"
+
+    page = logged_in("member").get(reverse(INDEX)).content.decode()
+
+    assert f'action="{reverse("admin:logout")}"' in page
+    assert "Log out" in page
+
+
+def test_staff_have_a_log_out_button_through_the_admin_when_it_is_the_log_in_page(db, settings):
+    settings.LOGIN_URL = "admin:login"
+
+    page = logged_in("staff", is_staff=True).get(reverse(INDEX)).content.decode()
+
+    assert f'action="{reverse("admin:logout")}"' in page
+
+
 def test_staff_get_the_page_with_where_the_api_is(db):
     response = logged_in("staff", is_staff=True).get(reverse(INDEX))
     assert response.status_code == 200
