@@ -26,7 +26,10 @@ class TaskPatternConverter:
     regex = r"[\w\-\.%]+"
 
     def to_python(self, value: str) -> str:
-        return id_from_segment(value)
+        task_id = id_from_segment(value)
+        if "\x00" in task_id:
+            raise ValueError("no task id holds a NUL character")  # the URL does not match
+        return task_id
 
     def to_url(self, value: str) -> str:
         if value in (".", ".."):

@@ -31,6 +31,7 @@ from typing import Any
 
 from django.core.cache import BaseCache, caches
 from rest_framework.request import Request
+from rest_framework.settings import api_settings as drf_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .conf import DEFAULTS, api_settings
@@ -102,12 +103,16 @@ class EndpointRateThrottle(SimpleRateThrottle):
 class AuthFailureThrottle(SimpleRateThrottle):
     """Count an address's failed log-ins; past the ``auth_failures`` rate, refuse it.
 
-    :meth:`allow_request` only checks (it runs before authentication, on
-    every request); :meth:`record_failure` counts one refused credential.
+    A fixed window: the failures of one window are a counter that
+    :meth:`record_failure` adds to atomically (``cache.incr``), so that
+    guesses sent at once are all counted. :meth:`allow_request` only checks
+    (it runs before authentication, on every request). The address is the
+    peer's (``REMOTE_ADDR``), or the one DRF's ``NUM_PROXIES`` picks from
+    ``X-Forwarded-For``; never a header a client may write as it likes.
     """
 
     scope = "auth_failures"
-    cache_format = "results_api_throttle_%(scope)s_%(ident)s"
+    cache_format = "results_api_throttle_%(scope)s_%(ident)s_%(window)d"
 
     def __init__(self) -> None:
         self.rate = throttle_rates().get(self.scope)
@@ -118,25 +123,37 @@ class AuthFailureThrottle(SimpleRateThrottle):
     def cache(self) -> BaseCache:  # type: ignore[override]
         return caches[api_settings.THROTTLE_CACHE]
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def get_ident(self, request: Request) -> str:
+        """Return the client's address; ``X-Forwarded-For`` only behind ``NUM_PROXIES`` proxies."""
+        if drf_settings.NUM_PROXIES is None:
+            return str(request.META.get("REMOTE_ADDR", ""))
+        return super().get_ident(request)
 
-    def _recent(self, request: Request, view: Any) -> list[float]:
+    def get_cache_key(self, request: Request, view: Any) -> str:
         assert self.duration is not None  # a rate is set
-        self.key = self.get_cache_key(request, view)
         self.now = self.timer()
-        since = self.now - self.duration
-        self.history = [moment for moment in self.cache.get(self.key, []) if moment > since]
-        return self.history
+        window = int(self.now // self.duration)
+        ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident, "window": window}
 
     def allow_request(self, request: Request, view: Any) -> bool:
         """Return whether the address is under its failed log-ins' limit (always, without one)."""
         if self.rate is None or self.num_requests is None:
             return True
-        return len(self._recent(request, view)) < self.num_requests
+        return int(self.cache.get(self.get_cache_key(request, view), 0)) < self.num_requests
 
     def record_failure(self, request: Request, view: Any) -> None:
         """Count one failed log-in of the request's address."""
-        if self.rate is not None:
-            history = [self.timer(), *self._recent(request, view)]
-            self.cache.set(self.key, history, self.duration)
+        if self.rate is None:
+            return
+        key = self.get_cache_key(request, view)
+        self.cache.add(key, 0, self.duration)
+        try:
+            self.cache.incr(key)
+        except ValueError:  # expired between the two calls: this failure starts the count
+            self.cache.add(key, 1, self.duration)
+
+    def wait(self) -> float:
+        """Return the seconds until the current window ends."""
+        assert self.duration is not None
+        return self.duration - self.now % self.duration

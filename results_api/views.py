@@ -210,16 +210,31 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
             ) from None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Decode an escaped id, authenticate and check permissions, then the query parameters."""
-        lookup = self.lookup_url_kwarg or self.lookup_field
-        if lookup and lookup in self.kwargs:  # the handler is called with this same dict
-            self.kwargs[lookup] = id_from_segment(self.kwargs[lookup])
+        """Refuse an address locked out by failed log-ins, authenticate and check permissions,
+        then the query parameters."""
         lockout = AuthFailureThrottle()
         if not lockout.allow_request(request, self):
             self.throttled(request, lockout.wait() or 1.0)
         super().initial(request, *args, **kwargs)
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)
+
+    def get_object(self) -> Any:
+        """Return the result the URL names, its id decoded if it was escaped (see ``url``).
+
+        The URL's own form stays in ``self.kwargs``, from which DRF writes the
+        links of the detail's actions.
+        """
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        segment = self.kwargs[lookup]
+        value = id_from_segment(segment)
+        if "\x00" in value:  # no stored id holds one (PostgreSQL refuses it)
+            raise Http404
+        self.kwargs[lookup] = value
+        try:
+            return super().get_object()
+        finally:
+            self.kwargs[lookup] = segment
 
     def get_view_description(self, html: bool = False) -> str:
         """Return the docstring the browsable API shows, with Sphinx roles as plain code.

@@ -49,14 +49,34 @@ def test_the_collection_routes_still_answer_beside_a_task_of_the_same_name(staff
     assert response.status_code == 200 and "results" in response.json()
 
 
-@pytest.mark.parametrize("task_id", ["stats", "a b"])
+@pytest.mark.parametrize("task_id", ["stats", "a b", "50%25"])
 def test_revoke_reaches_a_task_through_its_url(staff_client, make_task, settings, task_id):
-    settings.RESULTS_API = {"REVOKE_ENABLED": True}
-    make_task(task_id=task_id, status="SUCCESS")
+    from unittest import mock
+
+    app = mock.Mock(name="celery_app")
+    settings.RESULTS_API = {"REVOKE_ENABLED": True, "CELERY_APP": app}
+    make_task(task_id=task_id, status="STARTED")
 
     response = staff_client.post(listed_urls(staff_client)[task_id] + "revoke/")
 
-    assert response.status_code != 404, response.content
+    assert response.status_code == 202, response.content
+    app.control.revoke.assert_called_once_with(task_id, terminate=False)
+
+
+def test_the_browsable_apis_action_links_keep_an_escaped_id(staff_client, make_task, settings):
+    settings.RESULTS_API = {"REVOKE_ENABLED": True}
+    make_task(task_id="50%25", status="STARTED")
+    url = listed_urls(staff_client)["50%25"]
+
+    page = staff_client.get(url, HTTP_ACCEPT="text/html").content.decode()
+
+    assert url.removeprefix("http://testserver") + "revoke/" in page
+
+
+@pytest.mark.parametrize("segment", ["%2500", "a%2500b"])
+def test_an_escaped_nul_in_an_id_is_a_404(staff_client, admin_client, segment):
+    assert staff_client.get(f"{tasks_url()}{segment}/").status_code == 404
+    assert admin_client.get(f"/celery/task/status/{segment}/").status_code == 404
 
 
 def test_every_collection_route_of_the_task_viewset_is_escaped_in_urls():

@@ -176,3 +176,22 @@ def test_requests_without_credentials_are_no_failed_log_ins(guessed_user, settin
         client.get(tasks_url())
 
     assert client.get(tasks_url(), **basic_auth("ops", "right-one")).status_code == 200
+
+
+def test_a_forged_forwarded_for_header_neither_escapes_nor_moves_the_count(guessed_user, settings):
+    settings.RESULTS_API = {"THROTTLE_RATES": {"auth_failures": "2/minute"}}
+    client = APIClient()
+    for n in range(2):
+        forged = {"HTTP_X_FORWARDED_FOR": f"9.9.9.{n}", **basic_auth("ops", f"guess-{n}")}
+        client.get(tasks_url(), REMOTE_ADDR="6.6.6.6", **forged)
+
+    again = client.get(tasks_url(), REMOTE_ADDR="6.6.6.6", **basic_auth("ops", "right-one"))
+    victim = client.get(
+        tasks_url(),
+        REMOTE_ADDR="9.9.9.0",
+        HTTP_X_FORWARDED_FOR="9.9.9.0",
+        **basic_auth("ops", "right-one"),
+    )
+
+    assert again.status_code == 429
+    assert victim.status_code == 200
