@@ -19,19 +19,73 @@ from django_celery_results.models import get_task_result_model
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Fixtures through which a test reaches the test database (pytest-django's, and ours on them).
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "live_server",
+    }
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--all-combinations",
+        action="store_true",
+        help="also run the tests that run once (no database, no model dependence) in this run",
+    )
+
+
+def uses_database(item) -> bool:
+    """Whether ``item`` reaches the test database, or is marked to run on every combination."""
+    return bool(
+        item.get_closest_marker("django_db")
+        or item.get_closest_marker("postgres")
+        or item.get_closest_marker("each_combination")
+        or DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+    )
+
+
+def picks_model(item) -> bool:
+    """Whether ``item`` makes a task result model active itself, whatever the settings say."""
+    return "custom_model" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config, items):
-    """Deselect tests written for another database or another active model."""
-    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    """Deselect tests written for another database or model, and run-once tests after their run.
+
+    The rule for which combination a test runs on (README, Development): a
+    test that uses the database, or is marked ``each_combination``, runs on
+    every database and model setting its markers allow, except that one which
+    picks the model itself (the ``custom_model`` fixture) runs with
+    ``tests.settings`` only; any other test runs once, in the SQLite run with
+    the default model (with the custom model if it is marked ``swapped``).
+    """
+    engine = settings.DATABASES["default"]["ENGINE"]
+    on_postgres = engine.endswith("postgresql")
+    on_sqlite = engine.endswith("sqlite3")
     swapped = getattr(settings, "CELERY_RESULTS_TASKRESULT_MODEL", None) not in (
         None,
         "django_celery_results.TaskResult",
     )
+    every_run = config.getoption("--all-combinations")
     keep, drop = [], []
     for item in items:
+        marked_swapped = bool(item.get_closest_marker("swapped"))
         unfit = (
             (item.get_closest_marker("postgres") and not on_postgres)
-            or (item.get_closest_marker("swapped") and not swapped)
+            or (marked_swapped and not swapped)
             or (item.get_closest_marker("default_model") and swapped)
+            or (
+                not every_run
+                and not uses_database(item)
+                and not (on_sqlite and swapped == marked_swapped)
+            )
+            or (not every_run and swapped and not marked_swapped and picks_model(item))
         )
         (drop if unfit else keep).append(item)
     if drop:

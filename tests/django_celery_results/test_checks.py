@@ -6,6 +6,9 @@ import pytest
 from django.core import checks
 from django.test.utils import override_settings
 
+# The checks run over the active models: their outcome depends on the model setting.
+pytestmark = pytest.mark.each_combination
+
 
 def errors_with_ids():
     return sorted(message.id for message in checks.run_checks() if message.is_serious())
