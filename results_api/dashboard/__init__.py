@@ -2,7 +2,7 @@
 
     path("results/", include("results_api.dashboard.urls")),
 
-One page and one plain JavaScript file, shipped in the package (no CDN, no
+One page and its native ES modules, shipped in the package (no CDN, no
 build step, no ``collectstatic``), that read only the public API with the
 user's session: its filters, columns and selects come from
 ``tasks/metadata/``, so they follow the active task result model. The page

@@ -1,6 +1,6 @@
 """The dashboard script's own strings, translated on the server and handed to it in its config.
 
-``dashboard.js`` shows each through ``t("...")``; every such literal is listed here
+The script's modules show each through ``t("...")``; every such literal is listed here
 (``tests/results_api/dashboard/test_locale.py`` checks that both sides agree), marked
 with ``gettext_noop`` so that ``makemessages`` finds it.
 """

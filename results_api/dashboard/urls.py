@@ -2,7 +2,7 @@
 
     path("results/", include("results_api.dashboard.urls")),
 
-``""``: the page; ``assets/<name>``: its script and style sheet.
+``""``: the page; ``assets/<name>``: its script modules and style sheet.
 """
 
 from django.urls import path

@@ -2,7 +2,11 @@
 
 The page is a shell: a template with the configuration the script needs
 (where the API is, how often to poll, the CSRF token for revoke and retry)
-and the script, which builds everything else from ``tasks/metadata/``.
+and the script's main module, which builds everything else from
+``tasks/metadata/``. The templates are ``results_api/dashboard/dashboard.html``
+and ``refused.html``: a project's template engines find its own copy first (the
+usual way to override an app's template); without one, the package's are used,
+so the dashboard needs no ``TEMPLATES`` set-up.
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import resolve_url
-from django.template import Context, Engine
+from django.template import Context, Engine, TemplateDoesNotExist, loader
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from ..conf import SETTING_NAME, api_settings
 from ..serializers import LIST_ROUTES
 from .access import api_admits
-from .assets import ASSETS, get_asset
+from .assets import ENTRY, get_asset, module_graph
 from .messages import translated_messages
 
 __all__ = ["AssetView", "DashboardView", "api_urls"]
@@ -48,6 +52,15 @@ def _engine() -> Engine:
         autoescape=True,
         libraries={"i18n": "django.templatetags.i18n"},
     )
+
+
+def render_page(request: HttpRequest, template_name: str, context: dict[str, Any]) -> str:
+    """Render ``template_name``: the project's copy if its engines have one, else the package's."""
+    try:
+        template = loader.get_template(template_name)
+    except TemplateDoesNotExist:
+        return _engine().get_template(template_name).render(Context(context))
+    return template.render(context, request)
 
 
 def api_urls() -> dict[str, str]:
@@ -90,7 +103,8 @@ def _asset_url(name: str) -> str:
 class DashboardView(View):
     """Serve the dashboard to a logged-in user whom the API's permission classes admit."""
 
-    template_name = "dashboard.html"
+    template_name = "results_api/dashboard/dashboard.html"
+    refused_template_name = "results_api/dashboard/refused.html"
     http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -103,10 +117,12 @@ class DashboardView(View):
             "csrf_token": get_token(request),
             "username": request.user.get_username(),
             "logout_url": logout_url(),
-            "js_url": _asset_url("dashboard.js"),
+            "js_url": _asset_url(ENTRY),
+            # The main module's imports, fetched at once rather than as each is parsed.
+            "module_urls": [_asset_url(asset.name) for asset in module_graph()[1:]],
             "css_url": _asset_url("dashboard.css"),
         }
-        html = _engine().get_template(self.template_name).render(Context(context))
+        html = render_page(request, self.template_name, context)
         response = HttpResponse(html)
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response["Cache-Control"] = "private, no-cache"
@@ -123,7 +139,7 @@ class DashboardView(View):
             "csrf_token": get_token(request),
             "css_url": _asset_url("dashboard.css"),
         }
-        html = _engine().get_template("refused.html").render(Context(context))
+        html = render_page(request, self.refused_template_name, context)
         response = HttpResponse(html, status=403)
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response["Cache-Control"] = "private, no-cache"
@@ -148,9 +164,10 @@ class AssetView(View):
     http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest, name: str) -> HttpResponse:
-        if name not in ASSETS:
-            raise Http404(name)
-        asset = get_asset(name)
+        try:
+            asset = get_asset(name)
+        except KeyError:
+            raise Http404(name) from None
         etag = f'"{asset.version}"'
         if request.headers.get("If-None-Match") == etag:
             response: HttpResponse = HttpResponseNotModified()
