@@ -28,8 +28,9 @@ export function readRange() {
 }
 
 /**
- * Return the chart's buckets: the range the "Done" filter gives (with an interval that
- * keeps the bars readable), else the chosen "last ..." range, up to now.
+ * Return the chart's buckets (``times``: their starts, in ms): the range the "Done" filter
+ * gives (with an interval that keeps the bars readable), else the chosen "last ..." range,
+ * up to now; buckets of the project's clock, as the API's.
  */
 export function chartWindow(app) {
   const params = pageParams();
@@ -38,32 +39,39 @@ export function chartWindow(app) {
     const to = Date.parse(params.get("date_done__lte") ?? "");
     const end = Number.isNaN(to) ? Date.now() : to;
     const interval = ["minute", "hour", "day"].find((name) => (end - from) / STEPS[name] <= 180) ?? "day";
-    const step = STEPS[interval];
-    const first = app.zone.bucketStart(from, step);
-    const count = Math.max(1, Math.min(Math.floor((end - first) / step) + 1, app.meta.stats_max_buckets));
-    return { first, count, step, interval, last: Number.isNaN(to) ? null : to };
+    const times = app.zone.buckets(from, end, STEPS[interval], app.meta.stats_max_buckets);
+    return { times, interval, last: Number.isNaN(to) ? null : to };
   }
   const range = RANGES[$("chart-range").value] ?? RANGES["1h"];
   const step = STEPS[range.interval];
-  const current = app.zone.bucketStart(Date.now(), step);
+  const now = Date.now();
   const count = Math.round(range.span / step);
-  return { first: current - (count - 1) * step, count, step, interval: range.interval, last: null };
+  const current = Math.floor(app.zone.wallOf(now) / step) * step;
+  const first = app.zone.utcOf(current - (count - 1) * step);
+  return { times: app.zone.buckets(first, now, step), interval: range.interval, last: null };
 }
 
 /** Return a key that changes when the chart's buckets do (a new minute, hour or day). */
 export function chartWindowKey(app) {
-  const { first, interval } = chartWindow(app);
-  return `${interval}:${first}`;
+  const { times, interval } = chartWindow(app);
+  return `${interval}:${times[0]}`;
+}
+
+/** Return the index of the bucket of ``times`` (ascending starts) that holds ``time``, or -1. */
+function bucketIndex(times, time) {
+  let index = -1;
+  for (let i = 0; i < times.length && times[i] <= time; i += 1) index = i;
+  return index;
 }
 
 /** Read the counts per bucket and draw the chart (unless nothing changed). */
 export async function loadChart(app) {
-  const { first, count, step, interval, last } = chartWindow(app);
+  const { times, interval, last } = chartWindow(app);
   const url = apiUrl(`${app.client.tasks}stats/`, {
     ...apiFilters(app.filterParams, { without: ["date_done__gte", "date_done__lte"] }),
     group_by: "status",
     interval,
-    date_done__gte: new Date(first).toISOString(),
+    date_done__gte: new Date(times[0]).toISOString(),
     date_done__lte: last === null ? null : new Date(last).toISOString(),
   });
   const custom = pageParams().has("date_done__gte");
@@ -72,10 +80,9 @@ export async function loadChart(app) {
   const { body, changed } = await app.client.get(url, "chart");
   if (!changed && url === app.chart.key && $("chart-svg")) return;
   app.chart.key = url;
-  const buckets = Array.from({ length: count }, (_, i) => ({ time: first + i * step, counts: {}, total: 0 }));
+  const buckets = times.map((time) => ({ time, counts: {}, total: 0 }));
   for (const row of body.results) {
-    const index = Math.round((Date.parse(row.bucket) - first) / step);
-    const bucket = buckets[index];
+    const bucket = buckets[bucketIndex(times, Date.parse(row.bucket))];
     if (!bucket) continue;
     bucket.counts[row.status] = (bucket.counts[row.status] ?? 0) + row.count;
     bucket.total += row.count;

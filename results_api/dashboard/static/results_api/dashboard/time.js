@@ -39,15 +39,30 @@ export class Zone {
     return wall - Math.floor(ms / 1000) * 1000;
   }
 
+  /** Return the wall-clock time at ``ms`` as milliseconds since the epoch of a UTC clock showing it. */
+  wallOf(ms) {
+    return ms + this.offset(ms);
+  }
+
+  /**
+   * Return the moment (ms) at which the zone's clocks show ``wall`` (as from ``wallOf``). A
+   * time shown twice, when the clocks go back, is its first moment; a time never shown,
+   * when they go forward, is read with the offset before the change (as Python's zoneinfo
+   * and Django read them).
+   */
+  utcOf(wall) {
+    const before = wall - this.offset(wall - 86400e3);
+    const after = wall - this.offset(wall + 86400e3);
+    if (before === after || this.wallOf(before) === wall) return before;
+    return this.wallOf(after) === wall ? after : before;
+  }
+
   /** Return a datetime-local value (wall time in the zone) as ISO 8601 UTC. */
   wallToIso(value) {
     const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
     if (!match) return "";
     const [, y, mo, d, h, mi, s = "0"] = match;
-    const wall = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
-    let utc = wall - this.offset(wall);
-    utc = wall - this.offset(utc);
-    return new Date(utc).toISOString();
+    return new Date(this.utcOf(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s))).toISOString();
   }
 
   /** Return an ISO date-time as a datetime-local value in the zone. */
@@ -66,10 +81,20 @@ export class Zone {
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}.${millis}`;
   }
 
-  /** Return the start of the ``step``-long bucket (a minute, an hour, a day of the zone) holding ``ms``. */
-  bucketStart(ms, step) {
-    const offset = this.offset(ms);
-    return Math.floor((ms + offset) / step) * step - offset;
+  /**
+   * Return the starts of the clock's buckets of ``step`` from the one holding ``from`` to the
+   * one holding ``to``, at most ``max``: a day of 23 or 25 hours is one bucket, an hour the
+   * clocks repeat is one bucket of two (as the API counts them), an hour they skip is none.
+   * The first bucket is there even when ``to`` is before it.
+   */
+  buckets(from, to, step, max = Infinity) {
+    const times = [];
+    for (let wall = Math.floor(this.wallOf(from) / step) * step; times.length < max; wall += step) {
+      const start = this.utcOf(wall);
+      if (start > to && times.length > 0) break;
+      if (times.length === 0 || start > times[times.length - 1]) times.push(start);
+    }
+    return times;
   }
 
   /** Return the time of day (``hh:mm``) of ``ms``, or its date (``MM-DD``) for a day's bucket. */
