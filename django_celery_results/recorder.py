@@ -9,7 +9,7 @@ it when it rolls back; and an unavailable database costs the sender nothing
 (the failure is logged with the task ids).
 
     recorder.add(model, alias, values, extension)  # from the sending thread
-    recorder.flush(timeout=5)  # wait until every row queued so far is stored
+    recorder.flush(timeout=5)  # store every row queued so far now, and wait until it is
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class SentTaskRecorder:
         self._condition = threading.Condition()
         self._unstored = 0  # queued, or taken and not yet stored
         self._thread: threading.Thread | None = None
+        # Set while a flush() waits: the writer stores what is queued without lingering.
+        self._flushing = threading.Event()
 
     def add(
         self,
@@ -79,26 +81,28 @@ class SentTaskRecorder:
             self._condition.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every row queued so far is stored (or given up); return False on timeout."""
+        """Store every row queued so far now (no lingering for more), and wait until it is stored
+        (or given up); return False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._condition:
             while self._unstored:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
+                self._flushing.set()
                 self._condition.wait(remaining)
         return True
 
     def _gather(self) -> None:
-        """Wait while rows keep arriving, up to ``max_wait`` seconds or ``max_batch`` rows."""
+        """Wait while rows keep arriving, up to ``max_wait`` seconds or ``max_batch`` rows, or
+        until a flush asks for what is queued."""
         deadline = time.monotonic() + self.max_wait
         queued = -1
         while len(self._rows) != queued and len(self._rows) < self.max_batch:
             queued = len(self._rows)
             pause = min(self.linger, deadline - time.monotonic())
-            if pause <= 0:
+            if pause <= 0 or self._flushing.wait(pause):
                 return
-            time.sleep(pause)
 
     def _run(self) -> None:
         while True:
@@ -109,6 +113,7 @@ class SentTaskRecorder:
             self._gather()
             with self._condition:
                 batch = [self._rows.popleft() for _ in range(min(len(self._rows), self.max_batch))]
+                self._flushing.clear()  # a flush still waiting sets it again
             try:
                 store_batch(batch)
             finally:

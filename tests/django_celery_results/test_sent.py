@@ -50,7 +50,8 @@ def counting_recorder_statements(monkeypatch):
     """Give this process a new recorder and count the statements its thread runs.
 
     It waits for rows as long as they keep coming within five seconds, so
-    that what it writes does not depend on how fast this machine sends.
+    that what it writes does not depend on how fast this machine sends (a
+    flush, once they are all sent, ends the wait).
     """
     statements = []
 
@@ -225,6 +226,18 @@ def test_the_row_outlives_the_rollback_of_a_sender_that_wrote(
 
     assert task_result_model.objects.get(task_id=result.id).status == states.PENDING
     assert not get_user_model().objects.exists()
+
+
+def test_a_flush_stores_what_is_queued_without_waiting_for_more(
+    track_sent, task_result_model, held_queue, monkeypatch
+):
+    # A writer that would wait a minute for more rows: the flush does not let it.
+    monkeypatch.setattr(recorder, "recorder", recorder.SentTaskRecorder(linger=60, max_wait=60))
+    result = add.apply_async((1, 2), queue=held_queue)
+
+    assert recorder.flush(timeout=20)
+
+    assert task_result_model.objects.get(task_id=result.id).status == states.PENDING
 
 
 @pytest.mark.parametrize("canvas", ["group", "chord"])
