@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -151,7 +152,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
     try:
-        _wait_for_worker(app, process, log)
+        _wait_for_worker(app, process, log, f"{queue}@{socket.gethostname()}")
         yield process
     finally:
         process.terminate()
@@ -161,12 +162,13 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             process.kill()
 
 
-def _wait_for_worker(app, process, log, timeout=60.0):
+def _wait_for_worker(app, process, log, name, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"worker exited early:\n{log.read_text()[-3000:]}")
-        replies = app.control.ping(timeout=1.0)
+        # This worker only (the broker may serve others), and its answer ends the wait.
+        replies = app.control.ping(destination=[name], timeout=1.0, limit=1)
         if replies:
             return
     raise RuntimeError(f"worker did not answer a ping in {timeout}s:\n{log.read_text()[-3000:]}")

@@ -313,7 +313,8 @@ def start_worker(env: dict[str, str], concurrency: int = 4, prefix: str = "rel")
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"worker exited early:\n{worker.log_text()[-3000:]}")
-        if app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1.0):
+        # limit=1: the answer ends the wait, rather than the whole second.
+        if app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1.0, limit=1):
             return worker
     worker.stop()
     raise RuntimeError(f"worker did not answer a ping:\n{worker.log_text()[-3000:]}")

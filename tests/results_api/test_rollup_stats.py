@@ -54,8 +54,8 @@ def history(custom_model, tenants):
     custom_model._default_manager.bulk_create(rows)
     # auto_now stamps date_done on save: put the generated instants back.
     for row, done in zip(rows, dones, strict=True):
-        custom_model._default_manager.filter(task_id=row.task_id).update(date_done=done)
         row.date_done = done
+    custom_model._default_manager.bulk_update(rows, ["date_done"])
     return rows
 
 
