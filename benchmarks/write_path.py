@@ -31,6 +31,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM_DB = "cra_bench_upstream"
@@ -57,10 +58,12 @@ def main() -> int:
     return 0 if met else 1
 
 
-def measure(args: argparse.Namespace) -> int:
+def prepare(db: str) -> tuple[Any, int, Floor]:
+    """Set up a write benchmark on ``db`` (``BENCH_DB_NAME``): a new database, migrated, one
+    tenant, a backend, and the floor; this process pinned to one CPU with the server.
+    Return (backend, tenant id, floor)."""
     from benchmarks import harness
 
-    db = args.db
     if db == "postgres":
         harness.recreate_pg_database(os.environ["BENCH_DB_NAME"])
     else:
@@ -72,9 +75,7 @@ def measure(args: argparse.Namespace) -> int:
     from celery import Celery
     from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    from benchmarks.workload import lifecycle, make_request, requests, task_ids
     from tests.testapp.models import Tenant
 
     call_command("migrate", verbosity=0)
@@ -83,8 +84,20 @@ def measure(args: argparse.Namespace) -> int:
     app.config_from_object("django.conf:settings", namespace="CELERY")
     backend = app.backend
     floor = Floor(db, backend, tenant_id)
-    upstream = Upstream(db) if not args.no_upstream else None
     harness.pin_with_server(connection, *floor.server_pids())
+    return backend, tenant_id, floor
+
+
+def measure(args: argparse.Namespace) -> int:
+    db = args.db
+    backend, tenant_id, floor = prepare(db)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks import harness
+    from benchmarks.workload import lifecycle, make_request, requests, task_ids
+
+    upstream = Upstream(db) if not args.no_upstream else None
 
     with CaptureQueriesContext(connection) as queries:
         lifecycle(backend, make_request("probe", tenant_id))

@@ -18,7 +18,6 @@ import cProfile
 import io
 import os
 import pstats
-from pathlib import Path
 
 
 def main() -> int:
@@ -29,31 +28,11 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["BENCH_DB"] = args.db
     os.environ.setdefault("BENCH_DB_NAME", "cra_bench_profile")
-    from benchmarks import harness
+    from benchmarks.write_path import prepare
 
-    if args.db == "postgres":
-        harness.recreate_pg_database(os.environ["BENCH_DB_NAME"])
-    else:
-        Path(harness.VAR / f"{os.environ['BENCH_DB_NAME']}.sqlite3").unlink(missing_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
-    import django
-
-    django.setup()
-    from celery import Celery
-    from django.core.management import call_command
-    from django.db import connection
-
+    backend, tenant_id, floor = prepare(args.db)
     from benchmarks.workload import lifecycle, requests, task_ids
-    from benchmarks.write_path import Floor
-    from tests.testapp.models import Tenant
 
-    call_command("migrate", verbosity=0)
-    tenant_id = Tenant.objects.create(name="bench").id
-    app = Celery(set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    backend = app.backend
-    floor = Floor(args.db, backend, tenant_id)
-    harness.pin_with_server(connection, *floor.server_pids())
     for task_id in task_ids(200):
         floor.lifecycle(task_id)
     for request in requests(200, tenant_id):  # warm: statements built and prepared
