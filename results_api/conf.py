@@ -145,6 +145,41 @@ DEFAULTS: dict[str, Any] = {
     # The most values tasks/metadata/ lists for a foreign key's select (the
     # related rows the caller's results point at); past it, a box for the key.
     "FILTER_CHOICES_LIMIT": 200,
+    # The metrics endpoint (results_api.metrics, see docs/metrics.md). A scraper
+    # sending "Authorization: Bearer <token>" with this token reads every series;
+    # None: only the API's authentication and permission classes admit one.
+    "METRICS_TOKEN": None,
+    # Extra task fields that label the counters and gauges, besides the task
+    # name and state. None: every extra field that is a foreign key, has choices
+    # or is a boolean. Each value is a series: keep them few.
+    "METRICS_LABELS": None,
+    # Of METRICS_LABELS, those that label the runtime and waiting-time
+    # histograms too (each value multiplies their 21 samples per task name).
+    "METRICS_HISTOGRAM_LABELS": [],
+    # The upper bounds (seconds) of the histograms' buckets; +Inf is added.
+    "METRICS_BUCKETS": [
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        10,
+        30,
+        60,
+        120,
+        300,
+        600,
+        1800,
+        3600,
+    ],
+    # The most label combinations the counters hold; results of further
+    # combinations are counted with their extra labels set to "__overflow__".
+    "METRICS_MAX_SERIES": 10000,
     # Where the dashboard (results_api.dashboard) finds the API: its base
     # URL, e.g. "/api/results/". None: reverse("results_api:task-list")'s.
     "DASHBOARD_API_URL": None,

@@ -79,3 +79,9 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} until {self.rolled_until}"
+
+
+# The metrics' tables live with their code; imported here so that Django registers them.
+from .metrics.models import MetricState, MetricTotal  # noqa: E402
+
+__all__ = ["MetricState", "MetricTotal", "RollupState", "TaskResultRollup", "value_key"]

@@ -152,7 +152,7 @@ def stats_from_rollup(
         return None
     model = queryset.model
     dimensions = rollup_dimensions(model)
-    plan = _plan(queryset, dimensions)
+    plan = read_plan(queryset, dimensions)
     if plan is None:
         return None
     grouped = [name for name in group_by if name != "status"]
@@ -211,7 +211,7 @@ class HeadMoved(Exception):
     """The rollup moved on from the state a request started from: it reads the new state."""
 
 
-def _plan(queryset: models.QuerySet, dimensions: Iterable[str]) -> Plan | None:
+def read_plan(queryset: models.QuerySet, dimensions: Iterable[str]) -> Plan | None:
     """Translate the WHERE clause of ``queryset`` into a plan, or ``None`` when it does not fit."""
     query = queryset.query
     joined = [alias for alias, count in query.alias_refcount.items() if count]

@@ -2,6 +2,8 @@
 
     for counts in count(queryset, "tenant_id", by_quarter=True):
         counts.status, counts.value, counts.quarter, counts.count, counts.runtime.ordinals
+    for counts in count(queryset, ("task_name", "tenant_id")):
+        counts.value            # ("app.tasks.add", 3): a tuple when columns are
 
 What the stats read from the task table (the results the rollup does not
 hold yet) and what the rollup folds in, both: the database computes each
@@ -49,7 +51,7 @@ class Durations:
 
 @dataclass
 class Counts:
-    """One group: its status, column value, quarter (its start; ``None`` unless asked), figures."""
+    """One group: its status, column value(s), quarter (its start, if asked), figures."""
 
     status: str
     value: Any
@@ -60,11 +62,18 @@ class Counts:
 
 
 def count(
-    queryset: models.QuerySet, column: str | None = None, *, by_quarter: bool = False
+    queryset: models.QuerySet,
+    column: str | tuple[str, ...] | None = None,
+    *,
+    by_quarter: bool = False,
 ) -> Iterator[Counts]:
-    """Return the results of ``queryset`` counted per status, ``column`` (an attname), quarter."""
+    """Return the results of ``queryset`` counted per status, ``column`` (attnames), quarter.
+
+    With a tuple of columns, each group's ``value`` is the tuple of their values.
+    """
     model = queryset.model
-    grouped = (column,) if column else ()
+    several = isinstance(column, tuple)
+    grouped: tuple[str, ...] = column if isinstance(column, tuple) else (column,) if column else ()
     selected = queryset.order_by().values_list(
         "status", "date_created", "date_started", "date_done", *grouped
     )
@@ -74,7 +83,7 @@ def count(
         return  # a filter no row can match (an empty __in list): nothing to count
     head, head_params, tail = _grouped_sql(model, queryset.db, grouped, by_quarter)  # type: ignore[arg-type]
     connection = connections[queryset.db]
-    convert = _converter(model, column, connection) if column else None
+    converters = [_converter(model, name, connection) for name in grouped]
     bins.raise_text_limit(connection)
     with connection.cursor() as cursor:
         cursor.execute(f"{head}{inner_sql}{tail}", (*head_params, *inner_params))
@@ -82,7 +91,8 @@ def count(
     for row in rows:
         values = list(row)
         status = values.pop(0)
-        value = convert(values.pop(0)) if convert else None
+        found = [convert(values.pop(0)) for convert in converters]
+        value = tuple(found) if several else found[0] if found else None
         quarter = None
         if by_quarter:
             quarter = EPOCH + datetime.timedelta(seconds=int(values.pop(0)) * QUARTER_SECONDS)

@@ -1,4 +1,4 @@
-"""The Celery task that keeps the stats rollup up to date; schedule it with celery beat.
+"""The Celery task that keeps the stats rollup and the metrics' totals up to date (celery beat).
 
 app.conf.beat_schedule = {
     "rollup-task-results": {"task": "results_api.rollup_task_results", "schedule": 60.0},
@@ -11,10 +11,17 @@ from celery import shared_task
 
 from django_celery_results.models import get_task_result_model
 
+from .metrics.totals import count_totals
 from .rollups import roll_up
 
 
 @shared_task(name="results_api.rollup_task_results", ignore_result=True)
 def rollup_task_results() -> str:
-    """Fold the results closed since the last run into the rollup; return how far it reaches."""
-    return str(roll_up(get_task_result_model()))
+    """Fold the results closed since the last run into the rollup and the metrics' totals.
+
+    Returns how far the stats rollup reaches.
+    """
+    model = get_task_result_model()
+    head = roll_up(model)
+    count_totals(model)
+    return str(head)

@@ -30,7 +30,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import BaseCache, caches
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -40,6 +42,7 @@ __all__ = [
     "SCOPE_BY_ACTION",
     "AuthFailureThrottle",
     "EndpointRateThrottle",
+    "FailedLoginLockout",
     "throttle_rates",
     "throttle_scope",
 ]
@@ -157,3 +160,22 @@ class AuthFailureThrottle(SimpleRateThrottle):
         """Return the seconds until the current window ends."""
         assert self.duration is not None
         return self.duration - self.now % self.duration
+
+
+class FailedLoginLockout:
+    """A view mixin: refuse an address past its failed log-ins, and count each refused credential.
+
+    DRF authenticates before it throttles, so no throttle class sees a
+    failure: the view counts it when DRF raises ``AuthenticationFailed``.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        lockout = AuthFailureThrottle()
+        if not lockout.allow_request(request, self):
+            self.throttled(request, lockout.wait() or 1.0)  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, AuthenticationFailed):
+            AuthFailureThrottle().record_failure(self.request, self)  # type: ignore[attr-defined]
+        return super().handle_exception(exc)  # type: ignore[misc]

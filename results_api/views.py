@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -60,7 +60,7 @@ from .stats import (
     get_stats_serializer_class,
     task_stats,
 )
-from .throttling import AuthFailureThrottle
+from .throttling import FailedLoginLockout
 
 __all__ = [
     "GroupResultViewSet",
@@ -119,7 +119,7 @@ class ResultFilterBackend(DjangoFilterBackend):
         return filterset_class(**self.get_filterset_kwargs(request, queryset, view))
 
 
-class ResultViewSet(viewsets.ReadOnlyModelViewSet):
+class ResultViewSet(FailedLoginLockout, viewsets.ReadOnlyModelViewSet):
     """List and retrieve stored results of one model: scoped, filtered, ordered, paginated."""
 
     # Task and group ids may contain dots and dashes: any path segment but a NUL (PostgreSQL
@@ -212,9 +212,6 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Refuse an address locked out by failed log-ins, authenticate and check permissions,
         then the query parameters."""
-        lockout = AuthFailureThrottle()
-        if not lockout.allow_request(request, self):
-            self.throttled(request, lockout.wait() or 1.0)
         super().initial(request, *args, **kwargs)
         if api_settings.STRICT_QUERY_PARAMS:
             self.check_query_params(request)
@@ -245,12 +242,6 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         description = getattr(self, "description", None) or type(self).__doc__ or ""
         description = SPHINX_ROLE.sub(r"`\g<text>`", formatting.dedent(smart_str(description)))
         return formatting.markup_description(description) if html else description
-
-    def handle_exception(self, exc: Exception) -> Response:
-        """Answer an exception as DRF does; a refused credential counts as a failed log-in."""
-        if isinstance(exc, AuthenticationFailed):
-            AuthFailureThrottle().record_failure(self.request, self)
-        return super().handle_exception(exc)
 
     # An export streams a StreamingHttpResponse, and a 304 is Django's own
     # response: both are HttpResponseBase, not DRF's Response.

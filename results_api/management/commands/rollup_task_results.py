@@ -1,4 +1,4 @@
-"""``manage.py rollup_task_results``: bring the stats rollup up to date, or build it again.
+"""``manage.py rollup_task_results``: bring the stats rollup and the metrics' totals up to date.
 
     python manage.py rollup_task_results             # backfill on the first run, then catch up
     python manage.py rollup_task_results --rebuild   # forget the rollup and build it anew
@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from django_celery_results.models import get_task_result_model
 
+from ...metrics.totals import count_totals
 from ...rollups import rebuild, roll_up
 
 
@@ -46,5 +47,9 @@ class Command(BaseCommand):
             rebuild(model, using=options["database"])
         started = time.perf_counter()
         head = roll_up(model, until=until, using=options["database"])
+        counted = count_totals(model, until=until, using=options["database"])
         took = datetime.timedelta(seconds=round(time.perf_counter() - started))
-        self.stdout.write(f"{model._meta.label}: rolled up until {head} (took {took}).")
+        self.stdout.write(
+            f"{model._meta.label}: rolled up until {head}, metrics counted until {counted} "
+            f"(took {took})."
+        )
