@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from celery import states
 from celery.utils.time import maybe_timedelta
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
@@ -35,9 +36,6 @@ from .statements import (
 
 # Upstream exported these from this module; code written for 2.6 imports them here.
 from .transactions import W_ISOLATION_REP, TxIsolationWarning, transaction_retry  # noqa: F401
-
-if TYPE_CHECKING:
-    from .models.abstract import AbstractChordCounter, AbstractGroupResult, AbstractTaskResult
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -146,7 +144,7 @@ def delete_in_batches(queryset: models.QuerySet[Any], batch_size: int) -> int:
             return deleted
 
 
-class TaskResultManager(ResultManager["AbstractTaskResult"]):
+class TaskResultManager(ResultManager[_M]):
     """Manager for task result models."""
 
     def delete_expired(
@@ -250,11 +248,11 @@ class TaskResultManager(ResultManager["AbstractTaskResult"]):
             chunk = rows[start : start + per_statement]
             execute(connection, statement.sql(len(chunk)), statement.params(chunk, connection))
 
-    def get_task(self, task_id: str) -> AbstractTaskResult:
+    def get_task(self, task_id: str) -> _M:
         """Return the result of ``task_id`` (from the write database), or an unsaved PENDING one."""
         try:
             return self.using(self.write_alias()).get(task_id=task_id)
-        except self.model.DoesNotExist:
+        except ObjectDoesNotExist:
             return self.model(task_id=task_id)
 
     def get_task_values(self, task_id: str, fields: tuple[str, ...]) -> dict[str, Any] | None:
@@ -289,14 +287,14 @@ def _sqlite_variable_limit(connection: BaseDatabaseWrapper) -> int:
     return int(connection.connection.getlimit(limit))
 
 
-class GroupResultManager(ResultManager["AbstractGroupResult"]):
+class GroupResultManager(ResultManager[_M]):
     """Manager for group result models."""
 
-    def get_group(self, group_id: str) -> AbstractGroupResult:
+    def get_group(self, group_id: str) -> _M:
         """Return the result of ``group_id`` (from the write database), or an unsaved instance."""
         try:
             return self.using(self.write_alias()).get(group_id=group_id)
-        except self.model.DoesNotExist:
+        except ObjectDoesNotExist:
             return self.model(group_id=group_id)
 
     def store_group_result(
@@ -324,16 +322,14 @@ class GroupResultManager(ResultManager["AbstractGroupResult"]):
         self.using(self.write_alias()).filter(group_id=group_id).delete()
 
 
-class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
+class ChordCounterManager(UpsertManager[_M]):
     """Manager for chord counters: create, count down under a lock, expire."""
 
     def create_counter(self, group_id: str, sub_tasks: str, count: int) -> None:
         """Create the counter of a chord header (a redelivered header resets it)."""
         self.upsert({"group_id": group_id, "sub_tasks": sub_tasks, "count": count}, "group_id")
 
-    def count_down(
-        self, group_id: str, task_model: type[models.Model]
-    ) -> AbstractChordCounter | None:
+    def count_down(self, group_id: str, task_model: type[models.Model]) -> _M | None:
         """Count a finished header task of a chord; return its counter once, when complete.
 
         Raise ``DoesNotExist`` when the chord has no counter (any more).
@@ -355,7 +351,7 @@ class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
 
     def _complete_or_recount(
         self, group_id: str, counters: models.QuerySet, task_model: type[models.Model]
-    ) -> AbstractChordCounter | None:
+    ) -> _M | None:
         """Delete the counter if every header result is ready, else store what remains."""
         connection = connections[counters.db]
         # SQLite has no row locks; there, the DELETE's row count alone decides.
@@ -363,7 +359,10 @@ class ChordCounterManager(UpsertManager["AbstractChordCounter"]):
         with transaction.atomic(using=counters.db) if lock else contextlib.nullcontext():
             counter = (counters.select_for_update() if lock else counters).first()
             if counter is None:
-                raise self.model.DoesNotExist(f"No chord counter for group {group_id}")
+                # The model's own DoesNotExist, which callers catch; the stubs
+                # do not know it on a type variable bound to Model.
+                missing = self.model.DoesNotExist  # type: ignore[attr-defined]
+                raise missing(f"No chord counter for group {group_id}")
             header_ids = counter.header_task_ids()
             if header_ids:
                 ready = (

@@ -6,4 +6,16 @@ Read-only unless a project turns on its revoke and retry actions.
     urlpatterns += [path("api/results/", include("results_api.urls"))]
 
 Settings: ``RESULTS_API`` (see :mod:`results_api.conf`).
+
+The layout, from the bottom up (a package imports only those below it):
+``conf`` and ``models``; ``fields`` (what the API knows of the model's
+fields) and ``content`` (redaction and stored arguments); ``stats`` (the
+stats engine and its rollups); ``rest`` (the REST API); ``dashboard``; and
+the entry points Django and Celery look for here (``apps``, ``checks``,
+``urls``, ``tasks``, ``management``). ``old_paths`` keeps the former flat
+module paths importing, with a warning.
 """
+
+from . import old_paths
+
+old_paths.install()

@@ -19,7 +19,7 @@ class ResultsAPIConfig(AppConfig):
         from .metrics import checks as metrics_checks  # noqa: F401
 
         if apps.is_installed("django.contrib.auth"):
-            from .permission_cache import connect_signals
+            from .content.permission_cache import connect_signals
 
             connect_signals()
 
@@ -28,4 +28,4 @@ class ResultsAPIConfig(AppConfig):
         if importlib.util.find_spec("drf_spectacular") is not None and apps.is_installed(
             "django_celery_results"
         ):
-            from . import spectacular  # noqa: F401
+            from .rest import schema  # noqa: F401

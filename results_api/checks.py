@@ -126,7 +126,7 @@ def check_results_api_settings(app_configs: Any = None, **kwargs: Any) -> list[E
 
 
 def _check_throttle_rates() -> list[Error]:
-    from .throttling import (
+    from .rest.throttling import (
         READ_SCOPE,
         SCOPE_BY_ACTION,
         AuthFailureThrottle,
@@ -248,7 +248,7 @@ def _check_rollup_dimensions() -> list[Error]:
 def _check_excluded_fields() -> list[Error]:
     from django_celery_results.models import get_task_result_model
 
-    from .introspection import get_excluded_names
+    from .fields.rules import get_excluded_names
 
     try:
         model = get_task_result_model()

@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     # passes the permission classes.
     "SCOPE_QUERYSET": None,
     # The pagination class of the list endpoints.
-    "PAGINATION_CLASS": "results_api.pagination.KeysetCursorPagination",
+    "PAGINATION_CLASS": "results_api.rest.pagination.KeysetCursorPagination",
     # Rows per page when the request gives no ?page_size=.
     "PAGE_SIZE": 50,
     # The largest ?page_size= accepted; a larger one is a 400.
@@ -61,13 +61,13 @@ DEFAULTS: dict[str, Any] = {
     # Base classes the per-model factories subclass: point these at your own
     # subclasses to add filters or serializer fields for every model.
     # The filter set of tasks/ (and of stats and export).
-    "TASK_FILTERSET_CLASS": "results_api.filters.TaskResultFilterSet",
+    "TASK_FILTERSET_CLASS": "results_api.rest.filters.TaskResultFilterSet",
     # The serializer of tasks/ and tasks/<task_id>/.
-    "TASK_SERIALIZER_CLASS": "results_api.serializers.TaskResultSerializer",
+    "TASK_SERIALIZER_CLASS": "results_api.rest.serializers.TaskResultSerializer",
     # The filter set of groups/.
-    "GROUP_FILTERSET_CLASS": "results_api.filters.GroupResultFilterSet",
+    "GROUP_FILTERSET_CLASS": "results_api.rest.filters.GroupResultFilterSet",
     # The serializer of groups/ and groups/<group_id>/.
-    "GROUP_SERIALIZER_CLASS": "results_api.serializers.GroupResultSerializer",
+    "GROUP_SERIALIZER_CLASS": "results_api.rest.serializers.GroupResultSerializer",
     # The most time buckets one tasks/stats/?interval= request may produce.
     "STATS_MAX_BUCKETS": 1000,
     # Answer tasks/stats/ from the rollup tables where they can (see docs/api.md,
@@ -122,7 +122,7 @@ DEFAULTS: dict[str, Any] = {
     "TRACEBACK_PERMISSION_CACHE_SECONDS": 60,
     # Throttle classes of every endpoint; each request counts against the
     # scope of its endpoint (see THROTTLE_RATES). [] turns throttling off.
-    "THROTTLE_CLASSES": ["results_api.throttling.EndpointRateThrottle"],
+    "THROTTLE_CLASSES": ["results_api.rest.throttling.EndpointRateThrottle"],
     # Requests per client (user, or address when anonymous) and scope, as
     # "number/second|minute|hour|day"; None lifts a scope's limit. Keys you
     # leave out keep these defaults.

@@ -3,7 +3,7 @@
 One pair of tables serves every task result model, keyed by its label, so
 that a project's custom model needs no migration of its own: a rollup row
 holds one dimension's value as JSON text (``tenant`` = ``6``). See
-docs/api.md, "Stats from rollups", and ``results_api/rollups.py``, which
+docs/api.md, "Stats from rollups", and ``results_api/stats/rollups.py``, which
 keeps them.
 """
 

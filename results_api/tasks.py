@@ -12,7 +12,7 @@ from celery import shared_task
 from django_celery_results.models import get_task_result_model
 
 from .metrics.totals import count_totals
-from .rollups import roll_up
+from .stats.rollups import roll_up
 
 
 @shared_task(name="results_api.rollup_task_results", ignore_result=True)

@@ -18,7 +18,7 @@ urlpatterns = []
 # Without the result store's app its models cannot be imported; no routes
 # then, so that `manage.py check` runs and results_api.E007 names the app.
 if apps.is_installed("django_celery_results"):
-    from .views import GroupResultViewSet, TaskResultViewSet
+    from .rest.views import GroupResultViewSet, TaskResultViewSet
 
     router.register("tasks", TaskResultViewSet, basename="task")
     router.register("groups", GroupResultViewSet, basename="group")

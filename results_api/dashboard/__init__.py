@@ -8,4 +8,7 @@ user's session: its filters, columns and selects come from
 ``tasks/metadata/``, so they follow the active task result model. The page
 is shown to a logged-in user whom the API's ``PERMISSION_CLASSES`` admit
 (see :mod:`results_api.dashboard.access`); docs/dashboard.md tells the rest.
+
+May import: :mod:`results_api.rest` and everything below it; nothing imports
+the dashboard but the URLconf a project writes.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-from ..views import TaskResultViewSet
+from ..rest.views import TaskResultViewSet
 
 __all__ = ["api_admits"]
 

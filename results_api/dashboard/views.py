@@ -28,7 +28,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views import View
 
 from ..conf import SETTING_NAME, api_settings
-from ..serializers import LIST_ROUTES
+from ..rest.serializers import LIST_ROUTES
 from .access import api_admits
 from .assets import ENTRY, get_asset, module_graph
 from .messages import translated_messages

@@ -33,7 +33,7 @@ from prometheus_client.utils import floatToGoString
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..models import RollupState
-from ..rollups import model_key
+from ..stats.rollups import model_key
 from .labels import STATE, TASK, label_set, label_value
 from .models import MetricState, MetricTotal
 from .scope import Narrowing

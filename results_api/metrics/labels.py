@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import SETTING_NAME, api_settings, reset_when_changed
-from ..introspection import FieldKind, concrete_field, field_rules, get_model_fields
+from ..fields.rules import FieldKind, concrete_field, field_rules, get_model_fields
 
 TASK = "task"
 STATE = "state"

@@ -32,9 +32,9 @@ from django.utils import timezone
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .. import histogram, task_counts
 from ..conf import api_settings
-from ..rollups import FINAL_STATES, model_key
+from ..stats import histogram, task_counts
+from ..stats.rollups import FINAL_STATES, model_key
 from .labels import OVERFLOW, LabelSet, label_set, label_value
 from .models import MetricState, MetricTotal
 

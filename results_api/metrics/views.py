@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from django_celery_results.models import get_task_result_model
 
 from ..conf import api_settings, scope_queryset
-from ..throttling import FailedLoginLockout
+from ..rest.throttling import FailedLoginLockout
 from .collector import StoredMetrics
 from .labels import label_set
 from .scope import Narrowing, read_scope

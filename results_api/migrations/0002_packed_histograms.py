@@ -1,7 +1,7 @@
 """The rollup rebuilt: histograms stored packed, each row's percentiles, rows of every status.
 
 Histograms are stored as packed bin ordinals with their cumulative counts
-(``results_api/histogram.py``), each row keeps its own p50 and p95, and each
+(``results_api/stats/histogram.py``), each row keeps its own p50 and p95, and each
 bucket has a row of every final status together. The rollup is emptied, and
 stats read the task table until the next run of ``rollup_task_results`` (or
 the periodic task) builds it again.

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
-from results_api.ordering import task_ordering_fields
-from results_api.stats import group_by_fields
+from results_api.rest.ordering import task_ordering_fields
+from results_api.stats.queries import group_by_fields
 from tests.reliability.support import record_figures
 
 pytestmark = [pytest.mark.swapped, pytest.mark.django_db]

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
-from results_api.export import FORMULA_STARTS, csv_cell
+from results_api.rest.export import FORMULA_STARTS, csv_cell
 
 from .conftest import csv_rows, export_url
 

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django_filters import rest_framework as filters
 
 from django_celery_results.models.abstract import AbstractTaskResult
-from results_api.filters import TaskResultFilterSet, get_task_filterset_class, narrow_filterset
+from results_api.rest.filters import TaskResultFilterSet, get_task_filterset_class, narrow_filterset
 
 from .conftest import task_ids, tasks_url
 

@@ -8,8 +8,8 @@ import random
 import pytest
 
 from django_celery_results.models import get_task_result_model
-from results_api import bins, histogram
-from results_api.stats import runtime_expression
+from results_api.stats import bins, histogram
+from results_api.stats.queries import runtime_expression
 
 NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.timezone.utc)
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import models
 
 from django_celery_results.models import TaskResult
-from results_api.introspection import FieldKind, field_kind, field_rules, get_model_fields
+from results_api.fields.rules import FieldKind, field_kind, field_rules, get_model_fields
 
 
 def test_default_model_has_no_extra_fields():
@@ -89,10 +89,10 @@ def test_an_excluded_field_is_hidden_by_every_rule(custom_model, settings):
 
 def test_what_reads_the_rules_follows_a_changed_setting(custom_model, settings):
     """One receiver forgets the rules and everything built from them."""
-    from results_api.filters import get_task_filterset_class
-    from results_api.ordering import task_ordering_fields
-    from results_api.serializers import get_task_serializer_class
-    from results_api.stats import get_stats_query_serializer_class, group_by_fields
+    from results_api.rest.filters import get_task_filterset_class
+    from results_api.rest.ordering import task_ordering_fields
+    from results_api.rest.serializers import get_task_serializer_class
+    from results_api.stats.queries import get_stats_query_serializer_class, group_by_fields
 
     built = (
         get_task_filterset_class(custom_model).base_filters,

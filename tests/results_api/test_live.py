@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from django_celery_results.models import get_task_result_model
-from results_api.live import NEXT_UPDATED_SINCE, format_since
+from results_api.rest.live_updates import NEXT_UPDATED_SINCE, format_since
 
 from .conftest import stats_url, task_ids, tasks_url
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from results_api.ordering import task_ordering_fields
+from results_api.rest.ordering import task_ordering_fields
 
 from .conftest import task_ids, tasks_url
 

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
 from django_celery_results.models import get_task_result_model
-from results_api.redaction import redact_data, redact_repr, traceback_permission
+from results_api.content.redaction import redact_data, redact_repr, traceback_permission
 
 from .conftest import csv_rows, export_url, task_url, tasks_url
 
@@ -145,7 +145,7 @@ def test_a_secret_key_written_with_escapes_in_stored_json_is_masked(staff_client
 
 
 def test_a_fields_own_redaction_runs_whatever_the_keys(make_task, settings):
-    from results_api.serializers import StoredContentField
+    from results_api.rest.serializers import StoredContentField
 
     settings.RESULTS_API = {"REDACT_KEYS": [], "REDACT_HOOK": None}
     settings.CELERY_RESULTS_REDACT_KEYS = []

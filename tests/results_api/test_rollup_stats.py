@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
-from results_api import histogram
 from results_api.models import RollupState, TaskResultRollup
-from results_api.rollups import ALL_STATUSES, roll_up
+from results_api.stats import histogram
+from results_api.stats.rollups import ALL_STATUSES, roll_up
 
 from .conftest import _with_query
 

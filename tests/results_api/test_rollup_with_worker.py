@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from django_celery_results.models import get_task_result_model
-from results_api.rollups import roll_up
+from results_api.stats.rollups import roll_up
 from tests.testapp.tasks import add, fail
 
 from .conftest import _with_query

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import include, path
 from drf_spectacular.generators import SchemaGenerator
 
-from results_api.filters import get_task_filterset_class
+from results_api.rest.filters import get_task_filterset_class
 
 SPECTACULAR = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 

@@ -15,7 +15,7 @@ from rest_framework import serializers as drf_serializers
 
 from django_celery_results.models import get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
-from results_api.serializers import TaskResultSerializer, get_task_serializer_class
+from results_api.rest.serializers import TaskResultSerializer, get_task_serializer_class
 
 from .conftest import task_url
 

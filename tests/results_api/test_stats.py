@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
-from results_api.stats import DURATION_AGGREGATES, group_by_fields
+from results_api.stats.queries import DURATION_AGGREGATES, group_by_fields
 
 from .conftest import _with_query
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from django_celery_results.models import get_task_result_model
-from results_api.rollups import roll_up
+from results_api.stats.rollups import roll_up
 
 from .conftest import _with_query
 from .test_rollup_stats import (  # noqa: F401 (history is a fixture)

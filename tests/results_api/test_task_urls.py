@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from results_api.serializers import LIST_ROUTES
-from results_api.views import TaskResultViewSet
+from results_api.rest.serializers import LIST_ROUTES
+from results_api.rest.views import TaskResultViewSet
 
 from .conftest import task_url, tasks_url
 

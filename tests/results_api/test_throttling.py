@@ -10,7 +10,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from results_api.conf import DEFAULTS
-from results_api.throttling import EndpointRateThrottle, throttle_rates
+from results_api.rest.throttling import EndpointRateThrottle, throttle_rates
 
 from .conftest import action_url, export_url, group_url, stats_url, task_url, tasks_url
 

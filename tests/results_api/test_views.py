@@ -99,7 +99,7 @@ def test_exclude_fields_hides_fields_from_representation_filters_and_ordering(
 
 def test_exclude_fields_naming_an_unknown_field_is_a_configuration_error(db, settings):
     from django_celery_results.models import get_task_result_model
-    from results_api.serializers import get_task_serializer_class
+    from results_api.rest.serializers import get_task_serializer_class
 
     settings.RESULTS_API = {"EXCLUDE_FIELDS": ["no_such_field"]}
     with pytest.raises(ImproperlyConfigured, match="EXCLUDE_FIELDS"):

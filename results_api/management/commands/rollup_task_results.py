@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django_celery_results.models import get_task_result_model
 
 from ...metrics.totals import count_totals
-from ...rollups import rebuild, roll_up
+from ...stats.rollups import rebuild, roll_up
 
 
 class Command(BaseCommand):

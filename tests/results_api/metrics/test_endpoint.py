@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
 from results_api.metrics.totals import count_totals
-from results_api.rollups import rebuild, roll_up
+from results_api.stats.rollups import rebuild, roll_up
 
 from .conftest import TOKEN, finished, scrape
 

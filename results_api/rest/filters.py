@@ -31,10 +31,10 @@ from django_filters import rest_framework as filters
 from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
-from .bounds import SafeIntegerField, UtcIsoDateTimeField
-from .conf import api_settings, reset_when_changed
-from .introspection import field_rules
-from .live import UpdatedSinceFilter
+from ..conf import api_settings, reset_when_changed
+from ..fields.rules import field_rules
+from .live_updates import UpdatedSinceFilter
+from .request_values import SafeIntegerField, UtcIsoDateTimeField
 
 __all__ = [
     "ChoiceInFilter",

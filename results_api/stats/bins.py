@@ -6,7 +6,7 @@
 So that the stats read from the task table (the results the rollup does not
 hold yet) come back grouped, one row per group with its bins as text, and
 Python parses no date of each result. The bins are those of
-``results_api/histogram.py``: the same ``log``, ``ceil`` and constants.
+``results_api/stats/histogram.py``: the same ``log``, ``ceil`` and constants.
 """
 
 from __future__ import annotations

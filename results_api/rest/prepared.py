@@ -54,7 +54,11 @@ _AS_STORED: dict[type[serializers.Field], frozenset[type[models.Field]]] = {
 }
 # Where the field classes come from whose copies may share their attributes: DRF's own
 # and ours. A project's field may hold state of its own; it is copied deep.
-_LEAF_MODULES = ("rest_framework.fields", "rest_framework.relations", "results_api.serializers")
+_LEAF_MODULES = (
+    "rest_framework.fields",
+    "rest_framework.relations",
+    "results_api.rest.serializers",
+)
 
 
 def read_source(field: serializers.Field, instance: Any) -> Any:

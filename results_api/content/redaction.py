@@ -28,7 +28,7 @@ from django.db import models
 from django_celery_results import conf as store_conf
 from django_celery_results.masking import MaskingRules, mask_arguments, mask_data, mask_repr
 
-from .conf import SETTING_NAME, api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings, reset_when_changed
 from .permission_cache import has_permission
 
 __all__ = [

@@ -34,12 +34,12 @@ from rest_framework.request import Request
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
+from ..conf import api_settings, scope_queryset
+from ..content.redaction import may_see_traceback
+from ..fields.rules import STANDARD_TASK_FIELDS, FieldKind, field_kind, field_rules
+from ..stats.queries import INTERVALS, group_by_fields
 from .actions import ACTIONS, RETRYABLE_STATES, action_enabled
-from .conf import api_settings, scope_queryset
-from .introspection import STANDARD_TASK_FIELDS, FieldKind, field_kind, field_rules
-from .live import UPDATED_SINCE
-from .redaction import may_see_traceback
-from .stats import INTERVALS, group_by_fields
+from .live_updates import UPDATED_SINCE
 
 __all__ = ["ACTION_STATES", "describe_tasks", "filter_choices"]
 

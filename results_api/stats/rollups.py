@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
+from ..conf import api_settings
+from ..fields.rules import FieldKind, concrete_field, field_rules
+from ..models import RollupState, TaskResultRollup, value_key
 from . import histogram, task_counts
-from .conf import api_settings
-from .introspection import FieldKind, concrete_field, field_rules
-from .models import RollupState, TaskResultRollup, value_key
 from .task_counts import QUARTER_SECONDS
 
 STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
@@ -286,7 +286,7 @@ def _fold_window(
     """Add the final results of ``[start, end)`` to the rollup; return the other states seen.
 
     The database counts them, once by status alone and once more by status
-    with each dimension (``results_api/task_counts.py``).
+    with each dimension (``results_api/stats/task_counts.py``).
     """
     window = (
         model._default_manager.using(using)

@@ -7,8 +7,8 @@
 
 What the stats read from the task table (the results the rollup does not
 hold yet) and what the rollup folds in, both: the database computes each
-result's runtime and waiting time (the rule of ``results_api.stats``) and
-its histogram bin (``results_api/bins.py``) and returns one row per group,
+result's runtime and waiting time (the rule of ``results_api.stats.queries``) and
+its histogram bin (``results_api/stats/bins.py``) and returns one row per group,
 so Python parses no date of each result. Quarters of an hour, because
 time zone offsets are whole quarters: a quarter lies in one local hour.
 
@@ -33,7 +33,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Floor
 
 from . import bins
-from .stats import runtime_expression, wait_expression
+from .queries import runtime_expression, wait_expression
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 QUARTER_SECONDS = 900

@@ -18,7 +18,7 @@ With ``result_extended``, Celery stores the task's ``argsrepr`` and
 JSON strings, so ``args`` and ``kwargs`` are those strings, e.g. ``"(1, 2)"``:
 shown as stored, never evaluated.
 
-Redaction (:mod:`results_api.redaction`) masks secret values in ``args``,
+Redaction (:mod:`results_api.content.redaction`) masks secret values in ``args``,
 ``kwargs``, ``result`` and ``meta``, and ``traceback`` is null for users without
 ``TRACEBACK_PERMISSION``: every output built from these serializers (JSON,
 browsable API, CSV export) shows the same.
@@ -42,10 +42,10 @@ from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decod
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 from django_celery_results.url_ids import id_to_segment
 
-from .conf import api_settings, reset_when_changed
-from .introspection import STANDARD_TASK_FIELDS, field_rules
+from ..conf import api_settings, reset_when_changed
+from ..content.redaction import may_redact, may_see_traceback, redact_arguments, redact_data
+from ..fields.rules import STANDARD_TASK_FIELDS, field_rules
 from .prepared import PreparedFieldsMixin, pin_time_zone, read_source
-from .redaction import may_redact, may_see_traceback, redact_arguments, redact_data
 
 __all__ = [
     "JSON_CONTENT_TYPES",
@@ -66,7 +66,7 @@ _BY_KEYS = (redact_arguments, redact_data)
 class StoredContentField(serializers.Field):
     """A stored column, decoded when its row's content type is JSON, else ``null``.
 
-    ``redact`` masks secrets in the decoded value (see :mod:`results_api.redaction`).
+    ``redact`` masks secrets in the decoded value (see :mod:`results_api.content.redaction`).
     """
 
     def __init__(self, *, redact: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:

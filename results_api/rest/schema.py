@@ -28,11 +28,11 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from ..stats.queries import INTERVALS, get_stats_serializer_class, group_by_fields
 from .actions import RetriedSerializer, RevokedSerializer, RevokeSerializer, action_enabled
-from .bounds import LARGEST_INTEGER, SMALLEST_INTEGER, SafeIntegerField
 from .export import CSVRenderer
+from .request_values import LARGEST_INTEGER, SMALLEST_INTEGER, SafeIntegerField
 from .serializers import get_group_serializer_class, get_task_serializer_class
-from .stats import INTERVALS, get_stats_serializer_class, group_by_fields
 from .throttling import SCOPE_BY_ACTION, throttle_rates
 
 IF_NONE_MATCH = OpenApiParameter(
@@ -93,7 +93,7 @@ def _read_responses(serializer: Any, action_name: str) -> dict[int, Any]:
 class ResultFilterExtension(DjangoFilterExtension):
     """Document the filters as django-filter's extension does, with the integer bounds enforced."""
 
-    target_class = "results_api.views.ResultFilterBackend"
+    target_class = "results_api.rest.views.ResultFilterBackend"
     priority = 1
 
     def resolve_filter_field(
@@ -113,7 +113,7 @@ class ResultFilterExtension(DjangoFilterExtension):
 class ResultOrderingFilterExtension(OpenApiFilterExtension):
     """Document ``?ordering=`` as a comma-separated list of an enum of fields."""
 
-    target_class = "results_api.ordering.ResultOrderingFilter"
+    target_class = "results_api.rest.ordering.ResultOrderingFilter"
     match_subclasses = True
 
     def get_schema_operation_parameters(self, auto_schema: Any, *args: Any, **kwargs: Any) -> list:
@@ -142,7 +142,7 @@ class ResultOrderingFilterExtension(OpenApiFilterExtension):
 class StoredContentFieldExtension(OpenApiSerializerFieldExtension):
     """Document a decoded content field: any JSON value, null unless stored as JSON."""
 
-    target_class = "results_api.serializers.StoredContentField"
+    target_class = "results_api.rest.serializers.StoredContentField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def _with_documented_reads(viewset: type, serializer: Any) -> type:
 class GroupResultViewSetExtension(OpenApiViewExtension):
     """Document the groups' ETags (304) and throttle (429)."""
 
-    target_class = "results_api.views.GroupResultViewSet"
+    target_class = "results_api.rest.views.GroupResultViewSet"
     match_subclasses = True
 
     def view_replacement(self) -> type:
@@ -184,7 +184,7 @@ class GroupResultViewSetExtension(OpenApiViewExtension):
 class TaskResultViewSetExtension(OpenApiViewExtension):
     """Document ``tasks/stats/``, ``tasks/export/``, the actions, ETags and throttles."""
 
-    target_class = "results_api.views.TaskResultViewSet"
+    target_class = "results_api.rest.views.TaskResultViewSet"
     match_subclasses = True
 
     def view_replacement(self) -> type:

@@ -31,8 +31,8 @@ from rest_framework.exceptions import ValidationError
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .conf import api_settings, reset_when_changed
-from .introspection import STANDARD_GROUP_BY, concrete_field, field_rules, key_field
+from ..conf import api_settings, reset_when_changed
+from ..fields.rules import STANDARD_GROUP_BY, concrete_field, field_rules, key_field
 
 INTERVALS: dict[str, datetime.timedelta] = {
     "minute": datetime.timedelta(minutes=1),

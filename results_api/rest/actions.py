@@ -14,7 +14,7 @@ by default), and finds the task through the ``SCOPE_QUERYSET`` hook, so a
 task outside the caller's scope is a 404 here too.
 
 Retry re-sends the task by name, with the arguments its row holds (see
-:mod:`results_api.arguments`; a 409 when they cannot be trusted), through
+:mod:`results_api.content.arguments`; a 409 when they cannot be trusted), through
 the app's default routing, to a finished task only (SUCCESS, FAILURE,
 REVOKED). The new task carries the header ``retry_of`` (the old id), which
 the worker exposes as ``task.request.retry_of`` and an extend-task-props
@@ -38,8 +38,8 @@ from rest_framework.permissions import BasePermission
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .arguments import UnusableArguments, stored_arguments
-from .conf import api_settings
+from ..conf import api_settings
+from ..content.arguments import UnusableArguments, stored_arguments
 
 __all__ = [
     "ACTIONS",

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .conf import SETTING_NAME, api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings, reset_when_changed
 
 # The standard fields of a task in the API, by API name, with the model
 # field each one reads (None: computed).

@@ -4,9 +4,9 @@
 theirs alone: the 404 while a setting has not turned one on, the
 permission classes of each (checked after the read permissions), their
 request and response serializers, and their links in the browsable API.
-Their throttle scope is ``actions`` (:mod:`results_api.throttling`) and
-their schema is documented only when turned on (:mod:`results_api.spectacular`);
-what they do is in :mod:`results_api.actions`.
+Their throttle scope is ``actions`` (:mod:`results_api.rest.throttling`) and
+their schema is documented only when turned on (:mod:`results_api.rest.schema`);
+what they do is in :mod:`results_api.rest.actions`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .conf import api_settings
+from ..conf import api_settings
 
 GENERATION_KEY = "results_api:permissions:generation"
 

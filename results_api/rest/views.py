@@ -1,12 +1,12 @@
 """Viewsets over the stored task and group results.
 
 Every request goes through the same steps: the permission classes of
-``RESULTS_API``, its throttle scope (:mod:`results_api.throttling`), the
+``RESULTS_API``, its throttle scope (:mod:`results_api.rest.throttling`), the
 ``SCOPE_QUERYSET`` hook (so a detail outside the scope is a 404), the filter
 set, the ordering and the keyset cursor; a successful read gets an ETag
-(:mod:`results_api.conditional`). Besides reading, tasks have a CSV export
-(:mod:`results_api.export`) and two POST actions, off by default, in a
-mixin of their own (:mod:`results_api.action_views`). Subclass the viewsets to change any step;
+(:mod:`results_api.rest.conditional`). Besides reading, tasks have a CSV export
+(:mod:`results_api.rest.export`) and two POST actions, off by default, in a
+mixin of their own (:mod:`results_api.rest.action_views`). Subclass the viewsets to change any step;
 ``serializer_class`` and ``filterset_class`` set on a subclass replace the
 generated ones.
 """
@@ -38,9 +38,16 @@ from django_celery_results.models import get_group_result_model, get_task_result
 from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.url_ids import id_from_segment
 
+from ..conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
+from ..stats.from_rollup import stats_from_rollup
+from ..stats.queries import (
+    bound_to_buckets,
+    get_stats_query_serializer_class,
+    get_stats_serializer_class,
+    task_stats,
+)
 from .action_views import TaskActionsMixin
 from .conditional import conditional_response
-from .conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
 from .export import CSVRenderer, export_response
 from .filters import (
     filters_without_params,
@@ -48,18 +55,11 @@ from .filters import (
     get_task_filterset_class,
     narrow_filterset,
 )
-from .live import NEXT_UPDATED_SINCE, default_ordering, format_since
+from .live_updates import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .metadata import describe_tasks
 from .ordering import ResultOrderingFilter, task_ordering_fields
 from .parsers import PARSER_CLASSES
-from .rollup_stats import stats_from_rollup
 from .serializers import get_group_serializer_class, get_task_serializer_class
-from .stats import (
-    bound_to_buckets,
-    get_stats_query_serializer_class,
-    get_stats_serializer_class,
-    task_stats,
-)
 from .throttling import FailedLoginLockout
 
 __all__ = [
@@ -236,8 +236,8 @@ class ResultViewSet(FailedLoginLockout, viewsets.ReadOnlyModelViewSet):
     def get_view_description(self, html: bool = False) -> str:
         """Return the docstring the browsable API shows, with Sphinx roles as plain code.
 
-        Docstrings are written for Sphinx (``:mod:`results_api.export```); the
-        page shows ``results_api.export`` as code instead of the raw role.
+        Docstrings are written for Sphinx (``:mod:`results_api.rest.export```); the
+        page shows ``results_api.rest.export`` as code instead of the raw role.
         """
         description = getattr(self, "description", None) or type(self).__doc__ or ""
         description = SPHINX_ROLE.sub(r"`\g<text>`", formatting.dedent(smart_str(description)))
@@ -323,7 +323,7 @@ class TaskReadViewSet(ResultViewSet):
 
 
 class TaskResultViewSet(TaskActionsMixin, TaskReadViewSet):
-    """Task results: the reads, plus revoke and retry (:mod:`results_api.action_views`)."""
+    """Task results: the reads, plus revoke and retry (:mod:`results_api.rest.action_views`)."""
 
 
 class GroupResultViewSet(ResultViewSet):

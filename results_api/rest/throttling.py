@@ -36,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .conf import DEFAULTS, api_settings
+from ..conf import DEFAULTS, api_settings
 
 __all__ = [
     "SCOPE_BY_ACTION",

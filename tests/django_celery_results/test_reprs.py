@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from celery.utils.saferepr import saferepr
 
-from results_api.reprs import (
+from django_celery_results.reprs import (
     MAX_PARSED_LENGTH,
     NotALiteral,
     exact_literal,

@@ -10,7 +10,7 @@ to its ``rolled_until``, by whole hours and days; the results it does not
 hold (later ones, those in states that still change, and the part of the
 date range that is not whole hours) are read from the task table with the
 same filters and added, so counts and averages are exact. Percentiles come
-from the merged histograms (``results_api/histogram.py``).
+from the merged histograms (``results_api/stats/histogram.py``).
 
 Private parts relied on (``scripts/prerelease`` tests them against the next
 releases): Django: the ORM's query tree, ``Query.where``, ``Query.base_table``
@@ -43,9 +43,9 @@ from django.db.models.lookups import (
 )
 from django.db.models.sql.where import AND, WhereNode
 
+from ..conf import SETTING_NAME, api_settings, reset_when_changed
+from ..models import RollupState, TaskResultRollup, value_key
 from . import bins, histogram, task_counts
-from .conf import SETTING_NAME, api_settings, reset_when_changed
-from .models import RollupState, TaskResultRollup, value_key
 from .rollups import (
     ALL_STATUSES,
     PERCENTILE_FIELDS,

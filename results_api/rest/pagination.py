@@ -5,11 +5,11 @@ offset capped at 1,000 rows, and cannot key on a nullable field; ordering by
 any field (``?ordering=status``) needs a key over every ordering field. This
 class keeps DRF's parameters, links and response shape, and puts the values
 of all ordering fields of the page's edge row (ending with the primary key,
-see :mod:`results_api.ordering`) in the cursor. Rows that arrive between two
+see :mod:`results_api.rest.ordering`) in the cursor. Rows that arrive between two
 requests are never repeated or lost: each page starts strictly after the last
 row that was seen. The keys (``OrderTerm``, ``order_terms``) and the
 condition "after this row" (``rows_after``) live here with the cursor;
-:mod:`results_api.ordering` validates ``?ordering=`` and orders by the same keys.
+:mod:`results_api.rest.ordering` validates ``?ordering=`` and orders by the same keys.
 
 Private parts relied on (``scripts/prerelease`` tests them against the next
 releases): Django: ``Query.order_by``.
@@ -39,9 +39,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from .bounds import database_safe
-from .conf import api_settings
-from .introspection import concrete_field
+from ..conf import api_settings
+from ..fields.rules import concrete_field
+from .request_values import database_safe
 
 PRIMARY_KEY = "pk"
 

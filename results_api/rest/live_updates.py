@@ -25,7 +25,7 @@ The last row's ``date_done`` is no safe next value: a long walk sees rows
 written after it began, later than a write that committed late. The price
 of the overlap is that rows of its last seconds come again; they are merged
 by ``task_id``, and an unchanged answer is a ``304`` (see
-:mod:`results_api.conditional`).
+:mod:`results_api.rest.conditional`).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 from rest_framework.request import Request
 
-from .bounds import UtcIsoDateTimeField
-from .conf import api_settings
+from ..conf import api_settings
+from .request_values import UtcIsoDateTimeField
 
 __all__ = [
     "DELTA_ORDERING",

@@ -9,7 +9,7 @@ and traceback rule as the JSON. Rows come from ``QuerySet.iterator()``: a
 server-side cursor on PostgreSQL (``EXPORT_CHUNK_SIZE`` rows per fetch) and
 chunked reads on SQLite; on MariaDB and MySQL, whose driver reads a whole
 result at once, one keyset query per ``EXPORT_CHUNK_SIZE`` rows
-(:func:`results_api.pagination.keyset_chunks`). Memory stays flat whatever
+(:func:`results_api.rest.pagination.keyset_chunks`). Memory stays flat whatever
 the row count.
 
 Cells: ``null`` is empty, ``true``/``false`` stay words, lists and dicts
@@ -42,7 +42,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from rest_framework import renderers, serializers
 
-from .conf import api_settings
+from ..conf import api_settings
 from .pagination import keyset_chunks
 from .prepared import pin_time_zone
 

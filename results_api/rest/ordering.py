@@ -3,7 +3,7 @@
 ``?ordering=-date_done,task_name`` is validated against the view's
 ``ordering_fields`` (an unknown field is a 400 naming ``ordering``), and the
 primary key is always appended, so that every row has a unique position:
-the keyset cursor of :mod:`results_api.pagination` (where the ordering's
+the keyset cursor of :mod:`results_api.rest.pagination` (where the ordering's
 keys and the condition "after this row" are built) depends on it.
 
 NULL sorts as the largest value on every database (PostgreSQL's own
@@ -23,7 +23,7 @@ from rest_framework.request import Request
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .introspection import field_rules
+from ..fields.rules import field_rules
 from .pagination import PRIMARY_KEY, order_terms
 
 
