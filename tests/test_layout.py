@@ -1,4 +1,4 @@
-"""The packages' imports, read from their source: no circle, and no import from a lower layer upward.
+"""The packages' imports, read from their source: no circle, no import from a lower layer upward.
 
 Every import counts, those under ``if TYPE_CHECKING:`` and inside functions
 included: a circle that only the type checker walks still ties two modules
