@@ -19,6 +19,9 @@ DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"
 ALLOWED_HOSTS = ["*"]
+# pytest-django's live_server serves static files under it (None breaks it).
+STATIC_URL = "/static/"
+
 ROOT_URLCONF = "tests.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Test users log in thousands of times; PBKDF2 would spend most of the suite hashing.
