@@ -25,6 +25,8 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .columns import key_field
+
 # Rows counted at most for a filtered list: past this the list says "more than".
 COUNT_LIMIT = 10_000
 # Most recent rows whose values a text field's list filter offers.
@@ -179,7 +181,7 @@ def _valid_keys(field: Any, values: list[str]) -> list[Any]:
     The changelist itself answers such a parameter with its "incorrect lookup"
     redirect; only the filter's choices would fail on it (a 500).
     """
-    target = field.target_field
+    target = key_field(field)
     keys = []
     for value in values:
         try:

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 
+from .columns import key_field
 from .conf import EXTEND_TASK_PROPS_CALLBACK, get_extend_task_props_callback
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _clean(field: models.Field, value: Any) -> Any:
     ``None`` is judged by ``null`` alone (``blank`` is a form's rule).
     """
     # A concrete field that is a relation is a foreign key: its column holds the target's value.
-    target = field.target_field if isinstance(field, models.ForeignObject) else field
+    target = key_field(field)
     if isinstance(value, models.Model) and target is not field:
         value = getattr(value, target.attname)
     if value is not None:

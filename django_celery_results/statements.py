@@ -42,11 +42,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
+from .columns import column, concrete_field, key_field
 from .conf import use_prepared_statements
 
 # Columns an upsert never overwrites once the row exists.
@@ -97,20 +97,6 @@ class Upsert:
         )
 
 
-def concrete_field(model: type[models.Model], name: str) -> models.Field:
-    """Return the field ``name`` (or attname) of ``model``, one with a column of its own."""
-    field = model._meta.get_field(name)
-    if not isinstance(field, models.Field) or field.column is None:
-        raise FieldDoesNotExist(f"{model._meta.label}.{name} has no column")
-    return field
-
-
-def column(field: models.Field) -> str:
-    """Return the column of a field that has one."""
-    assert field.column is not None
-    return field.column
-
-
 def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
     """Return how a value of ``field`` becomes a parameter on ``vendor`` (None: as it is).
 
@@ -130,8 +116,7 @@ def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
             return field.get_db_prep_save(value, connection)
 
         return prepare
-    target = field.target_field if isinstance(field, models.ForeignObject) else field
-    if isinstance(target, models.IntegerField):
+    if isinstance(key_field(field), models.IntegerField):
         return _remembering_ints(field.get_db_prep_save)
     return field.get_db_prep_save
 
@@ -246,10 +231,10 @@ class SelectByKey:
     def as_dict(self, row: tuple, connection: BaseDatabaseWrapper) -> dict[str, Any]:
         """Return ``row`` as attname -> Python value, converted as the ORM would."""
         values = dict(zip(self.names, row, strict=True))
-        for index, name, converters, column in self.converted:
+        for index, name, converters, expression in self.converted:
             value = row[index]
             for converter in converters:
-                value = converter(value, column, connection)
+                value = converter(value, expression, connection)
             values[name] = value
         return values
 

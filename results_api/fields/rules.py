@@ -19,10 +19,13 @@ import enum
 import functools
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext as _
 
+# The column rules live in the result store; importable from here as before.
+from django_celery_results.columns import concrete_field as concrete_field
+from django_celery_results.columns import key_field as key_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import SETTING_NAME, api_settings, reset_when_changed
@@ -136,19 +139,6 @@ class ModelFields:
     def api_names(self) -> tuple[str, ...]:
         """Return every field name of the task representation, standard then extra."""
         return (*STANDARD_TASK_FIELDS, *self.extra_names)
-
-
-def concrete_field(model: type[models.Model], name: str) -> models.Field:
-    """Return the field ``name`` of ``model``, which must have a column (not a reverse relation)."""
-    field = model._meta.get_field(name)
-    if not isinstance(field, models.Field):
-        raise FieldDoesNotExist(f"{model._meta.label}.{name} is a reverse relation, not a field")
-    return field
-
-
-def key_field(field: models.Field) -> models.Field:
-    """Return the field whose values ``field`` holds: a foreign key's target, else itself."""
-    return field.target_field if isinstance(field, models.ForeignObject) else field
 
 
 def field_kind(field: models.Field) -> FieldKind:

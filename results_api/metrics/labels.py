@@ -20,10 +20,11 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from django_celery_results.columns import concrete_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import SETTING_NAME, api_settings, reset_when_changed
-from ..fields.rules import FieldKind, concrete_field, field_rules, get_model_fields
+from ..fields.rules import FieldKind, field_rules, get_model_fields
 
 TASK = "task"
 STATE = "state"

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from django_celery_results.columns import key_field
 from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
@@ -155,7 +156,7 @@ class ResultFilterSet(filters.FilterSet):
         if isinstance(field, RelatedField):
             # Filter by the key value, typed like the related primary key: no
             # ModelChoiceFilter, whose validation would query the related table.
-            return cls.filter_for_lookup(field.target_field, lookup_type)
+            return cls.filter_for_lookup(key_field(field), lookup_type)
         if lookup_type == "in" and field.choices:
             return ChoiceInFilter, {"choices": field.choices}
         return super().filter_for_lookup(field, lookup_type)

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django_filters.rest_framework import FilterSet
 from rest_framework.request import Request
 
+from django_celery_results.columns import key_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings, scope_queryset
@@ -111,7 +112,7 @@ def filter_choices(
     if not isinstance(field, models.ForeignKey):
         return None
     scoped = scope_queryset(request, model._default_manager.all())
-    target = field.target_field
+    target = key_field(field)
     related = field.related_model._default_manager.filter(
         Exists(scoped.filter(**{field.attname: OuterRef(target.attname)}))
     )

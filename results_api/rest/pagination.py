@@ -39,8 +39,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from django_celery_results.columns import concrete_field
+
 from ..conf import api_settings
-from ..fields.rules import concrete_field
 from .request_values import database_safe
 
 PRIMARY_KEY = "pk"

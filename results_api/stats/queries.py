@@ -29,10 +29,11 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from django_celery_results.columns import concrete_field, key_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings, reset_when_changed
-from ..fields.rules import STANDARD_GROUP_BY, concrete_field, field_rules, key_field
+from ..fields.rules import STANDARD_GROUP_BY, field_rules
 
 INTERVALS: dict[str, datetime.timedelta] = {
     "minute": datetime.timedelta(minutes=1),

@@ -25,10 +25,11 @@ from celery import states
 from django.db import models, router, transaction
 from django.utils import timezone
 
+from django_celery_results.columns import concrete_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
-from ..fields.rules import FieldKind, concrete_field, field_rules
+from ..fields.rules import FieldKind, field_rules
 from ..models import RollupState, TaskResultRollup, value_key
 from . import histogram, task_counts
 from .task_counts import QUARTER_SECONDS
