@@ -34,7 +34,6 @@ from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import quote
 
-from celery import states
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -44,6 +43,7 @@ from django_celery_results.url_ids import id_to_segment
 
 from ..conf import api_settings, reset_when_changed
 from ..content.redaction import may_redact, may_see_traceback, redact_arguments, redact_data
+from ..fields.durations import RUNTIME, WAIT
 from ..fields.rules import STANDARD_TASK_FIELDS, field_rules
 from .prepared import PreparedFieldsMixin, pin_time_zone, read_source
 
@@ -171,9 +171,7 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
 
     def get_runtime(self, instance: AbstractTaskResult) -> float | None:
         """Seconds from date_started to date_done of a finished task; null until it finishes."""
-        if instance.status not in states.READY_STATES or instance.date_started is None:
-            return None
-        return (instance.date_done - instance.date_started).total_seconds()
+        return RUNTIME.seconds(instance)
 
     def get_wait(self, instance: AbstractTaskResult) -> float | None:
         """Seconds from date_created (the send time) to date_started; null unless started after.
@@ -181,10 +179,7 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
         A row first written by its STARTED state (tasks not recorded when
         sent) has both dates equal: no send time is known.
         """
-        created, started = instance.date_created, instance.date_started
-        if started is None or created is None or started <= created:
-            return None
-        return (started - created).total_seconds()
+        return WAIT.seconds(instance)
 
 
 class GroupResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):

@@ -20,9 +20,8 @@ import math
 from collections.abc import Iterable
 from typing import Any, cast
 
-from celery import states
 from django.db import connections, models
-from django.db.models import Avg, Case, Count, F, Max, Value, When
+from django.db.models import Avg, Case, Count, F, Max
 from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +32,7 @@ from django_celery_results.columns import concrete_field, key_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings, reset_when_changed
+from ..fields.durations import RUNTIME, WAIT
 from ..fields.rules import STANDARD_GROUP_BY, field_rules
 
 INTERVALS: dict[str, datetime.timedelta] = {
@@ -209,33 +209,13 @@ class PercentileCont(models.Aggregate):
 
 
 def runtime_expression() -> Case:
-    """Return ``date_done - date_started`` of finished tasks, NULL for the others.
-
-    The same rule as the serializer's ``runtime``: ``date_done`` moves with
-    every state, so only a finished task has a runtime.
-    """
-    return Case(
-        When(
-            status__in=sorted(states.READY_STATES),
-            date_started__isnull=False,
-            then=F("date_done") - F("date_started"),
-        ),
-        default=Value(None),
-        output_field=models.DurationField(),
-    )
+    """Return ``date_done - date_started`` of finished tasks, NULL for the others."""
+    return RUNTIME.expression()
 
 
 def wait_expression() -> Case:
-    """Return ``date_started - date_created`` where the task started after it was sent.
-
-    The same rule as the serializer's ``wait``: equal dates mean the row was
-    first written by its STARTED state, with no send time known.
-    """
-    return Case(
-        When(date_started__gt=F("date_created"), then=F("date_started") - F("date_created")),
-        default=Value(None),
-        output_field=models.DurationField(),
-    )
+    """Return ``date_started - date_created`` where the task started after it was sent."""
+    return WAIT.expression()
 
 
 def bucket_count(
