@@ -55,7 +55,7 @@ def main() -> int:
     if args.child:
         return child(args.child, args.scrapes, args.prepare)
     for size in SIZES:
-        _run_child(size, ["--prepare"])
+        _prepare_child(size)
     rounds: dict[int, list[dict]] = {size: [] for size in SIZES}
     for number in range(args.rounds):
         for size in SIZES:
@@ -64,13 +64,25 @@ def main() -> int:
     return 0 if summarise(rounds) else 1
 
 
+def _prepare_child(size: int) -> None:
+    """Migrate (and load the small database), and count the metrics' totals."""
+    subprocess.run(_child_command(size, ["--prepare"]), env=_child_env(size), cwd=ROOT, check=True)
+
+
 def _run_child(size: int, extra: list[str]) -> dict:
-    env = {**os.environ, "BENCH_DB": "postgres", "BENCH_DB_NAME": SIZES[size]}
+    """Return the figures of one round of scrapes of the database of ``size`` rows."""
     output = VAR / f"bench-metrics-{size}.json"
     output.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "benchmarks.metrics_scrape", "--child", str(size), *extra]
-    subprocess.run(command, env=env, cwd=ROOT, check=True)
+    subprocess.run(_child_command(size, extra), env=_child_env(size), cwd=ROOT, check=True)
     return json.loads(output.read_text())
+
+
+def _child_command(size: int, extra: list[str]) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.metrics_scrape", "--child", str(size), *extra]
+
+
+def _child_env(size: int) -> dict[str, str]:
+    return {**os.environ, "BENCH_DB": "postgres", "BENCH_DB_NAME": SIZES[size]}
 
 
 def summarise(rounds: dict[int, list[dict]]) -> bool:

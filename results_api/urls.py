@@ -4,7 +4,7 @@
 
 ``tasks/``, ``tasks/<task_id>/``, ``tasks/stats/``, ``tasks/export/``,
 ``tasks/<task_id>/revoke/`` and ``retry/`` (POST, off by default),
-``groups/``, ``groups/<group_id>/``.
+``groups/``, ``groups/<group_id>/``, ``groups/<group_id>/tasks/``.
 """
 
 from django.apps import apps

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from django.db import models
+from django.db import models, router
 from django.http import Http404, HttpResponseBase
 from django.utils import timezone
 from django.utils.encoding import smart_str
@@ -33,9 +33,11 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework.utils import formatting
+from rest_framework.utils.urls import replace_query_param
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.status import NotShown, group_children
 from django_celery_results.url_ids import id_from_segment
 
 from ..conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
@@ -55,6 +57,7 @@ from .filters import (
     get_task_filterset_class,
     narrow_filterset,
 )
+from .group_members import MembersQuery, member_page
 from .live_updates import NEXT_UPDATED_SINCE, default_ordering, format_since
 from .metadata import describe_tasks
 from .ordering import ResultOrderingFilter, task_ordering_fields
@@ -340,3 +343,53 @@ class GroupResultViewSet(ResultViewSet):
 
     def get_filterset_class(self) -> Any:
         return self.filterset_class or get_group_filterset_class(self.get_model())
+
+    def list_query_param_names(self) -> set[str]:
+        if self.action == "tasks":
+            return {*MembersQuery().fields, drf_settings.URL_FORMAT_OVERRIDE or "format"}
+        return super().list_query_param_names()
+
+    @action(detail=True, url_path="tasks")
+    def tasks(self, request: Request, group_id: str | None = None) -> Response:
+        """List the group's tasks in its order, a page at a time, and count them per state.
+
+        A group of any size: its task ids are read from its row, never sent
+        in a URL. Tasks the scope hook hides, or not stored yet, are listed
+        in ``missing``.
+        """
+        group = self.get_object()
+        query = MembersQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            ids = group_children(group)
+        except NotShown as exc:
+            raise ValidationError({"group_id": [str(exc)]}) from None
+        model = get_task_result_model()
+        tasks = scope_queryset(request, model._default_manager.using(router.db_for_read(model)))
+        size = query.validated_data.get("page_size") or api_settings.PAGE_SIZE
+        page = member_page(tasks, ids, after=query.validated_data["after"], size=size)
+        serializer = get_task_serializer_class(model)(
+            [page.rows[task_id] for task_id in page.ids if task_id in page.rows],
+            many=True,
+            context=self.get_serializer_context(),
+        )
+        return Response(
+            {
+                "count": page.total,
+                "states": page.states,
+                "next": self._page_link(request, page.next_after, size),
+                "previous": self._page_link(request, max(page.after - size, 0), size)
+                if page.after
+                else None,
+                "results": serializer.data,
+                "missing": page.missing,
+            }
+        )
+
+    @staticmethod
+    def _page_link(request: Request, after: int | None, size: int) -> str | None:
+        if after is None:
+            return None
+        return replace_query_param(
+            replace_query_param(request.build_absolute_uri(), "after", after), "page_size", size
+        )

@@ -4,12 +4,19 @@
  * A 401, or a 403 for missing credentials, sends the user to the log-in page.
  */
 
-/** An answer other than 2xx: its status, and the API's message as the error's message. */
+// The longest text of a non-JSON answer shown as an error: longer (or HTML) is a server's page.
+const SHORT_TEXT = 200;
+
+/**
+ * An answer other than 2xx: its status, and the API's message as the error's message. An
+ * answer that is not the API's JSON (a proxy's or server's HTML page: "414 URI Too Long")
+ * is shown as its status and reason only.
+ */
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, reason = "") {
     const text =
       typeof body === "string"
-        ? body
+        ? shortText(body) ?? `HTTP ${status} ${reason}`.trim()
         : body?.detail ??
           Object.entries(body ?? {})
             .map(([name, messages]) => `${name}: ${[].concat(messages).join(" ")}`)
@@ -17,6 +24,12 @@ export class ApiError extends Error {
     super(text || `HTTP ${status}`);
     this.status = status;
   }
+}
+
+/** Return ``text`` when it is a short line of plain text, else null. */
+function shortText(text) {
+  const line = text.trim();
+  return line.length <= SHORT_TEXT && !line.includes("<") && !line.includes("\n") ? line : null;
 }
 
 /** Return a response's body: parsed when it is JSON, else its text. */
@@ -74,7 +87,7 @@ export class ApiClient {
       this.toLogin();
       throw new ApiError(response.status, "not logged in");
     }
-    if (!response.ok) throw new ApiError(response.status, body);
+    if (!response.ok) throw new ApiError(response.status, body, response.statusText);
     const etag = response.headers.get("ETag");
     if (key && etag) this.etags.set(key, { etag, body });
     return { body, changed: true, headers: response.headers };
@@ -93,7 +106,7 @@ export class ApiClient {
       body: JSON.stringify(data ?? {}),
     });
     const body = await readBody(response);
-    if (!response.ok) throw new ApiError(response.status, body);
+    if (!response.ok) throw new ApiError(response.status, body, response.statusText);
     return body;
   }
 

@@ -1,6 +1,6 @@
 /*
  * The tasks of a group, a chord or a task's children: their ids from Celery's result
- * tuples, their rows read in pages of ``task_id__in``, and their list and summary.
+ * tuples, their rows read in short pages of ``task_id__in``, and their list and summary.
  */
 
 import { apiUrl } from "./api.js";
@@ -18,10 +18,14 @@ export function resultIds(tuple, out = []) {
   return out;
 }
 
+// The most task ids in one request: their URL stays within a default server's request
+// line (gunicorn's 4,094 bytes) for ids of up to 50 characters.
+const IDS_PER_REQUEST = 60;
+
 /** Return task_id -> row of the ``ids`` the API shows this user (``key``: the ETags' key). */
 export async function childRows(app, ids, key) {
   if (!ids.length) return new Map();
-  const max = app.meta.max_page_size;
+  const max = Math.min(app.meta.max_page_size, IDS_PER_REQUEST);
   const found = new Map();
   for (let start = 0; start < ids.length; start += max) {
     const chunk = ids.slice(start, start + max);
@@ -49,14 +53,24 @@ export function childrenList(ids, rows) {
   });
 }
 
-/** Return "N tasks:" and a count per state. */
+/** Return "N tasks:" and a count per state of the tasks ``ids``, from their ``rows``. */
 export function summary(ids, rows) {
-  const counts = new Map();
+  const states = {};
   for (const id of ids) {
-    const status = rows.get(id)?.status ?? "unknown";
-    counts.set(status, (counts.get(status) ?? 0) + 1);
+    const status = rows.get(id)?.status;
+    if (status) states[status] = (states[status] ?? 0) + 1;
   }
-  const node = el("span", { className: "summary" }, t("{count} tasks: ", { count: ids.length }));
-  for (const [status, count] of counts) node.append(el("span", { className: "summary-item" }, `${count} `, badge(status)));
+  return stateSummary(ids.length, states);
+}
+
+/** Return "N tasks:" and the count of each state; those with no row the caller sees are "unknown". */
+export function stateSummary(count, states) {
+  const node = el("span", { className: "summary" }, t("{count} tasks: ", { count }));
+  let known = 0;
+  for (const [status, number] of Object.entries(states)) {
+    known += number;
+    node.append(el("span", { className: "summary-item" }, `${number} `, badge(status)));
+  }
+  if (count > known) node.append(el("span", { className: "summary-item" }, `${count - known} `, badge("unknown")));
   return node;
 }

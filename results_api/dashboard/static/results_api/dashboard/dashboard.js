@@ -106,6 +106,8 @@ function wire(app) {
   $("groups-next").addEventListener("click", page(() => ({ gcursor: cursorOf(app.groups.next) })));
   $("groups-prev").addEventListener("click", page(() => ({ gcursor: cursorOf(app.groups.previous) })));
   $("groups-first").addEventListener("click", page(() => ({ gcursor: null })));
+  $("group-tasks-next").addEventListener("click", page(() => ({ gafter: app.groups.tasksNext })));
+  $("group-tasks-prev").addEventListener("click", page(() => ({ gafter: app.groups.tasksPrevious })));
   $("detail-close").addEventListener("click", () => closeDetail(app));
   $("detail-actions").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");

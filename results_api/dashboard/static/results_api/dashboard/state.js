@@ -24,7 +24,7 @@ export function createState(client) {
     /** The results table: its rows (task_id -> row) and the API's links to the pages beside. */
     table: { rows: new Map(), next: null, previous: null },
     /** The groups table's links to the pages beside. */
-    groups: { next: null, previous: null },
+    groups: { next: null, previous: null, tasksNext: null, tasksPrevious: null },
     /** The task shown in the detail panel, or null. */
     detail: null,
     /** The chart: the URL of the counts it shows. */
