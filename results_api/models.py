@@ -50,6 +50,11 @@ class TaskResultRollup(models.Model):
     runtime_p95 = models.FloatField(null=True)
     wait_p50 = models.FloatField(null=True)
     wait_p95 = models.FloatField(null=True)
+    # How many are FAILURE (in a row of every status together too), and the earliest and
+    # latest date_done, in seconds since the epoch.
+    failures = models.BigIntegerField(default=0)
+    first_done = models.FloatField(null=True)
+    last_done = models.FloatField(null=True)
 
     class Meta:
         constraints = [

@@ -66,6 +66,10 @@ STANDARD_ORDERING_FIELDS: tuple[str, ...] = (
 # Standard fields that ?group_by= accepts.
 STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic_task_name")
 
+# Computed groups of ?group_by= (and filters of the same name), each with the API field
+# it is read from: hidden with that field. The expressions are in results_api.failures.
+COMPUTED_GROUP_BY: dict[str, str] = {"exc_type": "result"}
+
 
 class FieldKind(str, enum.Enum):
     """How an extra field is filtered (docs/api.md, "Filters")."""
@@ -227,7 +231,11 @@ def field_rules(model: type[AbstractTaskResult]) -> FieldRules:
             (*STANDARD_ORDERING_FIELDS, *(field.name for field in extra if field.orderable))
         ),
         groupable=shown(
-            (*STANDARD_GROUP_BY, *(field.name for field in extra if field.kind in GROUPABLE_KINDS))
+            (
+                *STANDARD_GROUP_BY,
+                *(name for name, source in COMPUTED_GROUP_BY.items() if source not in excluded),
+                *(field.name for field in extra if field.kind in GROUPABLE_KINDS),
+            )
         ),
     )
 

@@ -33,6 +33,7 @@ from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 
 from ..conf import api_settings, reset_when_changed
+from ..failures import exception_type
 from ..fields.rules import field_rules
 from .live_updates import UpdatedSinceFilter
 from .request_values import SafeIntegerField, UtcIsoDateTimeField
@@ -182,6 +183,12 @@ class TaskResultFilterSet(ResultFilterSet):
     date_done__gte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
     date_done__lte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
     updated_since = UpdatedSinceFilter()
+    # Read from the result (hidden with it): the exception type Celery stored.
+    exc_type = filters.CharFilter(field_name="result", method="filter_exc_type")
+
+    def filter_exc_type(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
+        """Keep the results whose stored exception is of type ``value`` (a class name)."""
+        return queryset.alias(exc_type=exception_type()).filter(exc_type=value)
 
 
 class GroupResultFilterSet(ResultFilterSet):

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import states
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.expressions import RawSQL
@@ -124,12 +125,23 @@ class Measure:
 class Group:
     """The count and durations of one group (and bucket) of a stats answer."""
 
-    __slots__ = ("count", "runtime", "wait")
+    __slots__ = ("count", "failures", "first", "last", "runtime", "wait")
 
     def __init__(self) -> None:
         self.count = 0
         self.runtime = Measure()
         self.wait = Measure()
+        self.failures = 0
+        self.first: float | None = None  # the earliest date_done, seconds since the epoch
+        self.last: float | None = None
+
+    def seen(self, failures: int, first: float | None, last: float | None) -> None:
+        """Add ``failures`` and widen the first and last date_done to ``first`` and ``last``."""
+        self.failures += failures
+        if first is not None and (self.first is None or first < self.first):
+            self.first = first
+        if last is not None and (self.last is None or last > self.last):
+            self.last = last
 
 
 @dataclass
@@ -398,13 +410,14 @@ def _add_rollup_rows(
     columns = ("status", "value", *STAT_FIELDS, *PERCENTILE_FIELDS, *buckets_read)
     by_status = "status" in group_by
     by_value = len(group_by) > by_status
-    # Each row: status, value, count, the runtime and wait figures, percentiles, bucket.
+    # Each row: status, value, count, the runtime and wait figures, failures, first and
+    # last date_done, percentiles, bucket.
     read = 0
     for row in selected.values_list(*columns):
         read += 1
         bucket = None
         if interval:
-            bucket = EPOCH + datetime.timedelta(seconds=row[15])
+            bucket = EPOCH + datetime.timedelta(seconds=row[18])
             if interval == "day":
                 bucket = buckets.day_start(bucket)
         key = (
@@ -414,8 +427,9 @@ def _add_rollup_rows(
         )
         group = groups[key]
         group.count += row[2]
-        group.runtime.add(row[3], row[4], row[5], row[6], row[11:13])
-        group.wait.add(row[7], row[8], row[9], row[10], row[13:15])
+        group.runtime.add(row[3], row[4], row[5], row[6], row[14:16])
+        group.wait.add(row[7], row[8], row[9], row[10], row[16:18])
+        group.seen(row[11], row[12], row[13])
     return read
 
 
@@ -449,6 +463,9 @@ def _add_task_rows(
             bucket = hour if interval == "hour" else day
         group = groups[(counts.status if "status" in group_by else None, counts.value, bucket)]
         group.count += counts.count
+        group.seen(
+            counts.count if counts.status == states.FAILURE else 0, counts.first, counts.last
+        )
         for measure, figures in ((group.runtime, counts.runtime), (group.wait, counts.wait)):
             if figures.count:
                 measure.add(figures.count, figures.total, figures.maximum)
@@ -485,6 +502,11 @@ def _rows(
 
 def _figures(row: dict[str, Any], group: Group) -> dict[str, Any]:
     row["count"] = group.count
+    row["failures"] = group.failures
+    row["first_seen"], row["last_seen"] = (
+        None if seconds is None else EPOCH + datetime.timedelta(seconds=seconds)
+        for seconds in (group.first, group.last)
+    )
     row["runtime_avg"], row["runtime_max"], row["runtime_p50"], row["runtime_p95"] = (
         group.runtime.figures()
     )

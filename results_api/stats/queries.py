@@ -5,8 +5,11 @@
 returns one row per group (and bucket of ``date_done``, in the project's
 time zone) with ``count``, ``runtime_avg`` and ``runtime_max`` (seconds), and
 ``runtime_p50`` / ``runtime_p95`` on PostgreSQL (null elsewhere), and the
-same four of the waiting time (``wait_avg`` ...: from sent to started), all
-from one SQL query. Buckets without rows are not returned.
+same four of the waiting time (``wait_avg`` ...: from sent to started),
+``failures`` (how many are FAILURE) and ``first_seen`` / ``last_seen``
+(their earliest and latest ``date_done``), all from one SQL query. Buckets
+without rows are not returned. ``group_by=exc_type`` groups by the
+exception type Celery stored (:mod:`results_api.failures`).
 
 Private parts relied on (``scripts/prerelease`` tests them against the next
 releases): DRF: ``Serializer._readable_fields``.
@@ -20,8 +23,9 @@ import math
 from collections.abc import Iterable
 from typing import Any, cast
 
+from celery import states
 from django.db import connections, models
-from django.db.models import Avg, Case, Count, F, Max
+from django.db.models import Avg, Case, Count, F, Max, Min, Q
 from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,8 +36,9 @@ from django_celery_results.columns import concrete_field, key_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings, reset_when_changed
+from ..failures import exception_type
 from ..fields.durations import RUNTIME, WAIT
-from ..fields.rules import STANDARD_GROUP_BY, field_rules
+from ..fields.rules import COMPUTED_GROUP_BY, STANDARD_GROUP_BY, field_rules
 
 INTERVALS: dict[str, datetime.timedelta] = {
     "minute": datetime.timedelta(minutes=1),
@@ -46,6 +51,8 @@ WAIT_PERCENTILES = {"wait_p50": 0.5, "wait_p95": 0.95}
 WAIT_AGGREGATES = ("wait_avg", "wait_max", *WAIT_PERCENTILES)
 DURATION_AGGREGATES = (*RUNTIME_AGGREGATES, *WAIT_AGGREGATES)
 BUCKET = "bucket"
+# The earliest and latest date_done of a group: when it was first and last seen.
+SEEN_AGGREGATES = ("first_seen", "last_seen")
 
 
 def group_by_fields(model: type[AbstractTaskResult]) -> tuple[str, ...]:
@@ -100,6 +107,16 @@ def _group_field(model_field: models.Field) -> serializers.Field:
     kept = {name: kwargs[name] for name in ("choices", "help_text") if name in kwargs}
     label = str(model_field.verbose_name).capitalize()
     return field_class(**kept, label=label, required=False, allow_null=model_field.null)
+
+
+def _computed_group_field(name: str) -> serializers.Field:
+    """Return the serializer field of a computed group key (``exc_type``)."""
+    return serializers.CharField(
+        required=False,
+        allow_null=True,
+        label="Exception type",
+        help_text="The exc_type Celery stored with a FAILURE, RETRY or REVOKED state.",
+    )
 
 
 @functools.cache
@@ -174,12 +191,22 @@ class StatsRowSerializer(serializers.Serializer):
 def get_stats_serializer_class(model: type[AbstractTaskResult]) -> type[StatsSerializer]:
     """Return ``f"{Model}StatsSerializer"``: the envelope and the typed rows of ``model``."""
     row_fields: dict[str, Any] = {
-        name: _group_field(concrete_field(model, name)) for name in group_by_fields(model)
+        name: _computed_group_field(name)
+        if name in COMPUTED_GROUP_BY
+        else _group_field(concrete_field(model, name))
+        for name in group_by_fields(model)
     }
     row_fields[BUCKET] = serializers.DateTimeField(
         required=False, help_text="Start of the date_done bucket, with ?interval=."
     )
     row_fields["count"] = serializers.IntegerField(read_only=True)
+    row_fields["failures"] = serializers.IntegerField(
+        read_only=True, help_text="How many of the group's tasks are FAILURE."
+    )
+    for name, which in zip(SEEN_AGGREGATES, ("earliest", "latest"), strict=True):
+        row_fields[name] = serializers.DateTimeField(
+            read_only=True, allow_null=True, help_text=f"The group's {which} date_done."
+        )
     for name in DURATION_AGGREGATES:
         if name in RUNTIME_AGGREGATES:
             help_text = "Seconds, over the group's finished tasks."
@@ -273,6 +300,9 @@ def task_stats(
     wait = wait_expression()
     aggregates: dict[str, Any] = {
         "count": Count("*"),  # not COUNT(pk): a covering index can answer it alone
+        "failures": Count("status", filter=Q(status=states.FAILURE)),
+        "first_seen": Min("date_done"),
+        "last_seen": Max("date_done"),
         "runtime_avg": Avg(runtime),
         "runtime_max": Max(runtime),
         "wait_avg": Avg(wait),
@@ -285,6 +315,8 @@ def task_stats(
             aggregates[name] = PercentileCont(wait, fraction)
     queryset = queryset.order_by()
     keys = list(group_by)
+    if "exc_type" in keys:
+        queryset = queryset.annotate(exc_type=exception_type())
     if interval:
         queryset = queryset.annotate(**{BUCKET: Trunc("date_done", interval)})
         keys.append(BUCKET)

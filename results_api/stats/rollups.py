@@ -53,6 +53,9 @@ STAT_FIELDS = (
     "wait_sum",
     "wait_max",
     "wait_histogram",
+    "failures",
+    "first_done",
+    "last_done",
 )
 # The percentiles the stats report, stored with each row: a group that is one row needs
 # no histogram read.
@@ -100,11 +103,16 @@ class Aggregate:
     wait_sum: float = 0.0
     wait_max: float | None = None
     wait_histogram: Counter = dataclasses.field(default_factory=Counter)
+    failures: int = 0
+    first_done: float | None = None
+    last_done: float | None = None
 
     @classmethod
     def from_counts(cls, counts: task_counts.Counts) -> Aggregate:
         """Return the aggregate of a group the database counted."""
-        aggregate = cls(count=counts.count)
+        aggregate = cls(count=counts.count, first_done=counts.first, last_done=counts.last)
+        if counts.status == states.FAILURE:
+            aggregate.failures = counts.count
         for name, figures in (("runtime", counts.runtime), ("wait", counts.wait)):
             if figures.count:
                 setattr(aggregate, f"{name}_count", figures.count)
@@ -116,6 +124,9 @@ class Aggregate:
     def merge(self, other: Aggregate) -> None:
         """Add ``other``'s results to these."""
         self.count += other.count
+        self.failures += other.failures
+        self.first_done = _least(self.first_done, other.first_done, min)
+        self.last_done = _least(self.last_done, other.last_done, max)
         for name in ("runtime", "wait"):
             number = getattr(other, f"{name}_count")
             if not number:
@@ -147,6 +158,13 @@ class Aggregate:
             for suffix, figure in zip(PERCENTILES, figures, strict=True):
                 setattr(row, f"{name}_{suffix}", figure)
         return row
+
+
+def _least(mine: float | None, theirs: float | None, pick: Any) -> float | None:
+    """Return ``pick`` (min or max) of the two, either of which may be unknown."""
+    if mine is None or theirs is None:
+        return theirs if mine is None else mine
+    return pick(mine, theirs)
 
 
 class Buckets:

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import Count, F, Max, Sum, Value
+from django.db.models import Count, F, Max, Min, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Floor
 
@@ -59,6 +59,9 @@ class Counts:
     count: int
     runtime: Durations
     wait: Durations
+    # The earliest and latest date_done, in seconds since the epoch.
+    first: float | None = None
+    last: float | None = None
 
 
 def count(
@@ -97,7 +100,7 @@ def count(
         if by_quarter:
             quarter = EPOCH + datetime.timedelta(seconds=int(values.pop(0)) * QUARTER_SECONDS)
         number, runtimes, runtime_sum, runtime_max, runtime_bins, *wait = values
-        waits, wait_sum, wait_max, wait_bins = wait
+        waits, wait_sum, wait_max, wait_bins, first, last = wait
         yield Counts(
             status,
             value,
@@ -105,6 +108,8 @@ def count(
             number,
             Durations(runtimes, runtime_sum, runtime_max, bins.parse(runtime_bins)),
             Durations(waits, wait_sum, wait_max, bins.parse(wait_bins)),
+            first,
+            last,
         )
 
 
@@ -132,9 +137,10 @@ def _grouped_sql(
     each = each.annotate(
         rollup_runtime=bins.seconds(runtime_expression()),
         rollup_wait=bins.seconds(wait_expression()),
+        rollup_done=bins.seconds(F("date_done") - Value(EPOCH, models.DateTimeField())),
     )
     each_head, each_params, each_tail = _split(
-        each.values_list(*names, "rollup_runtime", "rollup_wait"), table
+        each.values_list(*names, "rollup_runtime", "rollup_wait", "rollup_done"), table
     )
     if connection.vendor == "postgresql":
         each_tail += " OFFSET 0"  # kept a subquery: computed once per result
@@ -153,6 +159,8 @@ def _grouped_sql(
         figures[f"rollup_{name}_sum"] = Sum(seconds)
         figures[f"rollup_{name}_max"] = Max(seconds)
         figures[f"rollup_{name}_bins"] = bins.BinOrdinals(bins.bin_ordinal(seconds))
+    figures["rollup_first"] = Min(column("rollup_done"))
+    figures["rollup_last"] = Max(column("rollup_done"))
     grouping = groups.values(*keys).annotate(**figures).values_list(*keys, *figures)
     head, params, tail = _split(grouping, table)
     return (

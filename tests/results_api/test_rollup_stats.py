@@ -86,6 +86,8 @@ def assert_same(from_rollup: list[dict], from_tasks: list[dict]) -> None:
         for name in ("runtime_p50", "runtime_p95"):
             if theirs.get(name) is not None:
                 assert ours[name] == pytest.approx(theirs[name], rel=histogram.RELATIVE_ERROR * 2)
+        for name in ("first_seen", "last_seen"):
+            assert ours[name] == theirs[name], name
         keys = (
             set(theirs) - {"count"} - {key for key in theirs if "_" in key and key != "task_name"}
         )

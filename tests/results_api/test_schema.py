@@ -112,6 +112,7 @@ def test_schema_documents_stats_parameters_with_the_list_filters(custom_schema):
         "task_name",
         "worker",
         "periodic_task_name",
+        "exc_type",
         "tenant",
         "priority",
         "attempt",
@@ -129,6 +130,9 @@ def test_schema_documents_stats_rows(custom_schema):
     assert row["properties"]["bucket"]["format"] == "date-time"
     assert set(row["required"]) == {
         "count",
+        "failures",
+        "first_seen",
+        "last_seen",
         "runtime_avg",
         "runtime_max",
         "runtime_p50",

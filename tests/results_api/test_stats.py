@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from django_celery_results.models import get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
-from results_api.stats.queries import DURATION_AGGREGATES, group_by_fields
+from results_api.stats.queries import DURATION_AGGREGATES, SEEN_AGGREGATES, group_by_fields
 
 from .conftest import _with_query
 
@@ -247,6 +247,7 @@ def test_group_by_fields_of_the_custom_model(custom_model):
         "task_name",
         "worker",
         "periodic_task_name",
+        "exc_type",
         "tenant",
         "priority",
         "attempt",
@@ -279,4 +280,4 @@ def test_a_stats_row_holds_only_the_keys_it_groups_by(staff_client, make_task):
 
     (row,) = _stats(staff_client, group_by="status")["results"]
 
-    assert set(row) == {"status", "count", *DURATION_AGGREGATES}
+    assert set(row) == {"status", "count", "failures", *SEEN_AGGREGATES, *DURATION_AGGREGATES}
