@@ -20,6 +20,7 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("Group id"),
     gettext_noop("Group {id}"),
     gettext_noop("Last change"),
+    gettext_noop("Error"),
     gettext_noop("Last saved"),
     gettext_noop("No changes"),
     gettext_noop("No changes (304)"),

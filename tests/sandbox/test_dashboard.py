@@ -60,6 +60,7 @@ TIMEOUT_MS = 30_000
 # browser's zone would be caught.
 PROJECT_TIME_ZONE = "Asia/Kolkata"
 BROWSER_TIME_ZONE = "America/New_York"
+SCREEN = {"width": 1440, "height": 900}
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 DASHBOARD = "/results/"
 PHONE = {"width": 390, "height": 844}
@@ -448,6 +449,23 @@ def test_detail_shows_arguments_result_traceback_meta_runtime_and_times(
         assert re.search(r"\d+(\.\d+)? (ms|s)", fields)
         if username == "admin":
             page.screenshot(path=str(output_dir / "dashboard-detail.png"), full_page=False)
+
+
+def test_a_failure_reads_as_its_exception_type_and_message_in_the_detail_and_its_row(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    task_id, *_ = wait_for_stored(
+        sandbox, "r.status = 'FAILURE' AND r.task_name = 'crm.sync_contacts'", "a failed sync"
+    )
+    headline = re.compile(r"^UpstreamUnavailable: CRM API answered 503 Service Unavailable")
+    page = pages.open("admin", f"{DASHBOARD}?status=FAILURE&task={task_id}", viewport=SCREEN)
+    page.locator("#detail").wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#detail-error').textContent.length > 1")
+    assert headline.match(page.inner_text("#detail-error"))
+    row = page.locator(f'tr[data-task-id="{task_id}"] td.col-error')
+    row.wait_for()
+    assert headline.match(row.inner_text())
+    page.screenshot(path=str(output_dir / "dashboard-failure.png"), full_page=False)
 
 
 def test_groups_and_chords_list_their_tasks_states(

@@ -7,6 +7,7 @@ import { $, badge, el } from "./dom.js";
 import { t } from "./page.js";
 import { childRows, childrenList, resultIds, summary } from "./children.js";
 import { CONTENT_KINDS, markSelected, taskLink, valueText } from "./table.js";
+import { failureText } from "./failure.js";
 import { dateNode, seconds } from "./time.js";
 import { pageParams, setPageParams } from "./url-state.js";
 
@@ -45,6 +46,7 @@ function showDetailMissing(app, taskId) {
   $("detail-fields").replaceChildren(el("dt", {}, t("Task id")), el("dd", {}, taskId));
   $("detail-actions").replaceChildren();
   for (const name of [...CONTENT, "traceback"]) $(`detail-${name}`).textContent = "—";
+  $("detail-error").hidden = true;
   $("detail-notice").hidden = false;
   $("detail-notice").textContent = t("No task with this id is stored, or it is outside what you may see.");
   $("detail").hidden = false;
@@ -55,6 +57,9 @@ export async function renderDetail(app, task) {
   const opening = $("detail").hidden || app.detail?.task_id !== task.task_id;
   app.detail = task;
   $("detail-title").replaceChildren(task.task_name ?? t("Task"), " ", badge(task.status));
+  const failure = failureText(task.result);
+  $("detail-error").textContent = failure ?? "";
+  $("detail-error").hidden = failure === null;
   const list = [];
   for (const field of app.meta.fields) {
     if (CONTENT_KINDS.has(field.kind) || field.name === "task_name" || field.name === "status") continue;

@@ -7,6 +7,7 @@
 import { apiUrl } from "./api.js";
 import { $, badge, el } from "./dom.js";
 import { t } from "./page.js";
+import { failureText } from "./failure.js";
 import { dateNode, seconds } from "./time.js";
 import { apiFilters, filterKey, pageParams } from "./url-state.js";
 
@@ -38,6 +39,16 @@ function columns(app) {
     { name: "status", label: t("Status"), render: (row) => badge(row.status) },
     { name: "task_name", label: t("Task"), render: (row) => taskLink(row, row.task_name ?? t("(unnamed)")) },
   ];
+  if (has("result")) {
+    list.push({
+      name: "error",
+      label: t("Error"),
+      render: (row) => {
+        const text = failureText(row.result);
+        return text === null ? "" : el("span", { title: text }, text);
+      },
+    });
+  }
   for (const extra of app.meta.fields.filter((f) => f.extra && !CONTENT_KINDS.has(f.kind))) {
     list.push({ name: extra.name, label: extra.label, render: (row) => valueText(app, extra, row[extra.name]) });
   }
@@ -57,7 +68,7 @@ function columns(app) {
     { name: "worker", label: t("Worker"), render: (row) => row.worker ?? "—" },
     { name: "task_id", label: t("Task id"), render: (row) => el("code", { title: row.task_id }, row.task_id.slice(0, 8)) },
   );
-  return list.filter((column) => has(column.name));
+  return list.filter((column) => has(column.name) || column.name === "error");
 }
 
 /** Return the ordering the table shows: the page's, else the API's default. */
