@@ -24,13 +24,17 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from django_celery_results.models import get_task_result_model
+
 from ..stats.queries import INTERVALS, get_stats_serializer_class, group_by_fields
 from .actions import RetriedSerializer, RevokedSerializer, RevokeSerializer, action_enabled
 from .export import CSVRenderer
+from .group_members import MembersQuery
 from .request_values import LARGEST_INTEGER, SMALLEST_INTEGER, SafeIntegerField
 from .serializers import get_group_serializer_class, get_task_serializer_class
 from .throttling import SCOPE_BY_ACTION, throttle_rates
@@ -178,7 +182,37 @@ class GroupResultViewSetExtension(OpenApiViewExtension):
 
     def view_replacement(self) -> type:
         serializer = get_group_serializer_class(self.target().get_model())
-        return _with_documented_reads(self.target, serializer)
+        members = inline_serializer(
+            "GroupTasks",
+            {
+                "count": serializers.IntegerField(help_text="The group's number of tasks."),
+                "states": serializers.DictField(
+                    child=serializers.IntegerField(),
+                    help_text="How many of them the caller may see, per state.",
+                ),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": get_task_serializer_class(get_task_result_model())(many=True),
+                "missing": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="The page's task ids with no row the caller may see.",
+                ),
+            },
+        )
+
+        class DocumentedGroups(_with_documented_reads(self.target, serializer)):  # type: ignore[misc]
+            @extend_schema(
+                parameters=[MembersQuery, IF_NONE_MATCH],
+                responses={
+                    **_read_responses(members, "tasks"),
+                    404: _error("No such group within the request's scope."),
+                },
+            )
+            @action(detail=True, url_path="tasks")
+            def tasks(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().tasks(request, *args, **kwargs)
+
+        return DocumentedGroups
 
 
 class TaskResultViewSetExtension(OpenApiViewExtension):
