@@ -12,6 +12,8 @@ cursors. Each must get a 200 or a 400 naming the parameter, never a 500.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import re
 import string
@@ -198,7 +200,7 @@ def explained_deviation(failure, case, response) -> str | None:
     if task_id in LIST_ROUTES and urlsplit(response.request.url).path.endswith(f"/{task_id}/"):
         return "a task id that names a list route reaches that route"
     if failure.code == "ST202" and response.status_code == 400:
-        errors = response.json()
+        errors = error_messages(response)
         named = set(errors)
         if named == {"cursor"}:
             return "opaque cursor: a string the API did not issue is refused"
@@ -218,6 +220,17 @@ def explained_deviation(failure, case, response) -> str | None:
         ):
             return "an empty value means the filter is not given; query strings are untyped"
     return None
+
+
+def error_messages(response) -> dict[str, list[str]]:
+    """Return a 400's messages by parameter: its JSON, or the CSV export's ``parameter,message``."""
+    try:
+        return response.json()
+    except ValueError:  # tasks/export/ answers its errors as CSV too
+        errors: dict[str, list[str]] = {}
+        for row in csv.DictReader(io.StringIO(response.text)):
+            errors.setdefault(row["parameter"], []).append(row["message"])
+        return errors
 
 
 @pytest.mark.slow
