@@ -21,6 +21,8 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("Group {id}"),
     gettext_noop("Last change"),
     gettext_noop("Error"),
+    gettext_noop("Hide counts and chart"),
+    gettext_noop("Show counts and chart"),
     gettext_noop("Last saved"),
     gettext_noop("No changes"),
     gettext_noop("No changes (304)"),

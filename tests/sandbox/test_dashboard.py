@@ -468,6 +468,37 @@ def test_a_failure_reads_as_its_exception_type_and_message_in_the_detail_and_its
     page.screenshot(path=str(output_dir / "dashboard-failure.png"), full_page=False)
 
 
+def test_with_counts_and_chart_hidden_15_one_line_rows_fit_a_1440x900_screen(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    wait_for(lambda: len(stored(sandbox, "TRUE")) >= 25 or None, TASK_TIMEOUT, "25 results")
+    page = pages.open("admin", f"{DASHBOARD}?live=0", viewport=SCREEN)
+    page.click("#overview-toggle")
+    assert "overview=hidden" in page.url
+    assert page.get_attribute("#overview-toggle", "aria-expanded") == "false"
+    page.reload()
+    wait_for_table(page)
+    assert page.locator("#overview").is_hidden()  # remembered in the URL
+    heights = page.eval_on_selector_all(
+        "#results tbody tr", "rows => rows.map(row => row.getBoundingClientRect().height)"
+    )
+    cell_heights = page.eval_on_selector_all(
+        "#results tbody td", "cells => cells.map(cell => cell.getBoundingClientRect().height)"
+    )
+    visible = page.eval_on_selector_all(
+        "#results tbody tr",
+        "rows => rows.filter(row => row.getBoundingClientRect().bottom <= 900).length",
+    )
+    page.screenshot(path=str(output_dir / "dashboard-dense.png"), full_page=False)
+    assert max(heights) < 2 * min(cell_heights) + 4  # one line a row
+    assert visible >= 15, visible
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+    phone = pages.open("acme", f"{DASHBOARD}?live=0&overview=hidden", viewport=PHONE)
+    top = phone.evaluate("document.querySelector('#results').getBoundingClientRect().top")
+    phone.screenshot(path=str(output_dir / "dashboard-phone-dense.png"), full_page=False)
+    assert top < 844, top  # the results start on the first screen
+
+
 def test_groups_and_chords_list_their_tasks_states(
     pages: Pages, sandbox: Sandbox, output_dir: Path
 ) -> None:

@@ -63,6 +63,10 @@ function wire(app) {
     setPageParams({ range: $("chart-range").value === "1h" ? null : $("chart-range").value });
     loadChart(app).catch((error) => showError(error.message));
   });
+  $("overview-toggle").addEventListener("click", () => {
+    setPageParams({ overview: pageParams().get("overview") === "hidden" ? null : "hidden" }, { push: false });
+    showOverview();
+  });
   $("counts").addEventListener("click", (event) => {
     const status = clickedStatus(event);
     if (status === undefined) return;
@@ -122,6 +126,7 @@ function wire(app) {
     }
   });
   window.addEventListener("popstate", () => {
+    showOverview();
     app.live.since = null;
     refresh();
   });
@@ -129,6 +134,14 @@ function wire(app) {
     if (!document.hidden && $("live").checked) refresh();
     else pause(app);
   });
+}
+
+/** Show or hide the counts and the chart as the page's query string says (``overview=hidden``). */
+function showOverview() {
+  const hidden = pageParams().get("overview") === "hidden";
+  $("overview").hidden = hidden;
+  $("overview-toggle").setAttribute("aria-expanded", String(!hidden));
+  $("overview-toggle").textContent = hidden ? t("Show counts and chart") : t("Hide counts and chart");
 }
 
 async function start() {
@@ -145,6 +158,7 @@ async function start() {
   buildFilters(app);
   buildHeader(app);
   wire(app);
+  showOverview();
   $("live").closest("label").hidden = !config.pollSeconds; // DASHBOARD_POLL_INTERVAL = 0
   // "5 minutes ago" keeps true without a request, live updates or not.
   setInterval(refreshRelativeTimes, 15e3);
