@@ -17,6 +17,7 @@ class ResultsAPIConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401
         from .metrics import checks as metrics_checks  # noqa: F401
+        from .search import checks as search_checks  # noqa: F401
 
         if apps.is_installed("django.contrib.auth"):
             from .content.permission_cache import connect_signals

@@ -192,14 +192,20 @@ def _check_operator_values() -> list[Error]:
     except (AttributeError, KeyError, IndexError, ValueError):
         expected = _('"app_label.codename" (which may use {app_label} and {model_name})')
         problems.append(("TRACEBACK_PERMISSION", expected, permission))
-    limits = (("ROLLUP_LAG", 0), ("ROLLUP_STEP", 1), ("TRACEBACK_PERMISSION_CACHE_SECONDS", 0))
+    limits = (
+        ("ROLLUP_LAG", 0),
+        ("ROLLUP_STEP", 1),
+        ("TRACEBACK_PERMISSION_CACHE_SECONDS", 0),
+        ("SEARCH_INDEX_LAG", 0),
+    )
     for name, least in limits:
         value = getattr(api_settings, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
             problems.append((name, seconds_at_least(least), value))
-    limit = api_settings.FILTER_CHOICES_LIMIT
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        problems.append(("FILTER_CHOICES_LIMIT", _("a whole number, 0 or more"), limit))
+    for name in ("FILTER_CHOICES_LIMIT", "SEARCH_SCAN_LIMIT"):
+        limit = getattr(api_settings, name)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            problems.append((name, _("a whole number, 0 or more"), limit))
     poll = api_settings.DASHBOARD_POLL_INTERVAL
     if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not (poll == 0 or poll >= 1):
         problems.append(("DASHBOARD_POLL_INTERVAL", _("0 or a number of seconds, 1 or more"), poll))

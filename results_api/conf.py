@@ -180,6 +180,14 @@ DEFAULTS: dict[str, Any] = {
     # The most label combinations the counters hold; results of further
     # combinations are counted with their extra labels set to "__overflow__".
     "METRICS_MAX_SERIES": 10000,
+    # Seconds the search index (results_api.search) stays behind the newest
+    # writes: rows changed since are matched live. A write that commits later
+    # than this after its date_done may be missed by the index until --rebuild.
+    "SEARCH_INDEX_LAG": 60,
+    # The most rows a search masks and matches live (those the index has not
+    # reached yet, after every other filter): past it, a 503 that says to run
+    # index_task_search. 0 matches none live (every search is a 503 until indexed).
+    "SEARCH_SCAN_LIMIT": 20_000,
     # Where the dashboard (results_api.dashboard) finds the API: its base
     # URL, e.g. "/api/results/". None: reverse("results_api:task-list")'s.
     "DASHBOARD_API_URL": None,

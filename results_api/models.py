@@ -89,4 +89,15 @@ class RollupState(models.Model):
 # The metrics' tables live with their code; imported here so that Django registers them.
 from .metrics.models import MetricState, MetricTotal  # noqa: E402
 
-__all__ = ["MetricState", "MetricTotal", "RollupState", "TaskResultRollup", "value_key"]
+# The search side table and its state live with the search package.
+from .search.models import TaskSearchState, TaskSearchText  # noqa: E402
+
+__all__ = [
+    "MetricState",
+    "MetricTotal",
+    "RollupState",
+    "TaskResultRollup",
+    "TaskSearchState",
+    "TaskSearchText",
+    "value_key",
+]

@@ -1,7 +1,8 @@
-"""The Celery task that keeps the stats rollup and the metrics' totals up to date (celery beat).
+"""The Celery tasks that keep the rollup, the metrics' totals and the search index up to date.
 
 app.conf.beat_schedule = {
     "rollup-task-results": {"task": "results_api.rollup_task_results", "schedule": 60.0},
+    "index-task-search": {"task": "results_api.index_task_search", "schedule": 30.0},
 }
 """
 
@@ -25,3 +26,11 @@ def rollup_task_results() -> str:
     head = roll_up(model)
     count_totals(model)
     return str(head)
+
+
+@shared_task(name="results_api.index_task_search", ignore_result=True)
+def index_task_search() -> str:
+    """Index the search text of the results changed since the last run; return its head."""
+    from .search.index import index_search_text
+
+    return str(index_search_text(get_task_result_model()))

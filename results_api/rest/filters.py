@@ -35,6 +35,7 @@ from django_celery_results.models.abstract import AbstractGroupResult, AbstractT
 from ..conf import api_settings, reset_when_changed
 from ..failures import exception_type
 from ..fields.rules import field_rules
+from ..search.filters import SEARCH_PARAM, SearchFilter
 from .live_updates import UpdatedSinceFilter
 from .request_values import SafeIntegerField, UtcIsoDateTimeField
 
@@ -190,6 +191,9 @@ class TaskResultFilterSet(ResultFilterSet):
         """Keep the results whose stored exception is of type ``value`` (a class name)."""
         return queryset.alias(exc_type=exception_type()).filter(exc_type=value)
 
+    # Applied last (see get_task_filterset_class): it matches live only what the others leave.
+    search = SearchFilter()
+
 
 class GroupResultFilterSet(ResultFilterSet):
     """The group filters: by id and by date."""
@@ -215,11 +219,14 @@ def get_task_filterset_class(model: type[AbstractTaskResult]) -> type[TaskResult
         type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta}),
     )
     # A field the project hides is not filterable through the standard filters either.
-    filterset.base_filters = {
+    kept = {
         name: filter_
         for name, filter_ in filterset.base_filters.items()
         if filter_.field_name not in excluded
     }
+    # The search last: the rows it matches live are those every other filter leaves.
+    searches = {name: kept.pop(name) for name in [SEARCH_PARAM] if name in kept}
+    filterset.base_filters = {**kept, **searches}
     return filterset
 
 

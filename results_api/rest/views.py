@@ -41,6 +41,7 @@ from django_celery_results.status import NotShown, group_children
 from django_celery_results.url_ids import id_from_segment
 
 from ..conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
+from ..search.filters import SEARCH_PARAM, SearchField, search_excerpt
 from ..stats.from_rollup import stats_from_rollup
 from ..stats.queries import (
     bound_to_buckets,
@@ -269,7 +270,31 @@ class TaskReadViewSet(ResultViewSet):
         started = timezone.now()  # before the query: what commits later is in the next poll
         response = super().list(request, *args, **kwargs)
         response[NEXT_UPDATED_SINCE] = format_since(started)
+        self.add_search_excerpts(response)
         return response
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        self._page = page
+        return page
+
+    def add_search_excerpts(self, response: Response) -> None:
+        """Give each listed task ``search_excerpt``: the masked line its search matched.
+
+        Only when the request searches; the line is built from the row as the
+        API shows it, so it holds no secret and no traceback.
+        """
+        text = self.request.query_params.get(SEARCH_PARAM)
+        page = getattr(self, "_page", None)
+        data = response.data
+        if not text or page is None or not isinstance(data, dict) or "results" not in data:
+            return
+        query = SearchField(required=False).clean(text)
+        if query is None:
+            return
+        model = self.get_model()
+        for row, item in zip(page, data["results"], strict=False):
+            item["search_excerpt"] = search_excerpt(model, row, query)
 
     @property
     def ordering(self) -> tuple[str, ...]:  # type: ignore[override]  # computed per request

@@ -1,0 +1,68 @@
+"""The ``search`` filter of the task filter set, and the matching excerpt the list shows.
+
+The filter set applies it after every other filter, so that the rows
+matched live (:mod:`results_api.search.query`) are only those the other
+filters and the scope leave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django_filters import rest_framework as filters
+
+from django_celery_results.models.abstract import AbstractTaskResult
+
+from .query import search_queryset
+from .syntax import SearchQuery, SearchSyntaxError, parse
+from .text import COLUMNS, excerpt, row_lines
+
+__all__ = ["SEARCH_PARAM", "SearchField", "SearchFilter", "search_excerpt"]
+
+SEARCH_PARAM = "search"
+SEARCH_HELP = (
+    "Search inside the tasks' content: free terms (3 characters or more) and "
+    '"quoted phrases" anywhere in args, kwargs, result, meta (secrets masked; never '
+    "the traceback), and key:value for an exact value, as kwargs.order_id:123 or "
+    "result.exc_type:ValueError. Every term must match; case is ignored."
+)
+
+
+class SearchField(forms.CharField):
+    """A search query, parsed: a 400 naming ``search`` says what is wrong with it."""
+
+    def to_python(self, value: Any) -> SearchQuery | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except SearchSyntaxError as exc:
+            # As a parameter: a term with a % in it must not be read as a format.
+            raise forms.ValidationError(
+                "%(message)s", code="invalid", params={"message": str(exc)}
+            ) from None
+
+
+class SearchFilter(filters.CharFilter):
+    """Match task rows whose content, as the user would see it, holds every term."""
+
+    field_class = SearchField
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", SEARCH_HELP)
+        kwargs.setdefault("label", "Search")
+        super().__init__(**kwargs)
+
+    def filter(self, qs: models.QuerySet, value: Any) -> models.QuerySet:
+        if not isinstance(value, SearchQuery):
+            return qs
+        return search_queryset(qs, value)
+
+
+def search_excerpt(model: type[AbstractTaskResult], row: Any, query: SearchQuery) -> str | None:
+    """Return the masked line of ``row`` (a model instance) that a term of ``query`` matched."""
+    values = [getattr(row, column) for column in COLUMNS]
+    return excerpt(row_lines(model, values), query.needles)

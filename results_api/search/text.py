@@ -1,0 +1,182 @@
+"""The searchable text of a task row: what the API shows of it, secrets masked, one value a line.
+
+    \\ntask_id=4f2c...\\ntask_name=shop.tasks.charge\\nkwargs.order_id=123\\nkwargs.card=********\\n
+
+Each line is a path and a value: ``args``, ``kwargs``, ``result`` and
+``meta`` are decoded as the API decodes them (JSON content only), masked
+with the API's redaction rules (:mod:`results_api.redaction`), and
+flattened: a mapping's keys join the path with dots, a list's items share
+their list's path. Celery's reprs of ``args``/``kwargs`` are masked as the
+API masks them, then flattened when they parse as a literal and kept
+whole otherwise. A failure's result holds its exception type and message
+(``result.exc_type=ValueError``); the traceback is never part of the text,
+so no one finds a task through a traceback they may not see. Fields the
+project hides (``EXCLUDE_FIELDS``) are left out.
+
+The text is lower-case (searches ignore case) and bounded: each value is
+cut at ``MAX_VALUE_LENGTH`` characters and the whole at ``MAX_TEXT_LENGTH``.
+``fingerprint(model)`` names the rules a text was built with, so that a
+change of them rebuilds the side table instead of matching stale text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
+from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.reprs import NotALiteral, parse_literal
+
+from ..content.redaction import masking_rules, redact_arguments, redact_data
+from ..fields.rules import field_rules
+
+__all__ = [
+    "COLUMNS",
+    "MAX_TEXT_LENGTH",
+    "MAX_VALUE_LENGTH",
+    "excerpt",
+    "fingerprint",
+    "row_lines",
+    "searchable_text",
+]
+
+# Bumped whenever the text built from the same row and rules changes.
+VERSION = 1
+MAX_VALUE_LENGTH = 1_000
+MAX_TEXT_LENGTH = 20_000
+MAX_FLATTEN_DEPTH = 20
+# The model columns the text is built from, in the order ``row_lines`` takes them.
+COLUMNS = ("task_id", "task_name", "task_args", "task_kwargs", "result", "meta", "content_type")
+# (API name, column, whether its stored value is Celery's repr of arguments)
+_CONTENT = (
+    ("args", "task_args", True),
+    ("kwargs", "task_kwargs", True),
+    ("result", "result", False),
+    ("meta", "meta", False),
+)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bytes):
+        text = value.decode("utf-8", "replace")
+    elif value is None or isinstance(value, bool):
+        text = json.dumps(value)
+    elif value is Ellipsis:
+        text = "..."
+    else:
+        text = str(value)
+    # One value, one line: no value can pass for another line.
+    return " ".join(text[:MAX_VALUE_LENGTH].splitlines())
+
+
+def _flatten(path: str, value: Any, depth: int = 0) -> Iterator[str]:
+    if isinstance(value, dict) and depth < MAX_FLATTEN_DEPTH:
+        for key, item in value.items():
+            yield from _flatten(f"{path}.{_scalar(key)}", item, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)) and depth < MAX_FLATTEN_DEPTH:
+        for item in value:
+            yield from _flatten(path, item, depth + 1)
+    else:
+        yield f"{path}={_scalar(value)}"
+
+
+def _content_lines(name: str, stored: Any, is_repr: bool) -> Iterator[str]:
+    try:
+        decoded = decode_json(stored)
+    except Undecodable:
+        return
+    if is_repr:
+        masked = redact_arguments(decoded)
+        if isinstance(masked, str):
+            try:
+                masked = parse_literal(masked)
+            except NotALiteral:
+                yield f"{name}={_scalar(masked)}"
+                return
+    else:
+        masked = redact_data(decoded)
+    yield from _flatten(name, masked)
+
+
+def row_lines(model: type[AbstractTaskResult], row: Sequence[Any]) -> list[str]:
+    """Return the lines of a row given as the values of ``COLUMNS``, as the API shows them."""
+    task_id, task_name, task_args, task_kwargs, result, meta, content_type = row
+    visible = _visible(model)
+    lines = []
+    if "task_id" in visible and task_id is not None:
+        lines.append(f"task_id={_scalar(task_id)}")
+    if "task_name" in visible and task_name is not None:
+        lines.append(f"task_name={_scalar(task_name)}")
+    if content_type in JSON_CONTENT_TYPES:
+        stored = {
+            "task_args": task_args,
+            "task_kwargs": task_kwargs,
+            "result": result,
+            "meta": meta,
+        }
+        for name, column, is_repr in _CONTENT:
+            if name in visible and stored[column] is not None:
+                lines.extend(_content_lines(name, stored[column], is_repr))
+    return lines
+
+
+def searchable_text(model: type[AbstractTaskResult], row: Sequence[Any]) -> str:
+    """Return the lower-case searchable text of a row given as the values of ``COLUMNS``."""
+    text = "\n" + "\n".join(row_lines(model, row)) + "\n"
+    if len(text) > MAX_TEXT_LENGTH:
+        text = text[: text.rfind("\n", 0, MAX_TEXT_LENGTH) + 1]
+    return text.lower()
+
+
+def excerpt(lines: list[str], needles: Sequence[str], width: int = 120) -> str | None:
+    """Return the first line that matches one of ``needles``, cut to about ``width`` around it."""
+    for needle in needles:
+        bare = needle.strip("\n")
+        for line in lines:
+            lowered = line.lower()
+            at = lowered.find(bare)
+            if at < 0 or (needle != bare and lowered != bare):
+                continue
+            if len(line) <= width:
+                return line
+            start = max(0, min(at - width // 3, len(line) - width))
+            cut = line[start : start + width]
+            return ("…" if start else "") + cut + ("…" if start + width < len(line) else "")
+    return None
+
+
+def _visible(model: type[AbstractTaskResult]) -> frozenset[str]:
+    rules = field_rules(model)
+    return frozenset(
+        name
+        for name in ("task_id", "task_name", *(c[0] for c in _CONTENT))
+        if rules.is_visible(name)
+    )
+
+
+def fingerprint(model: type[AbstractTaskResult]) -> str:
+    """Return what the searchable text of ``model``'s rows depends on, as a short hash.
+
+    The masking rules (keys, mask, the hook's dotted name), the fields shown,
+    the model and this module's ``VERSION``. A hook whose code changes under
+    the same name is not seen: rebuild the index then (``--rebuild``).
+    """
+    rules = masking_rules()
+    hook = rules.hook
+    described = {
+        "version": VERSION,
+        "model": model._meta.label_lower,
+        "keys": sorted(rules.keys),
+        "mask": rules.mask,
+        "hook": None
+        if hook is None
+        else f"{hook.__module__}.{getattr(hook, '__qualname__', hook)}",
+        "fields": sorted(_visible(model)),
+    }
+    encoded = json.dumps(described, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
