@@ -42,7 +42,7 @@ def check_search_model(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
                 "Give the model an integer primary key (AbstractTaskResult's default, "
                 "an AutoField or BigAutoField) to use the side table and its index."
             ),
-            id="results_api.W020",
+            id="results_api.W030",
         )
     ]
 
@@ -76,7 +76,7 @@ def check_trigram_index(app_configs: Any = None, databases: Any = None, **kwargs
                         "results_api zero-search again, or create the index by hand "
                         "(docs/api.md, Search)."
                     ),
-                    id="results_api.W021",
+                    id="results_api.W031",
                 )
             )
     return problems

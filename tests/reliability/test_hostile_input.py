@@ -187,6 +187,8 @@ def explained_deviation(failure, case, response) -> str | None:
       buckets, as its description says (a 400 naming them);
     * a NUL character is refused (a 400 naming the parameter): no stored
       value can hold one on PostgreSQL;
+    * a search its syntax refuses (a term under 3 characters, an open quote,
+      which OpenAPI cannot say of a free-text parameter) is a 400 naming it;
     * an empty value (``?status=``, ``?status__in=,,``) means the filter is
       not given;
     * ``?task_name__in=false`` is the one-item list ``["false"]``, and
@@ -204,6 +206,8 @@ def explained_deviation(failure, case, response) -> str | None:
         named = set(errors)
         if named == {"cursor"}:
             return "opaque cursor: a string the API did not issue is refused"
+        if named == {"search"}:
+            return "a search its syntax refuses (a term under 3 characters, an open quote)"
         if named <= {"interval", "date_done__gte"} and "interval" in wire_query(response):
             return "interval needs date_done__gte and a bounded number of buckets"
         messages = [message for field in errors.values() for message in field]
