@@ -62,3 +62,14 @@ WAIT = Duration("wait", "date_created", "date_started", strictly_after=True)
 """Equal dates mean the row was first written by its STARTED state: no send time known."""
 
 DURATIONS = (RUNTIME, WAIT)
+
+PERCENTILES = {"p50": 0.5, "p95": 0.95}
+"""The percentiles of each duration that the stats report (``runtime_p50``, ...)."""
+
+FIGURES = ("avg", "max", *PERCENTILES)
+"""The figures of each duration that the stats report, in their order."""
+
+
+def figure_names(duration: Duration) -> tuple[str, ...]:
+    """Return the stats' names of the figures of ``duration``: ``runtime_avg``, ..."""
+    return tuple(f"{duration.name}_{figure}" for figure in FIGURES)

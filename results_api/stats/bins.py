@@ -6,7 +6,7 @@
 So that the stats read from the task table (the results the rollup does not
 hold yet) come back grouped, one row per group with its bins as text, and
 Python parses no date of each result. The bins are those of
-``results_api/stats/histogram.py``: the same ``log``, ``ceil`` and constants.
+``results_api/stats/histogram.py``: the same ``log``, ``ceil``, clamp and constants.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models.functions import Abs, Cast, Ceil, Ln, Sign
+from django.db.models.functions import Abs, Cast, Ceil, Greatest, Least, Ln, Sign
 from django.db.models.lookups import Exact
 
 from . import histogram
@@ -41,7 +41,10 @@ def seconds(duration: Any) -> Seconds:
 
 def bin_ordinal(value: Any) -> models.Expression:
     """Return the ordinal of the histogram bin of ``value`` (seconds), as ``ordinal_of`` does."""
-    magnitude = _number(histogram.BIAS) + Ceil(Ln(Abs(value)) / _number(histogram.LOG_GAMMA))
+    index = Ceil(Ln(Abs(value)) / _number(histogram.LOG_GAMMA))
+    # Clamped as ordinal_of clamps it: durations past 1e35 s share the last bin.
+    clamped = Least(Greatest(index, _number(1 - histogram.BIAS)), _number(histogram.BIAS - 1))
+    magnitude = _number(histogram.BIAS) + clamped
     return Cast(
         models.Case(
             models.When(Exact(value, _number(0.0)), then=_number(histogram.ZERO)),

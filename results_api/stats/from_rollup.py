@@ -45,6 +45,7 @@ from django.db.models.lookups import (
 from django.db.models.sql.where import AND, WhereNode
 
 from ..conf import SETTING_NAME, api_settings, reset_when_changed
+from ..fields.durations import RUNTIME, WAIT, figure_names
 from ..models import RollupState, TaskResultRollup, value_key
 from . import bins, histogram, task_counts
 from .rollups import (
@@ -507,8 +508,6 @@ def _figures(row: dict[str, Any], group: Group) -> dict[str, Any]:
         None if seconds is None else EPOCH + datetime.timedelta(seconds=seconds)
         for seconds in (group.first, group.last)
     )
-    row["runtime_avg"], row["runtime_max"], row["runtime_p50"], row["runtime_p95"] = (
-        group.runtime.figures()
-    )
-    row["wait_avg"], row["wait_max"], row["wait_p50"], row["wait_p95"] = group.wait.figures()
+    row.update(zip(figure_names(RUNTIME), group.runtime.figures(), strict=True))
+    row.update(zip(figure_names(WAIT), group.wait.figures(), strict=True))
     return row

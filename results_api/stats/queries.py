@@ -37,7 +37,8 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings, reset_when_changed
 from ..failures import exception_type
-from ..fields.durations import RUNTIME, WAIT
+from ..fields.durations import PERCENTILES as DURATION_PERCENTILES
+from ..fields.durations import RUNTIME, WAIT, figure_names
 from ..fields.rules import COMPUTED_GROUP_BY, STANDARD_GROUP_BY, field_rules
 
 INTERVALS: dict[str, datetime.timedelta] = {
@@ -45,10 +46,14 @@ INTERVALS: dict[str, datetime.timedelta] = {
     "hour": datetime.timedelta(hours=1),
     "day": datetime.timedelta(days=1),
 }
-PERCENTILES = {"runtime_p50": 0.5, "runtime_p95": 0.95}
-RUNTIME_AGGREGATES = ("runtime_avg", "runtime_max", *PERCENTILES)
-WAIT_PERCENTILES = {"wait_p50": 0.5, "wait_p95": 0.95}
-WAIT_AGGREGATES = ("wait_avg", "wait_max", *WAIT_PERCENTILES)
+PERCENTILES = {
+    f"{RUNTIME.name}_{name}": fraction for name, fraction in DURATION_PERCENTILES.items()
+}
+RUNTIME_AGGREGATES = figure_names(RUNTIME)
+WAIT_PERCENTILES = {
+    f"{WAIT.name}_{name}": fraction for name, fraction in DURATION_PERCENTILES.items()
+}
+WAIT_AGGREGATES = figure_names(WAIT)
 DURATION_AGGREGATES = (*RUNTIME_AGGREGATES, *WAIT_AGGREGATES)
 BUCKET = "bucket"
 # The earliest and latest date_done of a group: when it was first and last seen.

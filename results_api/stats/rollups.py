@@ -29,6 +29,7 @@ from django_celery_results.columns import concrete_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
+from ..fields.durations import DURATIONS, PERCENTILES
 from ..fields.rules import FieldKind, field_rules
 from ..models import RollupState, TaskResultRollup, value_key
 from . import histogram, task_counts
@@ -57,11 +58,10 @@ STAT_FIELDS = (
     "first_done",
     "last_done",
 )
-# The percentiles the stats report, stored with each row: a group that is one row needs
+# The percentiles the stats report are stored with each row: a group that is one row needs
 # no histogram read.
-PERCENTILES = {"p50": 0.5, "p95": 0.95}
 PERCENTILE_FIELDS = tuple(
-    f"{name}_{suffix}" for name in ("runtime", "wait") for suffix in PERCENTILES
+    f"{duration.name}_{suffix}" for duration in DURATIONS for suffix in PERCENTILES
 )
 
 

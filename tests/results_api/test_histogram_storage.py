@@ -6,8 +6,9 @@ import datetime
 import random
 
 import pytest
+from django.db.models import FloatField, Value
 
-from django_celery_results.models import get_task_result_model
+from django_celery_results.models import get_group_result_model, get_task_result_model
 from results_api.stats import bins, histogram
 from results_api.stats.queries import runtime_expression
 
@@ -65,3 +66,14 @@ def test_the_database_puts_durations_in_the_bins_python_does(db, custom_model):
     ]
 
     assert sorted(bins.parse(found)) == sorted(map(histogram.ordinal_of, runtimes))
+
+
+@pytest.mark.parametrize("seconds", [1e-40, 1e-35, 1e35, 1e40, -1e40, -1e-40, 0.0, 1.0])
+def test_the_database_clamps_the_bins_of_extreme_values_as_python_does(db, seconds):
+    manager = get_group_result_model()._default_manager
+    manager.create(group_id="extreme")
+    ordinal = bins.bin_ordinal(Value(seconds, output_field=FloatField()))
+
+    found = manager.annotate(ordinal=ordinal).values_list("ordinal", flat=True).get()
+
+    assert found == histogram.ordinal_of(seconds)
