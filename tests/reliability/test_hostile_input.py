@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime
 import io
 import json
 import re
@@ -23,11 +24,13 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import DatabaseError, close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, given, settings
@@ -38,7 +41,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ignored_auth
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
+from results_api.search.index import index_search_text
 from tests.reliability.support import record_figures
+from tests.urls import urlpatterns as test_urlpatterns
 
 pytestmark = [pytest.mark.swapped, pytest.mark.django_db]
 
@@ -487,6 +492,26 @@ HOSTILE = {
         "task-list",
         {"cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, 1], "r": 7})},
     ),
+    # search inside stored content
+    "search_sql": ("task-list", {"search": SQL}),
+    "search_like_wildcards": ("task-list", {"search": "%%%"}),
+    "search_underscores": ("task-stats", {"search": "___"}),
+    "search_backslashes": ("task-list", {"search": "\\\\\\"}),
+    "search_long": ("task-list", {"search": "x" * 100_000}),
+    "search_many_terms": ("task-list", {"search": " ".join(["abc"] * 5_000)}),
+    "search_nul": ("task-list", {"search": "ab\x00c"}),
+    "search_unicode": ("task-list", {"search": "名前🚀\u202e\u200bé"}),
+    "search_lone_surrogate_escape": ("task-list", {"search": "%ED%A0%80%ED%A0%80"}),
+    "search_open_quote": ("task-stats", {"search": '"abc'}),
+    "search_empty_phrase": ("task-list", {"search": '""'}),
+    "search_key_without_value": ("task-list", {"search": "kwargs.tenant_id:"}),
+    "search_key_sql": ("task-list", {"search": f"kwargs.{SQL}:1"}),
+    "search_deep_key": ("task-list", {"search": "kwargs." + ".".join(["a"] * 5_000) + ":abc"}),
+    "search_with_cursor": (
+        "task-list",
+        {"search": "tenant", "cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, 1]})},
+    ),
+    "search_stats_grouped": ("task-stats", {"search": "tenant", "group_by": "status,tenant"}),
     # unknown and repeated parameters
     "unknown_parameter": ("task-list", {"tenant_id": "1"}),
     "format_suffix": ("task-list", {"format": "xml"}),
@@ -526,6 +551,37 @@ def test_sql_metacharacters_are_matched_as_data(rows, admin_client):
     assert model._default_manager.count() == total
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["matched-live", "indexed"])
+def test_like_wildcards_in_a_search_are_matched_as_data(rows, admin_client, indexed):
+    model = get_task_result_model()
+    model._default_manager.create(
+        task_id="percent-literal",
+        status="SUCCESS",
+        content_type="application/json",
+        content_encoding="utf-8",
+        result=json.dumps({"note": "100% done_now"}),
+    )
+    if indexed:
+        index_search_text(model, until=timezone.now() + datetime.timedelta(minutes=1))
+
+    found = {
+        term: [
+            row["task_id"]
+            for row in admin_client.get(reverse("results_api:task-list"), {"search": term}).json()[
+                "results"
+            ]
+        ]
+        for term in ('"0% d"', "%%%", "e_n", "___")
+    }
+
+    assert found == {
+        '"0% d"': ["percent-literal"],
+        "%%%": [],
+        "e_n": ["percent-literal"],
+        "___": [],
+    }
+
+
 def test_every_endpoint_refuses_anonymous_and_non_staff_users(rows, client, django_user_model):
     task = get_task_result_model()._default_manager.first()
     urls = [
@@ -541,6 +597,53 @@ def test_every_endpoint_refuses_anonymous_and_non_staff_users(rows, client, djan
 
     assert set(anonymous.values()) <= {401, 403}, anonymous
     assert set(not_staff.values()) == {403}, not_staff
+
+
+# Hand-written hostile input to the metrics endpoint (mounted as a project mounts it)
+
+urlpatterns = [*test_urlpatterns, path("metrics", include("results_api.metrics.urls"))]
+METRICS_TOKEN = "a-scraper-token-long-enough-to-pass"
+HOSTILE_SCRAPES = {
+    "no_header": {},
+    "bearer_empty": {"HTTP_AUTHORIZATION": "Bearer"},
+    "bearer_two_words": {"HTTP_AUTHORIZATION": f"Bearer {METRICS_TOKEN} extra"},
+    "bearer_long": {"HTTP_AUTHORIZATION": "Bearer " + "x" * 100_000},
+    "bearer_nul": {"HTTP_AUTHORIZATION": "Bearer a\x00b"},
+    "bearer_latin1": {"HTTP_AUTHORIZATION": "Bearer \xe9\xff"},
+    "bearer_prefix_of_token": {"HTTP_AUTHORIZATION": f"Bearer {METRICS_TOKEN[:-1]}"},
+    "basic_garbage": {"HTTP_AUTHORIZATION": "Basic !!!"},
+    "token_as_basic": {"HTTP_AUTHORIZATION": f"Basic {METRICS_TOKEN}"},
+    "accept_garbage": {"HTTP_ACCEPT": "application/\x00;;q=x"},
+    "accept_openmetrics": {"HTTP_ACCEPT": "application/openmetrics-text; version=1.0.0"},
+    "name_filter_garbage": {"QUERY_STRING": "name[]=%ED%A0%80&name[]=" + "x" * 10_000},
+    "name_filter_sql": {"QUERY_STRING": urlencode({"name[]": SQL})},
+}
+
+
+@pytest.mark.parametrize("headers", HOSTILE_SCRAPES.values(), ids=HOSTILE_SCRAPES.keys())
+@pytest.mark.parametrize("who", ["anonymous", "staff", "scraper"])
+def test_hostile_scrapes_of_the_metrics_endpoint_are_never_a_5xx(
+    rows, client, admin_user, settings, headers, who
+):
+    settings.ROOT_URLCONF = __name__
+    settings.RESULTS_API = {**settings.RESULTS_API, "METRICS_TOKEN": METRICS_TOKEN}
+    cache.clear()  # each case starts without the failed log-ins of the ones before
+    client.raise_request_exception = False
+    if who == "staff":
+        client.force_login(admin_user)
+    headers = dict(headers)
+    if who == "scraper" and "HTTP_AUTHORIZATION" not in headers:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {METRICS_TOKEN}"
+    query = headers.pop("QUERY_STRING", "")
+
+    response = call_in_savepoint(client.get, f"/metrics?{query}", **headers)
+
+    assert response.status_code in (200, 401, 403, 406), response.content[:300]
+    if response.status_code == 200:
+        assert b"celery_results_" in response.content or query
+    elif who == "anonymous" and "HTTP_AUTHORIZATION" not in headers:
+        # Refused, or (before authentication, revealing nothing) no format it accepts.
+        assert response.status_code in (401, 403, 406)
 
 
 # Hand-written hostile input to the status views and the admin

@@ -13,6 +13,8 @@ page size; then, for that user:
 * each detail of another tenant's row is a 404, of an own row a 200;
 * ``tasks/stats/``, grouped by random fields, counts exactly those rows;
 * groups list and detail show the user's groups only;
+* a ``search`` inside the rows' content (free text, a phrase, a key) is one
+  more filter: it finds the user's own rows only, as the list and stats show;
 * a ``tenant`` filter naming another tenant answers exactly like one naming
   no tenant at all: empty, never a hint that the tenant exists.
 """
@@ -20,6 +22,7 @@ page size; then, for that user:
 from __future__ import annotations
 
 import datetime
+import json
 from collections import Counter
 
 import pytest
@@ -38,7 +41,7 @@ from tests.reliability.support import record_figures
 pytestmark = [pytest.mark.swapped, pytest.mark.django_db]
 
 TENANTS = ("acme", "globex", "initech")
-MAX_EXAMPLES = 60
+MAX_EXAMPLES = 80
 T0 = datetime.datetime(2024, 5, 1, tzinfo=datetime.timezone.utc)
 # Few distinct values, so that rows tie on every ordering key.
 DATES = [T0 + datetime.timedelta(minutes=m) for m in (0, 0, 1, 90, 60 * 24 * 3)]
@@ -46,6 +49,9 @@ NAMES = ("tasks.add", "tasks.mul", "tasks.report")
 WORKERS = ("celery@a", "celery@b", None)
 PRIORITIES = ("low", "normal", "high")
 ATTEMPTS = (None, 0, 1, 2)
+ORDERS = ("ord-101", "ord-102", "ord-2")
+# Free text, a phrase and a key-targeted term, each shared by several tenants' rows.
+SEARCHES = ("ord-10", '"ord-1"', "kwargs.order:ord-2", "tasks.mul", "ORD-102")
 STATUSES = (states.SUCCESS, states.FAILURE, states.STARTED, states.PENDING, states.RETRY)
 
 rows_strategy = st.lists(
@@ -60,6 +66,7 @@ rows_strategy = st.lists(
             "date_created": st.sampled_from(DATES),
             "date_done": st.sampled_from(DATES),
             "date_started": st.sampled_from((None, *DATES)),
+            "order": st.sampled_from(ORDERS),
         }
     ),
     min_size=8,
@@ -184,6 +191,7 @@ def create(rows: list[dict], tenants: dict) -> list:
             content_type="application/json",
             content_encoding="utf-8",
             result="1",
+            task_kwargs=json.dumps({"order": values["order"]}),
         )
         # date_created and date_done are automatic on save; set them as drawn.
         model._default_manager.filter(pk=row.pk).update(
@@ -219,6 +227,9 @@ def explore(world, figures, data, rows, user, ordering_field, descending, page_s
     client, other, root = clients[user], clients[TENANTS[1 - TENANTS.index(user)]], clients["root"]
     tenant_ids = [tenant.pk for tenant in tenants.values()] + [10**6]
     filters = data.draw(filters_strategy(st.sampled_from(tenant_ids)), label="filters")
+    search = data.draw(st.none() | st.sampled_from(SEARCHES), label="search")
+    if search:
+        filters["search"] = search
     params = dict(filters, page_size=page_size)
     if ordering_field:
         params["ordering"] = ("-" if descending else "") + ordering_field
@@ -235,6 +246,7 @@ def explore(world, figures, data, rows, user, ordering_field, descending, page_s
     figures["examples"] += 1
     figures["rows"] += len(rows)
     figures["filters"] += len(filters)
+    figures["searches"] += "search" in filters
 
 
 def test_no_endpoint_returns_or_counts_another_tenants_row(world, figures):
@@ -249,6 +261,7 @@ def test_no_endpoint_returns_or_counts_another_tenants_row(world, figures):
     assert figures["stats_requested"] == MAX_EXAMPLES, figures
     assert figures["list_rows_seen"] >= MAX_EXAMPLES, figures
     assert figures["foreign_cursors_tried"] >= 10, figures
+    assert figures["searches"] >= MAX_EXAMPLES // 4, figures
 
 
 def check_isolation(client, other, root, user, params, group_by, created, tenants, figures):
