@@ -33,6 +33,17 @@ page; every figure at the largest size within 1.2x the smallest. The
 biggest tenant's day by hour and status is a longer answer at the largest
 size (every status occurs in every hour there, not at the smallest), so
 its scaling is compared per answer row; its total is printed too.
+
+Search (``?search=``) is measured on the side table ``index_task_search``
+fills (the load step brings it up to date; the first run is the backfill):
+a selective term (a number in one row's arguments and result) and the
+same as a key-targeted term (``result.rows:<n>``), each against a
+reference that runs the hand-written indexed SQL (the trigram ``LIKE`` on
+the side table, joined to the tasks); and a broad term (in every row) in
+one tenant, its first page and a page 5,000 rows in through the API's
+cursor. Targets: each within 2x its reference and under 20 ms of database
+time, the deep page within 1.2x the first, every figure at the largest
+size within 1.2x the smallest.
 """
 
 from __future__ import annotations
@@ -60,6 +71,12 @@ ROWS = " (answer rows)"
 # The request whose answer is longer at the larger size: its scaling is per answer row.
 BY_HOUR_AND_STATUS = "stats 1 day by hour and status (biggest tenant)"
 ROLLUP_TAIL = datetime.timedelta(minutes=4)
+# In every row's arguments: a search that matches a whole tenant.
+BROAD_TERM = "pdf"
+SEARCH_FIRST = "search, broad term, first page (tenant)"
+SEARCH_DEEP = "search, broad term, deep page (tenant)"
+# How far into the tenant's matches the deep page of a broad search starts.
+SEARCH_DEEP_OFFSET = 5_000
 
 
 def main() -> int:
@@ -220,6 +237,11 @@ def measure(size: int, rounds: int, requests: int, load_only: bool = False) -> i
     started = time.perf_counter()
     call_command("rollup_task_results", until=(last_done - ROLLUP_TAIL).isoformat())
     print(f"rollup brought up to date in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    call_command("index_task_search", verbosity=2)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE results_api_tasksearchtext")
+    print(f"search index brought up to date in {time.perf_counter() - started:.0f} s", flush=True)
     if load_only:
         return 0
     staff, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
@@ -242,9 +264,15 @@ def measure(size: int, rounds: int, requests: int, load_only: bool = False) -> i
             [deep_offset],
         )
         deep_id, some_task_id, deep_created = cursor.fetchone()
+        cursor.execute(
+            "SELECT date_created FROM testapp_taskresult WHERE tenant_id = %s "
+            "ORDER BY date_created DESC, id DESC OFFSET %s LIMIT 1",
+            [tenant, SEARCH_DEEP_OFFSET],
+        )
+        (search_deep_created,) = cursor.fetchone()
     connection.close()
 
-    rows = (deep_id, some_task_id, deep_created, last_done)
+    rows = (deep_id, some_task_id, deep_created, last_done, search_deep_created)
     with Server() as server:
         clients = (server.client(cookies[0]), server.client(cookies[1]))
         return measure_pairs(size, rounds, requests, clients, tenant, rows)
@@ -261,8 +289,12 @@ def measure_pairs(size: int, rounds: int, requests: int, clients, tenant: int, r
     from benchmarks import harness
 
     get, get_admin = clients
-    deep_id, some_task_id, deep_created, last_done = rows
+    deep_id, some_task_id, deep_created, last_done, search_deep_created = rows
     cursor_value = _cursor_after(get, deep_created)
+    # A number in one row's arguments and result (and, by chance, in a task id or two).
+    selective = str(size - 12_345)
+    broad = {"search": BROAD_TERM, "tenant": tenant}
+    search_cursor = _cursor_after(get, search_deep_created, broad)
     api = "/api/results/tasks/"
     month = urlencode({"date_done__gte": (last_done - datetime.timedelta(days=30)).isoformat()})
     day = urlencode(
@@ -306,6 +338,22 @@ def measure_pairs(size: int, rounds: int, requests: int, clients, tenant: int, r
             None,
             get,
         ),
+        "search, selective term": (
+            f"{api}?search={selective}&page_size=50",
+            f"/ref/tasks/search/?text={selective}",
+            get,
+        ),
+        "search, key-targeted term": (
+            f"{api}?search=result.rows:{selective}&page_size=50",
+            "/ref/tasks/search/?" + urlencode({"text": f"\nresult.rows={selective}\n"}),
+            get,
+        ),
+        SEARCH_FIRST: (
+            f"{api}?{urlencode(broad)}&page_size=50",
+            "/ref/tasks/search/?" + urlencode({"text": BROAD_TERM, "tenant": tenant}),
+            get,
+        ),
+        SEARCH_DEEP: (f"{api}?{urlencode(broad)}&page_size=50&cursor={search_cursor}", None, get),
         "admin changelist": (admin, None, get_admin),
         "admin search by task id": (f"{admin}?q={some_task_id}", None, get_admin),
         "admin search by task id prefix": (f"{admin}?q={some_task_id[:8]}", None, get_admin),
@@ -355,6 +403,8 @@ def measure_pairs(size: int, rounds: int, requests: int, clients, tenant: int, r
             targets.append(harness.Target(name, entry["api"], bound, False, " ms"))
         elif "biggest tenant" in name:
             targets.append(harness.Target(f"{name}: database time", entry["db"], 5, False, " ms"))
+        elif name.startswith("search"):
+            targets.append(harness.Target(f"{name}: database time", entry["db"], 20, False, " ms"))
         else:
             targets.append(harness.Target(f"{name}: database time", entry["db"], 2, False, " ms"))
         if "ref" in entry:
@@ -365,6 +415,8 @@ def measure_pairs(size: int, rounds: int, requests: int, clients, tenant: int, r
         figures.append((name, line))
     deep = medians["deep page"]["api"] / medians["first page (all)"]["api"]
     targets.append(harness.Target("deep page / first page", deep, 1.2, False, "x"))
+    deep_search = medians[SEARCH_DEEP]["api"] / medians[SEARCH_FIRST]["api"]
+    targets.append(harness.Target(f"{SEARCH_DEEP} / first page", deep_search, 1.2, False, "x"))
     lines = [f"{name}={entry['api']}" for name, entry in medians.items()]
     lines += [
         f"{name}{ROWS}={answer_rows[url]}"
@@ -375,16 +427,16 @@ def measure_pairs(size: int, rounds: int, requests: int, clients, tenant: int, r
     return 0 if harness.report(f"read path, {size:,} rows", figures, targets) else 1
 
 
-def _cursor_after(get, created) -> str:
+def _cursor_after(get, created, filters: dict | None = None) -> str:
     """Return the API's own cursor for the page after the row created at ``created``.
 
-    The first page of ``?date_created__lte=`` starts at that row; its next
-    link's cursor holds only the ordering keys, so it pages the unfiltered
-    list from the same place.
+    The first page of ``?date_created__lte=`` (with ``filters``) starts at
+    that row; its next link's cursor holds only the ordering keys, so it
+    pages the list of ``filters`` alone from the same place.
     """
     from urllib.parse import parse_qs, urlencode, urlparse
 
-    query = urlencode({"page_size": 1, "date_created__lte": created.isoformat()})
+    query = urlencode({**(filters or {}), "page_size": 1, "date_created__lte": created.isoformat()})
     next_link = json.loads(get(f"/api/results/tasks/?{query}")[1])["next"]
     return parse_qs(urlparse(next_link).query)["cursor"][0]
 

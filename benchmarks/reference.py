@@ -81,6 +81,24 @@ def task_list_after(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+def task_search(request: HttpRequest) -> HttpResponse:
+    """First page of the tasks whose indexed text holds ``?text=`` (``&tenant=`` optional).
+
+    The same side table and trigram index the API's search reads, without
+    its parsing, masking rules, live part or excerpts.
+    """
+    where, params = "", [f"%{request.GET['text']}%"]
+    if "tenant" in request.GET:
+        where, params = " AND tenant_id = %s", [*params, int(request.GET["tenant"])]
+    return _page(
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE id IN ("
+        "SELECT task_pk FROM results_api_tasksearchtext WHERE text LIKE %s)"
+        f"{where} ORDER BY date_created DESC, id DESC LIMIT 51",
+        params,
+    )
+
+
+@staff_only
 def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
     """One task by its id."""
     with connection.cursor() as cursor:

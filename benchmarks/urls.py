@@ -10,5 +10,6 @@ urlpatterns = [
     path("ref/tasks/", reference.task_list),
     path("ref/tasks/after/", reference.task_list_after),
     path("ref/tasks/stats/", reference.task_stats),
+    path("ref/tasks/search/", reference.task_search),
     path("ref/tasks/<str:task_id>/", reference.task_detail),
 ]

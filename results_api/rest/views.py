@@ -294,7 +294,7 @@ class TaskReadViewSet(ResultViewSet):
             return
         model = self.get_model()
         for row, item in zip(page, data["results"], strict=False):
-            item["search_excerpt"] = search_excerpt(model, row, query)
+            item["search_excerpt"] = search_excerpt(model, row, item, query)
 
     @property
     def ordering(self) -> tuple[str, ...]:  # type: ignore[override]  # computed per request

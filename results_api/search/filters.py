@@ -7,6 +7,7 @@ filters and the scope leave.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -17,7 +18,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from .query import search_queryset
 from .syntax import SearchQuery, SearchSyntaxError, parse
-from .text import COLUMNS, excerpt, row_lines
+from .text import COLUMNS, excerpt, row_lines, shown_lines
 
 __all__ = ["SEARCH_PARAM", "SearchField", "SearchFilter", "search_excerpt"]
 
@@ -62,7 +63,17 @@ class SearchFilter(filters.CharFilter):
         return search_queryset(qs, value)
 
 
-def search_excerpt(model: type[AbstractTaskResult], row: Any, query: SearchQuery) -> str | None:
-    """Return the masked line of ``row`` (a model instance) that a term of ``query`` matched."""
-    values = [getattr(row, column) for column in COLUMNS]
-    return excerpt(row_lines(model, values), query.needles)
+def search_excerpt(
+    model: type[AbstractTaskResult], row: Any, item: Mapping[str, Any], query: SearchQuery
+) -> str | None:
+    """Return the masked line of ``row`` (a model instance) that a term of ``query`` matched.
+
+    Read from ``item``, the row as the answer shows it; from the stored row
+    when that shows no matching line (a value the serializer writes otherwise).
+    """
+    lines = shown_lines(item)
+    found = excerpt(lines, query.needles) if lines is not None else None
+    if found is None:
+        values = [getattr(row, column) for column in COLUMNS]
+        found = excerpt(row_lines(model, values), query.needles)
+    return found

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
@@ -41,6 +41,7 @@ __all__ = [
     "fingerprint",
     "row_lines",
     "searchable_text",
+    "shown_lines",
 ]
 
 # Bumped whenever the text built from the same row and rules changes.
@@ -125,6 +126,37 @@ def row_lines(model: type[AbstractTaskResult], row: Sequence[Any]) -> list[str]:
     return lines
 
 
+def shown_lines(item: Mapping[str, Any]) -> Iterator[str] | None:
+    """Return the lines of a task from the API's own answer ``item`` (already masked), lazily.
+
+    The same lines as ``row_lines`` without decoding and masking the stored
+    content a second time; None when ``item`` does not say its content type
+    (a project that hides it), so that the caller builds them from the row.
+    """
+    if "content_type" not in item:
+        return None
+    return _shown_lines(item)
+
+
+def _shown_lines(item: Mapping[str, Any]) -> Iterator[str]:
+    for name in ("task_id", "task_name"):
+        if item.get(name) is not None:
+            yield f"{name}={_scalar(item[name])}"
+    if item["content_type"] not in JSON_CONTENT_TYPES:
+        return
+    for name, _column, is_repr in _CONTENT:
+        value = item.get(name)
+        if value is None:
+            continue
+        if is_repr and isinstance(value, str):
+            try:
+                value = parse_literal(value)
+            except NotALiteral:
+                yield f"{name}={_scalar(value)}"
+                continue
+        yield from _flatten(name, value)
+
+
 def searchable_text(model: type[AbstractTaskResult], row: Sequence[Any]) -> str:
     """Return the lower-case searchable text of a row given as the values of ``COLUMNS``."""
     text = "\n" + "\n".join(row_lines(model, row)) + "\n"
@@ -133,12 +165,15 @@ def searchable_text(model: type[AbstractTaskResult], row: Sequence[Any]) -> str:
     return text.lower()
 
 
-def excerpt(lines: list[str], needles: Sequence[str], width: int = 120) -> str | None:
-    """Return the first line that matches one of ``needles``, cut to about ``width`` around it."""
-    for needle in needles:
-        bare = needle.strip("\n")
-        for line in lines:
-            lowered = line.lower()
+def excerpt(lines: Iterable[str], needles: Sequence[str], width: int = 120) -> str | None:
+    """Return the first line that matches one of ``needles``, cut to about ``width`` around it.
+
+    ``lines`` is read only up to that line: the rest of a row is never built.
+    """
+    bare_needles = [(needle, needle.strip("\n")) for needle in needles]
+    for line in lines:
+        lowered = line.lower()
+        for needle, bare in bare_needles:
             at = lowered.find(bare)
             if at < 0 or (needle != bare and lowered != bare):
                 continue

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from django_celery_results.models import get_task_result_model
+from results_api.search.text import COLUMNS, row_lines, shown_lines
+
 from ..conftest import csv_rows, export_url, stats_url, task_ids, tasks_url
 
 FAILURE = json.dumps({"exc_type": "ValueError", "exc_message": ["Order 77 has no lines"]})
@@ -140,6 +143,21 @@ def test_each_listed_task_says_which_line_matched(staff_client, shop, matched):
     matched()
     rows = staff_client.get(tasks_url(search="kwargs.order_id:77")).json()["results"]
     assert rows[0]["search_excerpt"] == "kwargs.order_id=77"
+
+
+def test_the_lines_an_excerpt_is_read_from_are_the_stored_rows_lines(
+    staff_client, shop, make_task, settings
+):
+    settings.RESULTS_API = {"REDACT_KEYS": ["email"]}
+    make_task(task_id="t-list", task_args=json.dumps([1, {"email": "x@y.z", "n": [2, 3]}]))
+    make_task(task_id="t-cut", task_args=json.dumps("(1, 'abc..."))  # a repr cut short
+    make_task(task_id="t-pickle", content_type="application/x-python-serialize", result="gAR=")
+    model = get_task_result_model()
+    rows = {row.task_id: row for row in model._default_manager.all()}
+
+    for item in staff_client.get(tasks_url(page_size=50)).json()["results"]:
+        stored = [getattr(rows[item["task_id"]], column) for column in COLUMNS]
+        assert list(shown_lines(item)) == row_lines(model, stored), item["task_id"]
 
 
 def test_no_excerpt_without_a_search(staff_client, shop):
