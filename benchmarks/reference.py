@@ -82,17 +82,19 @@ def task_list_after(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 def task_search(request: HttpRequest) -> HttpResponse:
-    """First page of the tasks whose indexed text holds ``?text=`` (``&tenant=`` optional).
+    """First page of the tasks whose indexed text holds each ``?text=`` (``&tenant=`` optional).
 
     The same side table and trigram index the API's search reads, without
     its parsing, masking rules, live part or excerpts.
     """
-    where, params = "", [f"%{request.GET['text']}%"]
+    texts = request.GET.getlist("text")
+    like = " AND ".join(["text LIKE %s"] * len(texts))
+    where, params = "", [f"%{text}%" for text in texts]
     if "tenant" in request.GET:
         where, params = " AND tenant_id = %s", [*params, int(request.GET["tenant"])]
     return _page(
         f"SELECT {COLUMNS} FROM {TABLE} WHERE id IN ("
-        "SELECT task_pk FROM results_api_tasksearchtext WHERE text LIKE %s)"
+        f"SELECT task_pk FROM results_api_tasksearchtext WHERE {like})"
         f"{where} ORDER BY date_created DESC, id DESC LIMIT 51",
         params,
     )

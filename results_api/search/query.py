@@ -52,7 +52,7 @@ def search_queryset(queryset: models.QuerySet, query: SearchQuery) -> models.Que
     if mark is None:
         return queryset.filter(pk__in=live_pks)
     indexed = TaskSearchText.objects.using(using).all()
-    for needle in query.needles:
+    for needle in query.sql_needles:
         indexed = indexed.filter(text__contains=needle)
     indexed_pks = indexed.values("task_pk")
     condition = models.Q(pk__in=indexed_pks, date_done__lt=mark)

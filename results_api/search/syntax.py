@@ -70,6 +70,18 @@ class Term:
             return self.text.lower()
         return f"\n{self.path}={self.text}\n".lower()
 
+    @property
+    def sql_needles(self) -> tuple[str, ...]:
+        """What the stored text is asked to contain: ``needle``, led by its value alone.
+
+        A key's trigrams (``kwargs``, ``order_id``) are in most rows; the
+        value's are rare, and a trigram index reads far less with them given
+        as a condition of their own.
+        """
+        if self.path is None:
+            return (self.needle,)
+        return (f"={self.text}\n".lower(), self.needle)
+
 
 @dataclass(frozen=True)
 class SearchQuery:
@@ -80,6 +92,10 @@ class SearchQuery:
     @property
     def needles(self) -> tuple[str, ...]:
         return tuple(term.needle for term in self.terms)
+
+    @property
+    def sql_needles(self) -> tuple[str, ...]:
+        return tuple(needle for term in self.terms for needle in term.sql_needles)
 
     def matches(self, searchable_text: str) -> bool:
         """Return whether a row's (lower-case) searchable text matches every term."""
