@@ -1,22 +1,22 @@
 """The flat ``CELERY_RESULTS_*`` settings of the result store, with their defaults.
 
 Settings are read when used, never at import time, so ``override_settings``
-works in tests; the resolved callback is cached and reset on ``setting_changed``.
+works in tests; what is resolved from them is cached until they change
+(:mod:`django_celery_results.setting_caches`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
 from django.db.models import QuerySet
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from .setting_caches import cached_setting
 
 TASKRESULT_MODEL = "CELERY_RESULTS_TASKRESULT_MODEL"
 GROUPRESULT_MODEL = "CELERY_RESULTS_GROUPRESULT_MODEL"
@@ -122,13 +122,13 @@ def _callable_setting(name: str) -> Callable[..., Any] | None:
     return value
 
 
-@functools.cache
+@cached_setting(EXTEND_TASK_PROPS_CALLBACK)
 def get_extend_task_props_callback() -> Callable[[Any, dict], Any] | None:
     """Return the extend-task-props callback, importing it once if given by path."""
     return _callable_setting(EXTEND_TASK_PROPS_CALLBACK)
 
 
-@functools.cache
+@cached_setting(SCOPE_QUERYSET)
 def get_scope_hook() -> Callable[[Any, Any], Any] | None:
     """Return the ``CELERY_RESULTS_SCOPE_QUERYSET`` hook, importing it once if given by path."""
     return _callable_setting(SCOPE_QUERYSET)
@@ -148,33 +148,19 @@ def apply_scope_hook(request: Any, queryset: QuerySet) -> QuerySet:
     return scoped
 
 
-@functools.cache
+@cached_setting(REDACT_HOOK)
 def get_redact_hook() -> Callable[[str], bool] | None:
     """Return the ``CELERY_RESULTS_REDACT_HOOK`` function, importing it once if given by path."""
     return _callable_setting(REDACT_HOOK)
 
 
-@functools.cache
+@cached_setting(PREPARED_STATEMENTS)
 def use_prepared_statements() -> bool:
     """Return ``CELERY_RESULTS_PREPARED_STATEMENTS``, read once: it is asked on every write."""
     return bool(get_setting(PREPARED_STATEMENTS))
 
 
-@functools.cache
+@cached_setting(TRACK_SENT)
 def track_sent() -> bool:
     """Return ``CELERY_RESULTS_TRACK_SENT``, read once: it is asked on every sent task."""
     return bool(get_setting(TRACK_SENT))
-
-
-@receiver(setting_changed)
-def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == EXTEND_TASK_PROPS_CALLBACK:
-        get_extend_task_props_callback.cache_clear()
-    elif setting == SCOPE_QUERYSET:
-        get_scope_hook.cache_clear()
-    elif setting == REDACT_HOOK:
-        get_redact_hook.cache_clear()
-    elif setting == PREPARED_STATEMENTS:
-        use_prepared_statements.cache_clear()
-    elif setting == TRACK_SENT:
-        track_sent.cache_clear()

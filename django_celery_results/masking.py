@@ -35,12 +35,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-
 from . import conf
 from .content import MAX_DEPTH, TOO_DEEP
 from .reprs import NotALiteral, parse_literal, render_literal
+from .setting_caches import cached_setting
 
 __all__ = ["MaskingRules", "mask_arguments", "mask_data", "mask_repr", "store_masking_rules"]
 
@@ -195,7 +193,7 @@ def mask_arguments(value: Any, rules: MaskingRules) -> Any:
     return mask_data(value, rules)
 
 
-@functools.cache
+@cached_setting(conf.REDACT_KEYS, conf.REDACT_MASK, conf.REDACT_HOOK)
 def store_masking_rules() -> MaskingRules:
     """Return the rules of ``CELERY_RESULTS_REDACT_KEYS``, ``_HOOK`` and ``_MASK``."""
     return MaskingRules.build(
@@ -203,9 +201,3 @@ def store_masking_rules() -> MaskingRules:
         conf.get_setting(conf.REDACT_MASK),
         conf.get_redact_hook(),
     )
-
-
-@receiver(setting_changed)
-def _reset_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in (conf.REDACT_KEYS, conf.REDACT_MASK, conf.REDACT_HOOK):
-        store_masking_rules.cache_clear()

@@ -22,13 +22,12 @@ from typing import Any
 
 from celery import current_app, signals
 from celery.app.task import Context
-from django.core.signals import setting_changed
 from django.db import router
-from django.dispatch import receiver
 from django.utils import timezone
 
 from . import recorder
 from .conf import TRACK_SENT, track_sent
+from .setting_caches import forget_when_changed
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +117,5 @@ def update_receivers() -> None:
             signal.disconnect(function, dispatch_uid=uid)
 
 
-@receiver(setting_changed)
-def _update_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == TRACK_SENT:
-        track_sent.cache_clear()
-        update_receivers()
+# After conf's own reset of track_sent (registered first, when conf was imported).
+forget_when_changed(update_receivers, settings=(TRACK_SENT,))

@@ -13,19 +13,17 @@ imported once, and everything is reloaded when ``RESULTS_API`` changes
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
 from django.db.models import Model, QuerySet
-from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.settings import APISettings
 
 from django_celery_results.conf import apply_scope_hook
+from django_celery_results.setting_caches import forget_when_changed
 
 SETTING_NAME = "RESULTS_API"
 
@@ -249,23 +247,5 @@ def scope_queryset(request: Request, queryset: QuerySet[Model]) -> QuerySet[Mode
     return scoped
 
 
-# What is built from RESULTS_API and kept (field rules, filter set and
-# serializer classes...): each module registers how to forget it.
-_resets: list[tuple[frozenset[str], Callable[[], None]]] = []
-
-
-def reset_when_changed(
-    *resets: Callable[[], None], settings: tuple[str, ...] = (SETTING_NAME,)
-) -> None:
-    """Call each of ``resets`` (a cache's ``cache_clear``) whenever one of ``settings`` changes."""
-    _resets.extend((frozenset(settings), reset) for reset in resets)
-
-
-@receiver(setting_changed)
-def _reload_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    """The one receiver: a changed ``RESULTS_API`` is read again, and what was built from it."""
-    if setting == SETTING_NAME:
-        api_settings.reload()
-    for names, reset in _resets:
-        if setting in names:
-            reset()
+# RESULTS_API is read again before anything built from it (registered after this).
+forget_when_changed(api_settings.reload, settings=(SETTING_NAME,))

@@ -8,15 +8,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, cast
+from typing import cast
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
 from django.db import models
-from django.dispatch import receiver
 
 from ..conf import GROUPRESULT_MODEL, TASKRESULT_MODEL, get_setting
+from ..setting_caches import forget_when_changed
 from .abstract import (
     ALL_STATES,
     TASK_STATE_CHOICES,
@@ -105,7 +104,6 @@ def get_group_result_model() -> type[AbstractGroupResult]:
     )
 
 
-@receiver(setting_changed)
-def _forget_models_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in (TASKRESULT_MODEL, GROUPRESULT_MODEL):
-        _get_swappable_model.cache_clear()
+forget_when_changed(
+    _get_swappable_model.cache_clear, settings=(TASKRESULT_MODEL, GROUPRESULT_MODEL)
+)

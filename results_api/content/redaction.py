@@ -27,8 +27,9 @@ from django.db import models
 
 from django_celery_results import conf as store_conf
 from django_celery_results.masking import MaskingRules, mask_arguments, mask_data, mask_repr
+from django_celery_results.setting_caches import forget_when_changed
 
-from ..conf import SETTING_NAME, api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings
 from .permission_cache import has_permission
 
 __all__ = [
@@ -99,7 +100,7 @@ def may_see_traceback(user: Any, model: type[models.Model]) -> bool:
     return has_permission(user or AnonymousUser(), permission)
 
 
-reset_when_changed(
+forget_when_changed(
     masking_rules.cache_clear,
     settings=(SETTING_NAME, store_conf.REDACT_KEYS, store_conf.REDACT_MASK, store_conf.REDACT_HOOK),
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
-from ..conf import reset_when_changed
+from django_celery_results.setting_caches import forget_when_changed
 
 __all__ = ["ENTRY", "STATIC_PATH", "Asset", "get_asset", "module_graph"]
 
@@ -113,7 +113,7 @@ def module_graph(entry: str = ENTRY) -> list[Asset]:
 
 
 # The files are read again when the settings that find them change (in tests).
-reset_when_changed(
+forget_when_changed(
     get_asset.cache_clear,
     settings=("STATICFILES_DIRS", "STATICFILES_FINDERS", "INSTALLED_APPS"),
 )

@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from django_celery_results.columns import concrete_field as concrete_field
 from django_celery_results.columns import key_field as key_field
 from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.setting_caches import forget_when_changed
 
-from ..conf import SETTING_NAME, api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings
 
 # The standard fields of a task in the API, by API name, with the model
 # field each one reads (None: computed).
@@ -240,4 +241,4 @@ def field_rules(model: type[AbstractTaskResult]) -> FieldRules:
     )
 
 
-reset_when_changed(field_rules.cache_clear)
+forget_when_changed(field_rules.cache_clear, settings=(SETTING_NAME,))

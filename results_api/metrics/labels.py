@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from django_celery_results.columns import concrete_field
 from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.setting_caches import forget_when_changed
 
-from ..conf import SETTING_NAME, api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings
 from ..fields.rules import FieldKind, field_rules, get_model_fields
 
 TASK = "task"
@@ -80,7 +81,7 @@ def label_set(model: type[AbstractTaskResult]) -> LabelSet:
     return LabelSet(names=names, columns=columns, histogram_names=histogram_names)
 
 
-reset_when_changed(label_set.cache_clear)
+forget_when_changed(label_set.cache_clear, settings=(SETTING_NAME,))
 
 
 def many_valued_labels(model: type[AbstractTaskResult]) -> tuple[str, ...]:

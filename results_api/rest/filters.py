@@ -31,8 +31,9 @@ from django_filters import rest_framework as filters
 from django_celery_results.columns import key_field
 from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
+from django_celery_results.setting_caches import forget_when_changed
 
-from ..conf import api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings
 from ..failures import exception_type
 from ..fields.rules import field_rules
 from ..search.filters import SEARCH_PARAM, SearchFilter
@@ -302,10 +303,11 @@ def _narrowed(
     return narrowed
 
 
-reset_when_changed(
+forget_when_changed(
     get_task_filterset_class.cache_clear,
     get_group_filterset_class.cache_clear,
     _narrowed.cache_clear,
     _reading_several_params.cache_clear,
     filters_without_params.cache_clear,
+    settings=(SETTING_NAME,),
 )

@@ -39,9 +39,10 @@ from rest_framework import serializers
 
 from django_celery_results.content import JSON_CONTENT_TYPES, Undecodable, decode_json
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
+from django_celery_results.setting_caches import forget_when_changed
 from django_celery_results.url_ids import id_to_segment
 
-from ..conf import api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings
 from ..content.redaction import may_redact, may_see_traceback, redact_arguments, redact_data
 from ..fields.durations import RUNTIME, WAIT
 from ..fields.rules import STANDARD_TASK_FIELDS, field_rules
@@ -222,4 +223,8 @@ def get_group_serializer_class(model: type[AbstractGroupResult]) -> type[GroupRe
     return type(f"{model._meta.object_name}Serializer", (base,), attrs)
 
 
-reset_when_changed(get_task_serializer_class.cache_clear, get_group_serializer_class.cache_clear)
+forget_when_changed(
+    get_task_serializer_class.cache_clear,
+    get_group_serializer_class.cache_clear,
+    settings=(SETTING_NAME,),
+)

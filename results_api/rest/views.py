@@ -37,10 +37,11 @@ from rest_framework.utils.urls import replace_query_param
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.setting_caches import forget_when_changed
 from django_celery_results.status import NotShown, group_children
 from django_celery_results.url_ids import id_from_segment
 
-from ..conf import SETTING_NAME, api_settings, reset_when_changed, scope_queryset
+from ..conf import SETTING_NAME, api_settings, scope_queryset
 from ..search.filters import SEARCH_PARAM, SearchField, search_excerpt
 from ..stats.from_rollup import stats_from_rollup
 from ..stats.queries import (
@@ -77,7 +78,7 @@ __all__ = [
 
 # The query parameters of each kind of view: (view class, action, filter set, paginator).
 _QUERY_PARAM_NAMES: dict[tuple[Any, ...], frozenset[str]] = {}
-reset_when_changed(_QUERY_PARAM_NAMES.clear, settings=(SETTING_NAME, "REST_FRAMEWORK"))
+forget_when_changed(_QUERY_PARAM_NAMES.clear, settings=(SETTING_NAME, "REST_FRAMEWORK"))
 
 
 # A Sphinx cross-reference role in a docstring: :mod:`x`, :py:func:`~x.y`.

@@ -44,7 +44,9 @@ from django.db.models.lookups import (
 )
 from django.db.models.sql.where import AND, WhereNode
 
-from ..conf import SETTING_NAME, api_settings, reset_when_changed
+from django_celery_results.setting_caches import forget_when_changed
+
+from ..conf import SETTING_NAME, api_settings
 from ..fields.durations import RUNTIME, WAIT, figure_names
 from ..models import RollupState, TaskResultRollup, value_key
 from . import bins, histogram, task_counts
@@ -198,7 +200,7 @@ def stats_from_rollup(
 # rollup rows only if the database still holds it as it is (checked in the same statement),
 # so it saves a query per request without ever answering from another head.
 _STATES: dict[tuple[str, str], RollupState] = {}
-reset_when_changed(_STATES.clear, settings=(SETTING_NAME, "TIME_ZONE", "USE_TZ"))
+forget_when_changed(_STATES.clear, settings=(SETTING_NAME, "TIME_ZONE", "USE_TZ"))
 
 
 def _state(using: str, key: str, *, fresh: bool) -> tuple[RollupState | None, bool]:

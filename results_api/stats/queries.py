@@ -34,8 +34,9 @@ from rest_framework.exceptions import ValidationError
 
 from django_celery_results.columns import concrete_field, key_field
 from django_celery_results.models.abstract import AbstractTaskResult
+from django_celery_results.setting_caches import forget_when_changed
 
-from ..conf import api_settings, reset_when_changed
+from ..conf import SETTING_NAME, api_settings
 from ..failures import exception_type
 from ..fields.durations import PERCENTILES as DURATION_PERCENTILES
 from ..fields.durations import RUNTIME, WAIT, figure_names
@@ -337,6 +338,8 @@ def task_stats(
     return rows
 
 
-reset_when_changed(
-    get_stats_query_serializer_class.cache_clear, get_stats_serializer_class.cache_clear
+forget_when_changed(
+    get_stats_query_serializer_class.cache_clear,
+    get_stats_serializer_class.cache_clear,
+    settings=(SETTING_NAME,),
 )

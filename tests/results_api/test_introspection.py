@@ -113,13 +113,3 @@ def test_what_reads_the_rules_follows_a_changed_setting(custom_model, settings):
         get_stats_query_serializer_class(custom_model)().fields["group_by"].choices,
     )
     assert not any("tenant" in names for names in rebuilt)
-
-
-def test_results_api_has_one_receiver_of_changed_settings():
-    from django.core.signals import setting_changed
-
-    receivers = [
-        receiver() for _key, receiver, *_rest in setting_changed.receivers if receiver() is not None
-    ]
-    ours = [r for r in receivers if getattr(r, "__module__", "").startswith("results_api")]
-    assert [r.__qualname__ for r in ours] == ["_reload_on_setting_changed"]
