@@ -9,22 +9,17 @@ which is run) on label columns, joined by AND, become the label values a
 series must carry. A hook that filters by anything else cannot be read,
 and the scrape is refused rather than answered unscoped.
 
-Private parts relied on (``scripts/prerelease`` tests them against the next
-releases): Django: ``Query.where`` and ``WhereNode`` (``children``,
-``connector``, ``negated``), ``NothingNode``, the ``lhs``/``rhs`` of the
-lookups in it, ``Query.base_table`` and ``Query.get_compiler().results_iter()``.
+The query tree is read by :mod:`results_api.fields.conditions` (which
+names the private parts of Django it relies on).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import models
-from django.db.models.lookups import Exact, In, IsNull
-from django.db.models.sql.query import Query
-from django.db.models.sql.where import AND, NothingNode, WhereNode
 
+from ..fields.conditions import read_conditions
 from .labels import LabelSet, label_value
 
 
@@ -48,56 +43,16 @@ class Narrowing:
 
 def read_scope(scoped: models.QuerySet, labels: LabelSet) -> Narrowing | None:
     """Return what the scope hook's filter on ``scoped`` allows; ``None``: it cannot be read."""
-    query = scoped.query
-    joined = [alias for alias, count in query.alias_refcount.items() if count]
-    if len(joined) > 1 or query.distinct or query.is_sliced:
+    conditions = read_conditions(scoped, run_subqueries=True)
+    if conditions is None or conditions.compared:
         return None
-    narrowing = Narrowing()
-    columns = {column: position for position, column in enumerate(labels.columns)}
-    if not _read_node(query.where, narrowing, columns, query.base_table, scoped.db):
+    positions = {name: position for position, name in enumerate(labels.names)}
+    if not set(conditions.equal) <= set(positions):
         return None
-    return narrowing
-
-
-def _read_node(
-    node: WhereNode, narrowing: Narrowing, columns: dict[str, int], table: str, using: str
-) -> bool:
-    if node.negated or (node.connector != AND and len(node.children) > 1):
-        return False
-    for child in node.children:
-        if isinstance(child, NothingNode):
-            narrowing.nothing = True
-        elif isinstance(child, WhereNode):
-            if not _read_node(child, narrowing, columns, table, using):
-                return False
-        elif not _read_lookup(child, narrowing, columns, table, using):
-            return False
-    return True
-
-
-def _read_lookup(
-    lookup: Any, narrowing: Narrowing, columns: dict[str, int], table: str, using: str
-) -> bool:
-    column = getattr(lookup, "lhs", None)
-    if not isinstance(column, models.expressions.Col) or column.alias != table:
-        return False
-    position = columns.get(column.target.attname)
-    if position is None:
-        return False
-    rhs = lookup.rhs
-    if isinstance(lookup, In) and isinstance(rhs, Query):
-        values: list[Any] = [row[0] for row in rhs.get_compiler(using=using).results_iter()]
-    elif hasattr(rhs, "resolve_expression"):
-        return False
-    elif isinstance(lookup, Exact):
-        values = [rhs]
-    elif isinstance(lookup, In):
-        values = list(rhs)
-    elif isinstance(lookup, IsNull) and rhs is True:
-        values = [None]
-    else:
-        return False
-    found = frozenset(label_value(getattr(value, "pk", value)) for value in values)
-    known = narrowing.allowed.get(position)
-    narrowing.allowed[position] = found if known is None else known & found
-    return True
+    return Narrowing(
+        allowed={
+            positions[name]: frozenset(label_value(value) for value in values)
+            for name, values in conditions.equal.items()
+        },
+        nothing=conditions.nothing,
+    )

@@ -12,11 +12,10 @@ date range that is not whole hours) are read from the task table with the
 same filters and added, so counts and averages are exact. Percentiles come
 from the merged histograms (``results_api/stats/histogram.py``).
 
-Private parts relied on (``scripts/prerelease`` tests them against the next
-releases): Django: the ORM's query tree, ``Query.where``, ``Query.base_table``
-and ``django.db.models.sql.where.WhereNode`` (its ``children``, ``connector``
-and ``negated``), and the ``lhs``/``rhs`` of the lookups in it;
-``Query.get_compiler()``.
+The filters are read from the query tree by
+:mod:`results_api.fields.conditions`. Private parts relied on here
+(``scripts/prerelease`` tests them against the next releases): Django:
+``Query.get_compiler()``, to compile the bucket expression.
 """
 
 from __future__ import annotations
@@ -34,19 +33,16 @@ from django.db import models
 from django.db.models import F, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import (
-    Exact,
     GreaterThan,
     GreaterThanOrEqual,
-    In,
-    IsNull,
     LessThan,
     LessThanOrEqual,
 )
-from django.db.models.sql.where import AND, WhereNode
 
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
+from ..fields.conditions import read_conditions
 from ..fields.durations import RUNTIME, WAIT, figure_names
 from ..models import RollupState, TaskResultRollup, value_key
 from . import bins, histogram, task_counts
@@ -228,63 +224,23 @@ class HeadMoved(Exception):
 
 def read_plan(queryset: models.QuerySet, dimensions: Iterable[str]) -> Plan | None:
     """Translate the WHERE clause of ``queryset`` into a plan, or ``None`` when it does not fit."""
-    query = queryset.query
-    joined = [alias for alias, count in query.alias_refcount.items() if count]
-    if len(joined) > 1 or query.distinct or query.is_sliced:
+    conditions = read_conditions(queryset)
+    if conditions is None or conditions.nothing:
         return None
+    dimensions = set(dimensions)
     plan = Plan()
-    allowed = {"status", *dimensions}
-    if not _read_node(query.where, plan, allowed, query.base_table):
-        return None
+    for name, lookup in conditions.compared:
+        if name != "date_done" or not _read_date(lookup, lookup.rhs, plan):
+            return None
+    for name, values in conditions.equal.items():
+        if name == "status":
+            plan.statuses = set(values) - {ALL_STATUSES}  # no result has it: all statuses do
+        elif name in dimensions and plan.dimension is None:
+            plan.dimension = name
+            plan.values = {encode(value) for value in values}
+        else:
+            return None  # a date equality, or a second dimension (rolled up one at a time)
     return plan
-
-
-def _read_node(node: WhereNode, plan: Plan, allowed: set[str], table: str) -> bool:
-    if node.negated or (node.connector != AND and len(node.children) > 1):
-        return False
-    for child in node.children:
-        if isinstance(child, WhereNode):
-            if not _read_node(child, plan, allowed, table):
-                return False
-        elif not _read_lookup(child, plan, allowed, table):
-            return False
-    return True
-
-
-def _read_lookup(lookup: Any, plan: Plan, allowed: set[str], table: str) -> bool:
-    column = getattr(lookup, "lhs", None)
-    target = getattr(column, "target", None)
-    if target is None or getattr(column, "alias", None) != table:
-        return False
-    if not isinstance(column, models.expressions.Col):
-        return False
-    rhs = lookup.rhs
-    if hasattr(rhs, "resolve_expression"):
-        return False
-    name = target.name
-    if name == "date_done":
-        return _read_date(lookup, rhs, plan)
-    if name not in allowed:
-        return False
-    if isinstance(lookup, Exact):
-        values = [rhs]
-    elif isinstance(lookup, In):
-        values = list(rhs)
-    elif isinstance(lookup, IsNull) and rhs is True:
-        values = [None]
-    else:
-        return False
-    values = [getattr(value, "pk", value) for value in values]
-    if name == "status":
-        found = set(values) - {ALL_STATUSES}  # no result has it: the rows of every status do
-        plan.statuses = found if plan.statuses is None else plan.statuses & found
-        return True
-    if plan.dimension not in (None, name):
-        return False  # a second dimension: the rollup holds them one at a time
-    plan.dimension = name
-    found = {encode(value) for value in values}
-    plan.values = found if plan.values is None else plan.values & found
-    return True
 
 
 def _read_date(lookup: Any, rhs: Any, plan: Plan) -> bool:
