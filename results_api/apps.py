@@ -16,6 +16,7 @@ class ResultsAPIConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401
+        from .bulk import checks as bulk_checks  # noqa: F401
         from .metrics import checks as metrics_checks  # noqa: F401
         from .search import checks as search_checks  # noqa: F401
 
@@ -23,6 +24,13 @@ class ResultsAPIConfig(AppConfig):
             from .content.permission_cache import connect_signals
 
             connect_signals()
+
+        if apps.is_installed("django.contrib.auth") and apps.is_installed("django_celery_results"):
+            from django.db.models.signals import post_migrate
+
+            from .bulk.permissions import create_bulk_permissions
+
+            post_migrate.connect(create_bulk_permissions, sender=self)
 
         # Without django_celery_results the extensions cannot import its models;
         # results_api.E007 then says what to add.

@@ -97,6 +97,16 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_ENABLED": False,
     # Permission classes of retry, checked after PERMISSION_CLASSES.
     "RETRY_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Bulk actions over the tasks a filter selects (tasks/bulk/<action>/):
+    # those listed are on, any of "retry", "revoke", "delete"; off by default.
+    # Each also needs its own Django permission (results_api.bulk.permissions).
+    "BULK_ACTIONS": [],
+    # The most rows one bulk action may select: a preview over more is a 400.
+    "BULK_MAX_ROWS": 100_000,
+    # Rows acted on per transaction (and per batch of messages) by a bulk action.
+    "BULK_BATCH_SIZE": 500,
+    # Seconds a bulk action's preview token stays valid.
+    "BULK_TOKEN_MAX_AGE": 600,
     # The Celery app that revokes and re-sends tasks, or its dotted path;
     # None: celery.current_app (the project's app once it is imported).
     "CELERY_APP": None,

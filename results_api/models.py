@@ -87,12 +87,16 @@ class RollupState(models.Model):
 
 
 # The metrics' tables live with their code; imported here so that Django registers them.
+# The record of bulk actions lives with the bulk package.
+from .bulk.models import BulkAction, BulkRetry  # noqa: E402
 from .metrics.models import MetricState, MetricTotal  # noqa: E402
 
 # The search side table and its state live with the search package.
 from .search.models import TaskSearchState, TaskSearchText  # noqa: E402
 
 __all__ = [
+    "BulkAction",
+    "BulkRetry",
     "MetricState",
     "MetricTotal",
     "RollupState",

@@ -6,7 +6,8 @@ permission classes of each (checked after the read permissions), their
 request and response serializers, and their links in the browsable API.
 Their throttle scope is ``actions`` (:mod:`results_api.rest.throttling`) and
 their schema is documented only when turned on (:mod:`results_api.rest.schema`);
-what they do is in :mod:`results_api.rest.actions`.
+what they do is in :mod:`results_api.rest.actions`. Each is recorded in the
+admin's history (:mod:`results_api.audit`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..audit import record_action
 from .actions import (
     ACTIONS,
     RetriedSerializer,
@@ -76,9 +78,17 @@ class TaskActionsMixin(_ViewSetBase):
         task = self.get_object()
         options = RevokeSerializer(data=request.data)
         options.is_valid(raise_exception=True)
-        return Response(revoke_task(task, **options.validated_data), status=202)
+        answer = revoke_task(task, **options.validated_data)
+        terminate = options.validated_data["terminate"]
+        message = f"Revoked through the results API{' and terminated' if terminate else ''}."
+        record_action(request.user, type(task), message, row=task)
+        return Response(answer, status=202)
 
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, task_id: str | None = None) -> Response:
         """Send the task again with its stored arguments; off unless enabled."""
-        return Response(retry_task(self.get_object()), status=202)
+        task = self.get_object()
+        answer = retry_task(task)
+        message = f"Retried through the results API as {answer['task_id']}."
+        record_action(request.user, type(task), message, row=task)
+        return Response(answer, status=202)

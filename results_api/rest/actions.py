@@ -49,11 +49,14 @@ __all__ = [
     "RetriedSerializer",
     "RevokeSerializer",
     "RevokedSerializer",
+    "Unretryable",
     "action_enabled",
     "action_permissions",
     "get_celery_app",
+    "retry_arguments",
     "retry_task",
     "revoke_task",
+    "send_retry",
 ]
 
 # Each action, with the settings that turn it on and guard it.
@@ -128,28 +131,61 @@ def revoke_task(task: AbstractTaskResult, terminate: bool = False) -> dict[str, 
     return {"task_id": task.task_id, "terminate": terminate}
 
 
-def retry_task(task: AbstractTaskResult) -> dict[str, Any]:
-    """Send ``task`` again with its stored arguments; return the new id and the old one."""
+class Unretryable(ValueError):
+    """A task that cannot be sent again: ``code`` says why (for counts), the message for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def retry_arguments(task: AbstractTaskResult) -> tuple[Any, dict[str, Any]]:
+    """Return the ``(args, kwargs)`` to send ``task`` again with; ``Unretryable`` if none."""
     if task.status not in RETRYABLE_STATES:
-        raise Conflict(
-            _("Only a finished task (%(states)s) can be retried; this one is %(status)s.")
-            % {"states": ", ".join(sorted(RETRYABLE_STATES)), "status": task.status}
+        raise Unretryable(
+            "unfinished",
+            str(_("Only a finished task (%(states)s) can be retried; this one is %(status)s."))
+            % {"states": ", ".join(sorted(RETRYABLE_STATES)), "status": task.status},
         )
     if not task.task_name:
-        raise Conflict(_("The task's name is not stored, so it cannot be sent again."))
+        raise Unretryable(
+            "no_task_name", str(_("The task's name is not stored, so it cannot be sent again."))
+        )
     try:
-        args, kwargs = stored_arguments(task)
+        return stored_arguments(task)
     except UnusableArguments as exc:
+        raise Unretryable("arguments_unusable", str(exc)) from exc
+
+
+def send_retry(
+    app: Celery,
+    task: AbstractTaskResult,
+    arguments: tuple[Any, dict[str, Any]],
+    new_id: str,
+    producer: Any = None,
+) -> None:
+    """Send ``task`` again as ``new_id``, with the header naming the task it retries."""
+    args, kwargs = arguments
+    options = {"producer": producer} if producer is not None else {}
+    app.send_task(
+        task.task_name,
+        args=args,
+        kwargs=kwargs,
+        task_id=new_id,
+        headers={RETRY_OF_HEADER: task.task_id},
+        **options,
+    )
+
+
+def retry_task(task: AbstractTaskResult) -> dict[str, Any]:
+    """Send ``task`` again with its stored arguments; return the new id and the old one."""
+    try:
+        arguments = retry_arguments(task)
+    except Unretryable as exc:
         raise Conflict(str(exc)) from exc
     new_id = uuid()
     try:
-        get_celery_app().send_task(
-            task.task_name,
-            args=args,
-            kwargs=kwargs,
-            task_id=new_id,
-            headers={RETRY_OF_HEADER: task.task_id},
-        )
+        send_retry(get_celery_app(), task, arguments, new_id)
     except EncodeError as exc:
         raise Conflict(
             _("The stored arguments cannot be encoded for the broker: %s") % exc

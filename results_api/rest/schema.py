@@ -31,6 +31,8 @@ from rest_framework.decorators import action
 
 from django_celery_results.models import get_task_result_model
 
+from ..bulk.views import BulkConfirmSerializer, BulkOutcomeSerializer, BulkPreviewSerializer
+from ..conf import api_settings
 from ..stats.queries import INTERVALS, get_stats_serializer_class, group_by_fields
 from .actions import RetriedSerializer, RevokedSerializer, RevokeSerializer, action_enabled
 from .export import CSVRenderer
@@ -305,6 +307,47 @@ class TaskResultViewSetExtension(OpenApiViewExtension):
             @action(detail=True, methods=["post"])
             def revoke(self, request: Any, *args: Any, **kwargs: Any) -> Any:
                 return super().revoke(request, *args, **kwargs)
+
+            @extend_schema(
+                methods=["GET"],
+                exclude=not api_settings.BULK_ACTIONS,
+                filters=True,
+                description=(
+                    "Preview a bulk action (retry, revoke or delete; each on only when "
+                    "RESULTS_API['BULK_ACTIONS'] lists it) over the tasks the filters select in "
+                    "the caller's scope: how many, how many it would skip and why, and the token "
+                    "that confirms it (POST, same query string)."
+                ),
+                responses={
+                    200: BulkPreviewSerializer,
+                    404: not_found,
+                    429: _throttled("bulk"),
+                    **_error_responses(detail=False),
+                },
+            )
+            @extend_schema(
+                methods=["POST"],
+                exclude=not api_settings.BULK_ACTIONS,
+                filters=True,
+                request=BulkConfirmSerializer,
+                description=(
+                    "Carry out a previewed bulk action: the same query string, and the preview's "
+                    "token. Acts in batches; confirming the same token again returns the same run."
+                ),
+                responses={
+                    200: BulkOutcomeSerializer,
+                    404: not_found,
+                    409: _error(
+                        "The filters now select more tasks than the preview counted, or another "
+                        "request is carrying out this run."
+                    ),
+                    429: _throttled("bulk"),
+                    **_error_responses(detail=False),
+                },
+            )
+            @action(detail=False, methods=["get", "post"], url_path=r"bulk/(?P<bulk_action>[a-z]+)")
+            def bulk(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return super().bulk(request, *args, **kwargs)
 
             @extend_schema(
                 exclude=not action_enabled("retry"),

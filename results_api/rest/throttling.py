@@ -53,6 +53,7 @@ SCOPE_BY_ACTION: dict[str, str] = {
     "export": "export",
     "revoke": "actions",
     "retry": "actions",
+    "bulk": "actions",
 }
 READ_SCOPE = "read"
 

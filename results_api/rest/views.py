@@ -41,6 +41,7 @@ from django_celery_results.setting_caches import forget_when_changed
 from django_celery_results.status import NotShown, group_children
 from django_celery_results.url_ids import id_from_segment
 
+from ..bulk.views import BulkActionsMixin
 from ..conf import SETTING_NAME, api_settings, scope_queryset
 from ..search.filters import SEARCH_PARAM, SearchField, search_excerpt
 from ..stats.from_rollup import stats_from_rollup
@@ -351,8 +352,9 @@ class TaskReadViewSet(ResultViewSet):
         return export_response(queryset, cast(Serializer, self.get_serializer()))
 
 
-class TaskResultViewSet(TaskActionsMixin, TaskReadViewSet):
-    """Task results: the reads, plus revoke and retry (:mod:`results_api.rest.action_views`)."""
+class TaskResultViewSet(BulkActionsMixin, TaskActionsMixin, TaskReadViewSet):
+    """Task results: the reads, revoke and retry (:mod:`results_api.rest.action_views`), and
+    the bulk actions (:mod:`results_api.bulk.views`)."""
 
 
 class GroupResultViewSet(ResultViewSet):

@@ -1,0 +1,71 @@
+"""What a bulk action would do to the rows a filter selects: how many, which skipped, and why.
+
+The preview and the run ask the same question of each row (``refusal``),
+so the numbers a user confirms are the rule the run applies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import states
+from django.db import models
+
+from ..rest.actions import Unretryable, retry_arguments
+
+__all__ = ["ACTIONS", "Preview", "keyset_batches", "preview", "refusal"]
+
+ACTIONS = ("retry", "revoke", "delete")
+# The columns a bulk action reads of each row.
+COLUMNS = ("pk", "task_id", "task_name", "status", "task_args", "task_kwargs", "content_type")
+
+
+@dataclass
+class Preview:
+    """How many rows a filter selects, and how many of them an action would skip, by reason."""
+
+    action: str
+    matched: int
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def acting_on(self) -> int:
+        return self.matched - sum(self.skipped.values())
+
+
+def refusal(action: str, task: Any) -> str | None:
+    """Return why ``action`` would leave ``task`` alone (a reason code), or None."""
+    if action == "retry":
+        try:
+            retry_arguments(task)
+        except Unretryable as exc:
+            return exc.code
+    elif action == "revoke" and task.status in states.READY_STATES:
+        return "finished"
+    return None
+
+
+def keyset_batches(queryset: models.QuerySet, size: int, after: Any = None) -> Iterator[list[Any]]:
+    """Yield the rows of ``queryset`` in primary-key order, ``size`` at a time, after ``after``."""
+    ordered = queryset.only(*COLUMNS[1:]).order_by("pk")
+    while True:
+        page = ordered.filter(pk__gt=after) if after is not None else ordered
+        batch = list(page[:size])
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].pk
+
+
+def preview(action: str, queryset: models.QuerySet, batch_size: int) -> Preview:
+    """Return what ``action`` would do to the rows of ``queryset`` (read in batches)."""
+    result = Preview(action, matched=0)
+    for batch in keyset_batches(queryset, batch_size):
+        result.matched += len(batch)
+        result.skipped.update(
+            reason for task in batch if (reason := refusal(action, task)) is not None
+        )
+    return result

@@ -1,0 +1,316 @@
+"""tasks/bulk/<action>/: a preview that says what would happen, a confirmation that does it."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+from celery import states
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
+
+from django_celery_results.models import get_task_result_model
+from results_api.bulk.models import BulkAction, BulkRetry
+from results_api.bulk.run import acquire
+
+from ..conftest import action_url
+from .conftest import bulk_url, confirm
+
+CUT_SHORT = json.dumps("(1, 'abc...")  # Celery's repr of arguments, cut short
+
+
+@pytest.fixture
+def failures(make_task):
+    """Five failures of one task (one with arguments Celery cut short), one still running."""
+    make_task = functools.partial(make_task, task_kwargs=json.dumps("{}"))
+    for number in range(4):
+        make_task(
+            task_id=f"f-{number}", status=states.FAILURE, task_args=json.dumps(f"({number}, 2)")
+        )
+    make_task(task_id="f-cut", status=states.FAILURE, task_args=CUT_SHORT)
+    make_task(task_id="running", status=states.STARTED, task_args=json.dumps("(9, 9)"))
+
+
+def ids(model=None) -> set[str]:
+    model = model or get_task_result_model()
+    return set(model._default_manager.values_list("task_id", flat=True))
+
+
+def test_a_bulk_action_is_a_404_until_the_project_lists_it(root_client, failures, settings):
+    settings.RESULTS_API = {"BULK_ACTIONS": ["revoke"]}
+
+    assert root_client.get(bulk_url("retry")).status_code == 404
+    assert root_client.get(bulk_url("delete")).status_code == 404
+    assert root_client.get(bulk_url("revoke")).status_code == 200
+
+
+def test_the_preview_counts_the_rows_and_what_would_be_skipped_and_why(
+    root_client, failures, bulk_on
+):
+    answer = root_client.get(bulk_url("retry", task_id__startswith="")).json()
+
+    assert (answer["matched"], answer["acting_on"]) == (6, 4)
+    assert [(s["reason"], s["count"]) for s in answer["skipped"]] == [
+        ("arguments_unusable", 1),
+        ("unfinished", 1),
+    ]
+    assert answer["limit"] == 100_000 and answer["token"]
+
+
+def test_a_confirmed_retry_sends_each_task_once_through_the_broker(
+    root_client, failures, bulk_on, queue
+):
+    _preview, done = confirm(root_client, "retry", status=states.FAILURE)
+
+    assert done.status_code == 200, done.content
+    assert (done.json()["acted"], done.json()["state"]) == (4, "done")
+    sent = queue.messages()
+    assert sorted(message["retry_of"] for message in sent) == [f"f-{n}" for n in range(4)]
+    assert {message["task"] for message in sent} == {"tests.testapp.tasks.add"}
+    assert len({message["id"] for message in sent}) == 4
+
+
+def test_confirming_the_same_preview_twice_acts_once(root_client, failures, bulk_on, queue):
+    preview = root_client.get(bulk_url("retry", status=states.FAILURE)).json()
+    body = {"token": preview["token"]}
+
+    first = root_client.post(bulk_url("retry", status=states.FAILURE), body, format="json")
+    second = root_client.post(bulk_url("retry", status=states.FAILURE), body, format="json")
+
+    assert first.json() == second.json()
+    assert len(queue.messages()) == 4
+
+
+def test_a_filter_that_now_selects_more_rows_than_the_preview_is_refused(
+    root_client, failures, bulk_on, make_task, queue
+):
+    preview = root_client.get(bulk_url("retry", status=states.FAILURE)).json()
+    make_task(task_id="f-late", status=states.FAILURE, task_args=json.dumps("(5, 5)"))
+
+    response = root_client.post(
+        bulk_url("retry", status=states.FAILURE), {"token": preview["token"]}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert "preview counted 5" in response.json()["detail"]
+    assert queue.messages() == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["other filters", "other action", "other user", "forged", "missing"],
+)
+def test_a_token_that_is_not_this_previews_is_a_400_naming_token(
+    root_client, failures, bulk_on, change
+):
+    token = root_client.get(bulk_url("delete", status=states.FAILURE)).json()["token"]
+    action, filters, client = "delete", {"status": states.FAILURE}, root_client
+    body = {"token": token}
+    if change == "other filters":
+        filters = {"status": states.SUCCESS}
+    elif change == "other action":
+        action = "revoke"
+    elif change == "other user":
+        client = APIClient()
+        client.force_authenticate(get_user_model().objects.create_superuser("other"))
+    elif change == "forged":
+        body = {"token": token[:-2] + "xx"}
+    else:
+        body = {}
+
+    response = client.post(bulk_url(action, **filters), body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["token"]
+    assert len(ids()) == 6
+
+
+def test_a_filter_over_the_limit_is_a_400_that_says_so(root_client, failures, bulk_on):
+    bulk_on.RESULTS_API = {**bulk_on.RESULTS_API, "BULK_MAX_ROWS": 5}
+
+    response = root_client.get(bulk_url("delete"))
+
+    assert response.status_code == 400
+    assert "BULK_MAX_ROWS" in response.json()["detail"]
+
+
+def test_a_bulk_delete_deletes_exactly_the_rows_the_filters_select(root_client, failures, bulk_on):
+    _preview, done = confirm(root_client, "delete", status=states.FAILURE, task_id__startswith="f-")
+
+    assert done.json()["acted"] == 5
+    assert ids() == {"running"}
+
+
+def test_a_bulk_revoke_skips_finished_tasks(root_client, failures, bulk_on):
+    preview, done = confirm(root_client, "revoke")
+
+    assert [(s["reason"], s["count"]) for s in preview.json()["skipped"]] == [("finished", 5)]
+    assert done.json()["acted"] == 1
+
+
+def test_the_bulk_search_selects_by_content(root_client, failures, bulk_on, make_task):
+    make_task(task_id="order", task_kwargs=json.dumps("{'order_id': 4411}"))
+
+    _preview, done = confirm(root_client, "delete", search="kwargs.order_id:4411")
+
+    assert done.json()["acted"] == 1
+    assert "order" not in ids()
+
+
+# Permissions and scope
+
+
+@pytest.mark.parametrize("action", ["retry", "revoke", "delete"])
+def test_staff_without_the_bulk_permission_is_refused(
+    staff_client, failures, bulk_on, bulk_permissions, action
+):
+    assert staff_client.get(bulk_url(action)).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["retry", "revoke", "delete"])
+def test_the_bulk_permission_without_the_single_actions_is_refused(
+    failures, bulk_on, bulk_permissions, action, settings
+):
+    settings.RESULTS_API = {
+        **settings.RESULTS_API,
+        "RETRY_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    }
+    user = get_user_model().objects.create_user("operator", is_staff=False)
+    user.user_permissions.add(Permission.objects.get(codename__startswith=f"bulk_{action}_"))
+    client = APIClient()
+    client.force_authenticate(user)
+    settings.RESULTS_API = {
+        **settings.RESULTS_API,
+        "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    }
+
+    assert client.get(bulk_url(action)).status_code == 403
+
+
+def test_staff_granted_the_bulk_permission_may_act(
+    staff_client, staff_user, failures, bulk_on, bulk_permissions
+):
+    model = get_task_result_model()._meta
+    for codename in ("bulk_delete_", "delete_"):
+        staff_user.user_permissions.add(
+            Permission.objects.get(
+                codename=f"{codename}{model.model_name}", content_type__app_label=model.app_label
+            )
+        )
+
+    _preview, done = confirm(staff_client, "delete", status=states.STARTED)
+
+    assert done.status_code == 200 and ids() == {f"f-{n}" for n in range(4)} | {"f-cut"}
+
+
+def test_a_scoped_member_acts_only_on_their_own_rows_whatever_the_filter(
+    failures, bulk_on, make_task, settings
+):
+    settings.RESULTS_API = {
+        **settings.RESULTS_API,
+        "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
+    }
+    make_task(task_id="ann-1", status=states.FAILURE)
+    make_task(task_id="bob-1", status=states.FAILURE)
+    ann = APIClient()
+    ann.force_authenticate(get_user_model().objects.create_superuser("ann"))
+
+    for filters in ({}, {"task_id": "bob-1"}, {"task_id__startswith": "bob"}, {"search": "bob-1"}):
+        preview, _done = confirm(ann, "delete", **filters)
+        assert preview.json()["matched"] <= 1, filters
+    assert "bob-1" in ids() and "ann-1" not in ids()
+
+
+# The record
+
+
+def test_each_bulk_action_is_recorded_in_the_admin_history(root_client, failures, bulk_on):
+    confirm(root_client, "delete", status=states.STARTED)
+    confirm(root_client, "retry", status=states.FAILURE)
+
+    entries = list(LogEntry.objects.order_by("pk"))
+    assert [(entry.action_flag, entry.user.username) for entry in entries] == [
+        (DELETION, "root"),
+        (CHANGE, "root"),
+    ]
+    assert "Bulk delete" in entries[0].change_message
+    assert "status=STARTED" in entries[0].change_message
+    assert "1 of 1 acted on" in entries[0].change_message
+    assert "4 of 5 acted on; skipped: 1 arguments_unusable" in entries[1].change_message
+
+
+def test_a_single_retry_and_revoke_are_recorded_against_their_task(
+    root_client, failures, settings, celery_app, queue
+):
+    settings.RESULTS_API = {"RETRY_ENABLED": True, "REVOKE_ENABLED": True, "CELERY_APP": celery_app}
+    task = get_task_result_model()._default_manager.get(task_id="f-0")
+
+    retried = root_client.post(action_url("f-0", "retry"))
+    root_client.post(action_url("running", "revoke"), {"terminate": True}, format="json")
+
+    entries = list(LogEntry.objects.order_by("pk"))
+    assert [(entry.object_id, entry.object_repr) for entry in entries] == [
+        (str(task.pk), "f-0"),
+        (str(get_task_result_model()._default_manager.get(task_id="running").pk), "running"),
+    ]
+    assert entries[0].change_message == (
+        f"Retried through the results API as {retried.json()['task_id']}."
+    )
+    assert entries[1].change_message == "Revoked through the results API and terminated."
+
+
+# Interrupted
+
+
+def test_a_retry_interrupted_half_way_resumes_without_sending_a_task_twice(
+    root_client, failures, bulk_on, queue, monkeypatch
+):
+    from results_api.bulk import run as bulk_run
+
+    real_send = bulk_run.send_retry
+    sent = []
+
+    def send_then_crash(*args, **kwargs):
+        if len(sent) == 3:
+            raise SystemExit("the process dies")
+        sent.append(1)
+        real_send(*args, **kwargs)
+
+    monkeypatch.setattr(bulk_run, "send_retry", send_then_crash)
+    preview = root_client.get(bulk_url("retry", status=states.FAILURE)).json()
+    with pytest.raises(SystemExit):
+        root_client.post(
+            bulk_url("retry", status=states.FAILURE), {"token": preview["token"]}, format="json"
+        )
+    assert len(queue.messages()) == 3
+    monkeypatch.setattr(bulk_run, "send_retry", real_send)
+    BulkAction.objects.update(leased_until=None)  # the dead process's lease has run out
+
+    done = root_client.post(
+        bulk_url("retry", status=states.FAILURE), {"token": preview["token"]}, format="json"
+    )
+
+    assert (done.json()["acted"], done.json()["state"]) == (4, "done")
+    sent_for = [message["retry_of"] for message in queue.messages()]
+    assert sorted(sent_for) == [f"f-{n}" for n in range(4)]
+    claims = BulkRetry.objects.values_list("new_task_id", flat=True)
+    assert sorted(message["id"] for message in queue.messages()) == sorted(claims)
+
+
+def test_a_second_confirmation_while_the_first_runs_is_refused(root_client, failures, bulk_on):
+    preview = root_client.get(bulk_url("delete")).json()
+    run = BulkAction.objects.create(
+        key=__import__("results_api.bulk.selection", fromlist=["x"]).run_key(preview["token"]),
+        action="delete",
+        model="x",
+        matched=6,
+    )
+
+    acquire(run)
+    response = root_client.post(bulk_url("delete"), {"token": preview["token"]}, format="json")
+
+    assert response.status_code == 409
+    assert len(ids()) == 6
