@@ -58,6 +58,7 @@ django.setup()
 from celery import Celery  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from statements import StatementTimer  # noqa: E402
 from workload import lifecycle, make_request, task_ids  # noqa: E402
 
 app = Celery(broker="memory://", backend="django-db", set_as_current=True)
@@ -109,25 +110,6 @@ def seed(count: int) -> dict:
         cursor.execute(f"DELETE FROM {table} WHERE task_id = 'template'")
         cursor.execute(f"VACUUM ANALYZE {table}")
     return {"rows": count, "seconds": time.perf_counter() - started}
-
-
-class StatementTimer:
-    """Time each statement of the cleanup: in autocommit, its locks last as long as it does."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self.most_rows = 0
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.count += 1
-            self.longest = max(self.longest, time.perf_counter() - started)
-            if sql.lstrip().upper().startswith("DELETE"):
-                self.most_rows = max(self.most_rows, context["cursor"].rowcount)
 
 
 def clean() -> dict:

@@ -137,3 +137,13 @@ def ensure_pg_database(name: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def pg_durability() -> str:
+    """Return how durable the benchmark server's commits are (they change the floor)."""
+    import psycopg
+
+    with psycopg.connect(pg_dsn("postgres"), autocommit=True) as conn:
+        fsync = conn.execute("SHOW fsync").fetchone()[0]
+        synchronous = conn.execute("SHOW synchronous_commit").fetchone()[0]
+    return f"PostgreSQL, fsync={fsync}, synchronous_commit={synchronous}"
