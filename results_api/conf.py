@@ -107,6 +107,10 @@ DEFAULTS: dict[str, Any] = {
     "BULK_BATCH_SIZE": 500,
     # Seconds a bulk action's preview token stays valid.
     "BULK_TOKEN_MAX_AGE": 600,
+    # Seconds a bulk action pauses after each batch, per second the batch took:
+    # it leaves the database (and the machine) to the workers storing results
+    # that much of the time. 0 runs at full speed.
+    "BULK_PAUSE_FACTOR": 2.0,
     # The Celery app that revokes and re-sends tasks, or its dotted path;
     # None: celery.current_app (the project's app once it is imported).
     "CELERY_APP": None,

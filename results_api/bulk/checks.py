@@ -1,7 +1,7 @@
 """System checks of the bulk actions' settings (``RESULTS_API["BULK_*"]``).
 
 E030: ``BULK_ACTIONS`` names an unknown action; E031: a size, limit or age
-that is not a positive whole number; W040: bulk actions on without
+that is not a positive whole number, or a negative pause; W040: bulk actions on without
 ``django.contrib.admin``, whose ``LogEntry`` records who did what.
 """
 
@@ -53,6 +53,15 @@ def check_bulk_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                     id="results_api.E031",
                 )
             )
+    pause = api_settings.BULK_PAUSE_FACTOR
+    if not isinstance(pause, int | float) or isinstance(pause, bool) or pause < 0:
+        problems.append(
+            Error(
+                _("%(setting)s['BULK_PAUSE_FACTOR'] must be a number of 0 or more, not %(value)r.")
+                % {"setting": SETTING_NAME, "value": pause},
+                id="results_api.E031",
+            )
+        )
     if listed and not apps.is_installed("django.contrib.admin"):
         problems.append(
             Warning(

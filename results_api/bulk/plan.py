@@ -48,20 +48,38 @@ def refusal(action: str, task: Any) -> str | None:
     return None
 
 
-def keyset_batches(queryset: models.QuerySet, size: int, after: Any = None) -> Iterator[list[Any]]:
-    """Yield the rows of ``queryset`` in primary-key order, ``size`` at a time, after ``after``."""
-    ordered = queryset.only(*COLUMNS[1:]).order_by("pk")
+def keyset_batches(
+    queryset: models.QuerySet, size: int, after: Any = None, fields: tuple[str, ...] = ()
+) -> Iterator[list[Any]]:
+    """Yield the rows of ``queryset`` in primary-key order, ``size`` at a time, after ``after``.
+
+    Model instances with the columns a retry reads; with ``fields``, tuples
+    of the primary key and those fields (a delete or a revoke reads no more).
+    """
+    if fields:
+        ordered = queryset.order_by("pk").values_list(*dict.fromkeys(("pk", *fields)))
+    else:
+        ordered = queryset.only(*COLUMNS[1:]).order_by("pk")
     while True:
         page = ordered.filter(pk__gt=after) if after is not None else ordered
         batch = list(page[:size])
         if not batch:
             return
         yield batch
-        after = batch[-1].pk
+        after = batch[-1][0] if fields else batch[-1].pk
 
 
 def preview(action: str, queryset: models.QuerySet, batch_size: int) -> Preview:
-    """Return what ``action`` would do to the rows of ``queryset`` (read in batches)."""
+    """Return what ``action`` would do to the rows of ``queryset``.
+
+    A delete and a revoke are counted by the database; a retry reads each
+    row (in batches), whose stored arguments only Python can judge.
+    """
+    if action != "retry":
+        result = Preview(action, matched=queryset.count())
+        if action == "revoke":
+            result.skipped["finished"] = queryset.filter(status__in=states.READY_STATES).count()
+        return result
     result = Preview(action, matched=0)
     for batch in keyset_batches(queryset, batch_size):
         result.matched += len(batch)

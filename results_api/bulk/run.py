@@ -19,6 +19,10 @@ batch's rows, and a run killed half-way resumes after the last whole batch:
   and marking its claim. With ``CELERY_RESULTS_TRACK_SENT`` on, each new
   task's PENDING row is stored as it is sent, as for any sent task.
 
+After each batch the run pauses ``BULK_PAUSE_FACTOR`` times as long as the
+batch took (the batch's read included), so that the workers storing results
+keep most of the database and the machine.
+
 One process runs a run at a time: it holds a lease (``leased_until``)
 renewed at every batch; a second confirmation meanwhile is refused, and
 one after a dead process's lease has passed resumes the run.
@@ -28,14 +32,16 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import uuid
+from celery import states, uuid
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ..conf import api_settings
 from ..rest.actions import get_celery_app, retry_arguments, send_retry
 from .models import BulkAction, BulkRetry
 from .plan import keyset_batches, refusal
@@ -71,20 +77,17 @@ def run_bulk_action(
     The caller holds the lease (``acquire``). ``after_batch(run)`` is called
     once each batch is committed (progress).
     """
-    act = {"delete": _delete, "revoke": _revoke, "retry": _retry}[run.action]
-    for batch in keyset_batches(queryset, batch_size, after=run.last_pk):
-        skipped: dict[str, int] = {}
-        eligible = []
-        for task in batch:
-            reason = refusal(run.action, task)
-            if reason is None:
-                eligible.append(task)
-            else:
-                skipped[reason] = skipped.get(reason, 0) + 1
-        acted = act(run, queryset.model, eligible, options or {}, batch[-1].pk, skipped)
+    act, fields = ACTS[run.action]
+    pause = api_settings.BULK_PAUSE_FACTOR
+    started = time.monotonic()
+    for batch in keyset_batches(queryset, batch_size, after=run.last_pk, fields=fields):
+        acted = act(run, queryset.model, batch, options or {}, batch_size)
         logger.info("bulk %s %s: %s more rows (%s so far)", run.action, run.pk, acted, run.acted)
         if after_batch is not None:
             after_batch(run)
+        if pause:
+            time.sleep((time.monotonic() - started) * pause)
+        started = time.monotonic()
     BulkAction.objects.filter(pk=run.pk).update(
         state=BulkAction.DONE, finished=timezone.now(), leased_until=None
     )
@@ -109,47 +112,42 @@ def _commit_batch(run: BulkAction, acted: int, last_pk: Any, skipped: dict[str, 
 
 
 def _delete(
-    run: BulkAction,
-    model: type[models.Model],
-    tasks: list[Any],
-    options: dict[str, Any],
-    last_pk: Any,
-    skipped: dict[str, int],
+    run: BulkAction, model: type[models.Model], rows: list[Any], options: dict[str, Any], size: int
 ) -> int:
+    """Delete a batch (primary keys only) and record it, in one transaction."""
+    keys = [row[0] for row in rows]
     with transaction.atomic(using=model._default_manager.db):
-        if tasks:
-            model._base_manager.filter(pk__in=[task.pk for task in tasks]).delete()
-        _commit_batch(run, len(tasks), last_pk, skipped)
-    return len(tasks)
+        model._base_manager.filter(pk__in=keys).delete()
+        _commit_batch(run, len(keys), keys[-1], {})
+    return len(keys)
 
 
 def _revoke(
-    run: BulkAction,
-    model: type[models.Model],
-    tasks: list[Any],
-    options: dict[str, Any],
-    last_pk: Any,
-    skipped: dict[str, int],
+    run: BulkAction, model: type[models.Model], rows: list[Any], options: dict[str, Any], size: int
 ) -> int:
-    if tasks:
-        get_celery_app().control.revoke(
-            [task.task_id for task in tasks], terminate=bool(options.get("terminate"))
-        )
+    """Broadcast the revoke of a batch's unfinished tasks, then record the batch."""
+    unfinished = [task_id for _pk, task_id, status in rows if status not in states.READY_STATES]
+    if unfinished:
+        get_celery_app().control.revoke(unfinished, terminate=bool(options.get("terminate")))
+    skipped = {"finished": len(rows) - len(unfinished)}
     with transaction.atomic(using=model._default_manager.db):
-        _commit_batch(run, len(tasks), last_pk, skipped)
-    return len(tasks)
+        _commit_batch(run, len(unfinished), rows[-1][0], skipped)
+    return len(unfinished)
 
 
 def _retry(
-    run: BulkAction,
-    model: type[models.Model],
-    tasks: list[Any],
-    options: dict[str, Any],
-    last_pk: Any,
-    skipped: dict[str, int],
+    run: BulkAction, model: type[models.Model], rows: list[Any], options: dict[str, Any], size: int
 ) -> int:
+    """Claim a batch's retryable tasks with new ids, send them one by one, record the batch."""
     using = model._default_manager.db
-    by_pk = {task.pk: task for task in tasks}
+    by_pk: dict[Any, Any] = {}
+    skipped: dict[str, int] = {}
+    for task in rows:
+        reason = refusal("retry", task)
+        if reason is None:
+            by_pk[task.pk] = task
+        else:
+            skipped[reason] = skipped.get(reason, 0) + 1
     with transaction.atomic(using=using):
         BulkRetry.objects.bulk_create(
             [BulkRetry(run=run, task_pk=pk, new_task_id=uuid()) for pk in by_pk],
@@ -164,5 +162,13 @@ def _retry(
             # Marked at once: a crash later in the batch must not send this one again.
             BulkRetry.objects.filter(pk=claim.pk).update(sent=True)
     with transaction.atomic(using=using):
-        _commit_batch(run, len(by_pk), last_pk, skipped)
+        _commit_batch(run, len(by_pk), rows[-1].pk, skipped)
     return len(by_pk)
+
+
+# Each action, and the fields its batches read (none: model instances, for a retry).
+ACTS: dict[str, tuple[Callable[..., int], tuple[str, ...]]] = {
+    "delete": (_delete, ("pk",)),
+    "revoke": (_revoke, ("task_id", "status")),
+    "retry": (_retry, ()),
+}

@@ -47,6 +47,7 @@ def bulk_on(settings, celery_app, queue):
     settings.RESULTS_API = {
         "BULK_ACTIONS": ["retry", "revoke", "delete"],
         "BULK_BATCH_SIZE": 2,
+        "BULK_PAUSE_FACTOR": 0,
         "CELERY_APP": celery_app,
     }
     return settings
