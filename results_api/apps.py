@@ -32,6 +32,11 @@ class ResultsAPIConfig(AppConfig):
 
             post_migrate.connect(create_bulk_permissions, sender=self)
 
+        if apps.is_installed("django.contrib.admin") and apps.is_installed("django_celery_results"):
+            from .bulk.admin import add_bulk_actions
+
+            add_bulk_actions()
+
         # Without django_celery_results the extensions cannot import its models;
         # results_api.E007 then says what to add.
         if importlib.util.find_spec("drf_spectacular") is not None and apps.is_installed(

@@ -59,7 +59,7 @@ def keyset_batches(
     if fields:
         ordered = queryset.order_by("pk").values_list(*dict.fromkeys(("pk", *fields)))
     else:
-        ordered = queryset.only(*COLUMNS[1:]).order_by("pk")
+        ordered = queryset.select_related(None).only(*COLUMNS[1:]).order_by("pk")
     while True:
         page = ordered.filter(pk__gt=after) if after is not None else ordered
         batch = list(page[:size])
