@@ -190,6 +190,18 @@ def allowed_actions(request: Request, view: Any) -> dict[str, dict[str, Any]]:
     return allowed
 
 
+def allowed_bulk_actions(request: Request, view: Any) -> list[str]:
+    """Return the bulk actions this user may confirm now (``tasks/bulk/<action>/``)."""
+    allowed = []
+    for name in api_settings.BULK_ACTIONS:
+        probe = copy.copy(view)
+        probe.action, probe.kwargs = "bulk", {**view.kwargs, "bulk_action": name}
+        probe.request = request
+        if all(p.has_permission(request, probe) for p in probe.get_permissions()):
+            allowed.append(name)
+    return allowed
+
+
 def describe_tasks(request: Request, view: Any) -> dict[str, Any]:
     """Return the description of the task endpoints as ``request``'s user sees them."""
     model = view.get_model()
@@ -209,4 +221,5 @@ def describe_tasks(request: Request, view: Any) -> dict[str, Any]:
         "ready_states": sorted(states.READY_STATES),
         "traceback_visible": may_see_traceback(request.user, model),
         "actions": allowed_actions(request, view),
+        "bulk_actions": allowed_bulk_actions(request, view),
     }

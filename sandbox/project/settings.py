@@ -152,6 +152,9 @@ RESULTS_API = {
     # dashboard shows their buttons to the users the API lets act.
     "REVOKE_ENABLED": True,
     "RETRY_ENABLED": True,
+    # The same over every task a filter selects (tasks/bulk/<action>/), for staff
+    # with the bulk permissions (superusers have them): a preview, then a confirmation.
+    "BULK_ACTIONS": ["retry", "revoke", "delete"],
     "CELERY_APP": "project.celery.app",
 }
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}

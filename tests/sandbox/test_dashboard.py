@@ -609,6 +609,37 @@ def test_retry_and_revoke_show_exactly_for_whom_and_when_the_api_allows(
     assert staff.locator("#detail-actions button[data-action=revoke]").count() == 0
 
 
+def test_a_bulk_retry_of_the_filtered_failures_is_previewed_then_done_and_recorded(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    failed, *_ = wait_for_stored(sandbox, "r.status = 'FAILURE' AND t.slug = 'acme'", "a failure")
+    member = pages.open("acme", f"{DASHBOARD}?live=0")
+    member.wait_for_selector("#results tbody tr")
+    assert member.locator("#bulk").is_hidden()  # staff only, as the API says
+
+    staff = pages.open("admin", f"{DASHBOARD}?live=0&id={failed}")
+    staff.locator("#bulk").wait_for()
+    staff.select_option("#bulk-action", "retry")
+    staff.click("#bulk button[type=submit]")
+    staff.wait_for_function(
+        "document.querySelector('#bulk-summary').textContent.includes('1 tasks match')"
+    )
+    assert staff.locator("#bulk-confirm").is_visible()
+    staff.screenshot(path=str(output_dir / "dashboard-bulk-preview.png"))
+    staff.click("#bulk-confirm")
+    staff.wait_for_function(
+        "document.querySelector('#bulk-summary').textContent.startsWith('Done: 1 of 1')"
+    )
+    recorded = wait_for(
+        lambda: sandbox.query(
+            "SELECT change_message FROM django_admin_log WHERE change_message LIKE 'Bulk retry%'"
+        ),
+        TASK_TIMEOUT,
+        "the bulk retry in the admin's history",
+    )
+    assert f"task_id={failed}" in recorded[0][0]
+
+
 def _workers(sandbox: Sandbox) -> list[int]:
     tree = process_tree(sandbox.process.pid)
     found = [pid for pid, command in tree.items() if "celery -A project worker" in command]
@@ -909,6 +940,12 @@ def test_axe_finds_no_serious_violation_in_the_main_views(
     page.locator("#detail").wait_for(state="visible")
     page.wait_for_function("document.querySelector('#detail-traceback').textContent.length > 1")
     report["detail"] = axe_violations(page)
+    page.goto(f"{sandbox.url}{DASHBOARD}?live=0&status=FAILURE")
+    page.select_option("#bulk-action", "delete")
+    page.click("#bulk button[type=submit]")
+    page.locator("#bulk-confirm").wait_for()
+    report["bulk preview"] = axe_violations(page)
+    page.click("#bulk-cancel")
     page.goto(f"{sandbox.url}{DASHBOARD}?view=groups&live=0")
     page.wait_for_selector("#groups tbody tr, #groups-empty:not([hidden])")
     report["groups"] = axe_violations(page)

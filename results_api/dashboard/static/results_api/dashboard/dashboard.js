@@ -12,12 +12,14 @@
  *   GET tasks/?task_id__in=...    children of a task or a group, with their states
  *   GET groups/                   groups and chords
  *   POST tasks/<id>/revoke/, retry/   when tasks/metadata/ lists them for this user
+ *   GET, POST tasks/bulk/<action>/    a bulk action's preview and confirmation (bulk.js)
  * The view's state lives in the page's query string, so a link reopens the same view;
  * what is kept between renders is declared in state.js. This module reads the metadata,
  * builds the controls and wires the page's events to the modules that do the work.
  */
 
 import { ApiClient, cursorOf } from "./api.js";
+import { buildBulk, cancelBulk, confirmBulk, previewBulk } from "./bulk.js";
 import { loadChart } from "./chart.js";
 import { clickedStatus } from "./counts.js";
 import { act, closeDetail, hideDetail, loadDetail } from "./detail.js";
@@ -51,6 +53,12 @@ function wire(app) {
       refresh();
     }
   });
+  $("bulk").addEventListener("submit", (event) => {
+    event.preventDefault();
+    previewBulk(app);
+  });
+  $("bulk-confirm").addEventListener("click", () => confirmBulk(app, refresh));
+  $("bulk-cancel").addEventListener("click", () => cancelBulk(app));
   $("filter-clear").addEventListener("click", () => {
     setPageParams(clearedFilters(app));
     refresh();
@@ -156,6 +164,7 @@ async function start() {
   app.zone = new Zone(app.meta.time_zone);
   for (const field of app.meta.fields) app.fields.set(field.name, field);
   buildFilters(app);
+  buildBulk(app);
   buildHeader(app);
   wire(app);
   showOverview();

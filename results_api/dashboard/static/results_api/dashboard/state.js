@@ -25,6 +25,8 @@ export function createState(client) {
     table: { rows: new Map(), next: null, previous: null },
     /** The groups table's links to the pages beside. */
     groups: { next: null, previous: null, tasksNext: null, tasksPrevious: null },
+    /** The bulk action previewed and not yet confirmed: its URL and token, or null. */
+    bulk: null,
     /** The task shown in the detail panel, or null. */
     detail: null,
     /** The chart: the URL of the counts it shows. */

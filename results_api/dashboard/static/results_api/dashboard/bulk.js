@@ -1,0 +1,75 @@
+/*
+ * Bulk actions over the tasks the page's filters select: the actions tasks/metadata/ lists
+ * for this user, a preview of what one would do (GET tasks/bulk/<action>/ with the page's
+ * filters), then, on confirmation, the action (POST with the preview's token) and its outcome.
+ */
+
+import { apiUrl } from "./api.js";
+import { $, el } from "./dom.js";
+import { t } from "./page.js";
+import { apiFilters } from "./url-state.js";
+
+/** Return the name of bulk action ``name`` in the page's language. */
+const label = (name) => ({ retry: t("Retry"), revoke: t("Revoke"), delete: t("Delete") })[name] ?? name;
+
+/** Offer the bulk actions this user may take, or hide the control when there is none. */
+export function buildBulk(app) {
+  const allowed = app.meta.bulk_actions ?? [];
+  $("bulk").hidden = allowed.length === 0;
+  $("bulk-action").replaceChildren(...allowed.map((name) => new Option(label(name), name)));
+}
+
+/** Ask the API what the chosen action would do to the tasks of the page's filters; show it. */
+export async function previewBulk(app) {
+  const action = $("bulk-action").value;
+  const url = apiUrl(`${app.client.tasks}bulk/${action}/`, apiFilters(app.filterParams));
+  app.bulk = null;
+  try {
+    const { body } = await app.client.get(url, null);
+    app.bulk = { url, token: body.token };
+    const skipped = body.skipped.map((entry) => el("li", {}, `${entry.count}: ${entry.description}`));
+    show(
+      t("{action}: {matched} tasks match these filters; {acting} will be acted on.", {
+        action: label(action),
+        matched: body.matched,
+        acting: body.acting_on,
+      }),
+      skipped,
+      body.acting_on > 0,
+    );
+  } catch (error) {
+    show(t("Not done ({status}): {message}", { status: error.status, message: error.message }), [], false);
+  }
+}
+
+/** Carry out the previewed action and show its outcome; ``done`` then refreshes the view. */
+export async function confirmBulk(app, done) {
+  if (!app.bulk) return;
+  const { url, token } = app.bulk;
+  app.bulk = null;
+  $("bulk-confirm").disabled = true;
+  try {
+    const body = await app.client.post(url, { token });
+    show(t("Done: {acted} of {matched} tasks acted on.", { acted: body.acted, matched: body.matched }), [], false);
+    await done();
+  } catch (error) {
+    show(t("Not done ({status}): {message}", { status: error.status, message: error.message }), [], false);
+  }
+}
+
+/** Close the preview without acting. */
+export function cancelBulk(app) {
+  app.bulk = null;
+  $("bulk-preview").hidden = true;
+  $("bulk-action").focus();
+}
+
+function show(summary, skipped, confirmable) {
+  $("bulk-summary").textContent = summary;
+  $("bulk-skipped").replaceChildren(...skipped);
+  $("bulk-skipped").hidden = skipped.length === 0;
+  $("bulk-confirm").hidden = !confirmable;
+  $("bulk-confirm").disabled = false;
+  $("bulk-preview").hidden = false;
+  (confirmable ? $("bulk-confirm") : $("bulk-cancel")).focus();
+}
