@@ -617,12 +617,15 @@ def test_a_bulk_retry_of_the_filtered_failures_is_previewed_then_done_and_record
     member.wait_for_selector("#results tbody tr")
     assert member.locator("#bulk").is_hidden()  # staff only, as the API says
 
-    staff = pages.open("admin", f"{DASHBOARD}?live=0&id={failed}")
+    staff = pages.open("admin", f"{DASHBOARD}?live=0&status=FAILURE")
     staff.locator("#bulk").wait_for()
+    staff.check(f'tr[data-task-id="{failed}"] input.select-row')
+    assert staff.inner_text("#bulk-scope") == "Act on the 1 selected tasks"
     staff.select_option("#bulk-action", "retry")
     staff.click("#bulk button[type=submit]")
     staff.wait_for_function(
-        "document.querySelector('#bulk-summary').textContent.includes('1 tasks match')"
+        "document.querySelector('#bulk-summary').textContent"
+        ".startsWith('Retry: 1 tasks, of which 1')"
     )
     assert staff.locator("#bulk-confirm").is_visible()
     staff.screenshot(path=str(output_dir / "dashboard-bulk-preview.png"))
@@ -637,7 +640,7 @@ def test_a_bulk_retry_of_the_filtered_failures_is_previewed_then_done_and_record
         TASK_TIMEOUT,
         "the bulk retry in the admin's history",
     )
-    assert f"task_id={failed}" in recorded[0][0]
+    assert f"task_id__in={failed}" in recorded[0][0]
 
 
 def _workers(sandbox: Sandbox) -> list[int]:

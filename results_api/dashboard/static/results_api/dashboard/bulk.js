@@ -1,7 +1,8 @@
 /*
- * Bulk actions over the tasks the page's filters select: the actions tasks/metadata/ lists
- * for this user, a preview of what one would do (GET tasks/bulk/<action>/ with the page's
- * filters), then, on confirmation, the action (POST with the preview's token) and its outcome.
+ * Bulk actions over the tasks the page's filters select, or over the rows picked in the
+ * table: the actions tasks/metadata/ lists for this user, a preview of what one would do
+ * (GET tasks/bulk/<action>/ with the page's filters, or task_id__in= the picked ids), then,
+ * on confirmation, the action (POST with the preview's token) and its outcome.
  */
 
 import { apiUrl } from "./api.js";
@@ -10,6 +11,9 @@ import { t } from "./page.js";
 import { apiFilters } from "./url-state.js";
 
 /** Return the name of bulk action ``name`` in the page's language. */
+// The most rows that may be picked: their ids travel in the URL, which servers cap (about 4 KB).
+export const MAX_PICKED = 60;
+
 const label = (name) => ({ retry: t("Retry"), revoke: t("Revoke"), delete: t("Delete") })[name] ?? name;
 
 /** Offer the bulk actions this user may take, or hide the control when there is none. */
@@ -22,14 +26,17 @@ export function buildBulk(app) {
 /** Ask the API what the chosen action would do to the tasks of the page's filters; show it. */
 export async function previewBulk(app) {
   const action = $("bulk-action").value;
-  const url = apiUrl(`${app.client.tasks}bulk/${action}/`, apiFilters(app.filterParams));
+  const filters = app.selection.size
+    ? { task_id__in: [...app.selection].join(",") }
+    : apiFilters(app.filterParams);
+  const url = apiUrl(`${app.client.tasks}bulk/${action}/`, filters);
   app.bulk = null;
   try {
     const { body } = await app.client.get(url, null);
     app.bulk = { url, token: body.token };
     const skipped = body.skipped.map((entry) => el("li", {}, `${entry.count}: ${entry.description}`));
     show(
-      t("{action}: {matched} tasks match these filters; {acting} will be acted on.", {
+      t("{action}: {matched} tasks, of which {acting} will be acted on.", {
         action: label(action),
         matched: body.matched,
         acting: body.acting_on,
@@ -51,10 +58,28 @@ export async function confirmBulk(app, done) {
   try {
     const body = await app.client.post(url, { token });
     show(t("Done: {acted} of {matched} tasks acted on.", { acted: body.acted, matched: body.matched }), [], false);
+    app.selection.clear();
+    showScope(app);
     await done();
   } catch (error) {
     show(t("Not done ({status}): {message}", { status: error.status, message: error.message }), [], false);
   }
+}
+
+/** Pick or unpick the row of ``checkbox`` (at most MAX_PICKED); say what the action acts on. */
+export function pickRow(app, checkbox) {
+  const taskId = checkbox.dataset.taskId;
+  if (checkbox.checked && app.selection.size >= MAX_PICKED) checkbox.checked = false;
+  if (checkbox.checked) app.selection.add(taskId);
+  else app.selection.delete(taskId);
+  showScope(app);
+}
+
+/** Say whether the bulk action takes the picked rows or every task the filters select. */
+export function showScope(app) {
+  $("bulk-scope").textContent = app.selection.size
+    ? t("Act on the {count} selected tasks", { count: app.selection.size })
+    : t("Act on every task these filters select");
 }
 
 /** Close the preview without acting. */

@@ -19,7 +19,7 @@
  */
 
 import { ApiClient, cursorOf } from "./api.js";
-import { buildBulk, cancelBulk, confirmBulk, previewBulk } from "./bulk.js";
+import { buildBulk, cancelBulk, confirmBulk, pickRow, previewBulk } from "./bulk.js";
 import { loadChart } from "./chart.js";
 import { clickedStatus } from "./counts.js";
 import { act, closeDetail, hideDetail, loadDetail } from "./detail.js";
@@ -59,6 +59,9 @@ function wire(app) {
   });
   $("bulk-confirm").addEventListener("click", () => confirmBulk(app, refresh));
   $("bulk-cancel").addEventListener("click", () => cancelBulk(app));
+  $("results").tBodies[0].addEventListener("change", (event) => {
+    if (event.target.classList.contains("select-row")) pickRow(app, event.target);
+  });
   $("filter-clear").addEventListener("click", () => {
     setPageParams(clearedFilters(app));
     refresh();

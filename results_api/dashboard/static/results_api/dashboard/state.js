@@ -27,6 +27,8 @@ export function createState(client) {
     groups: { next: null, previous: null, tasksNext: null, tasksPrevious: null },
     /** The bulk action previewed and not yet confirmed: its URL and token, or null. */
     bulk: null,
+    /** The task ids picked in the table for a bulk action (none: every task the filters select). */
+    selection: new Set(),
     /** The task shown in the detail panel, or null. */
     detail: null,
     /** The chart: the URL of the counts it shows. */

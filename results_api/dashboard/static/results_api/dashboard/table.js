@@ -68,7 +68,22 @@ function columns(app) {
     { name: "worker", label: t("Worker"), render: (row) => row.worker ?? "—" },
     { name: "task_id", label: t("Task id"), render: (row) => el("code", { title: row.task_id }, row.task_id.slice(0, 8)) },
   );
-  return list.filter((column) => has(column.name) || column.name === "error");
+  const shown = list.filter((column) => has(column.name) || column.name === "error");
+  if (!app.meta.bulk_actions?.length) return shown;
+  // A bulk action can take the rows picked here instead of every row the filters select.
+  const select = {
+    name: "select",
+    label: t("Select"),
+    render: (row) =>
+      el("input", {
+        type: "checkbox",
+        className: "select-row",
+        checked: app.selection.has(row.task_id),
+        "aria-label": t("Select {task}", { task: `${row.task_name ?? ""} ${row.task_id}`.trim() }),
+        dataset: { taskId: row.task_id },
+      }),
+  };
+  return [select, ...shown];
 }
 
 /** Return the ordering the table shows: the page's, else the API's default. */
@@ -102,6 +117,8 @@ export function buildHeader(app) {
       th.append(
         el("button", { type: "button", className: "sort", dataset: { field: column.name } }, column.label, el("span", { "aria-hidden": "true" }, arrow)),
       );
+    } else if (column.name === "select") {
+      th.append(el("span", { className: "visually-hidden" }, column.label));
     } else {
       th.textContent = column.label;
     }
