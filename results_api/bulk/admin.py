@@ -37,7 +37,7 @@ from .permissions import permission_name
 from .plan import preview
 from .run import acquire, run_bulk_action
 
-__all__ = ["add_bulk_actions"]
+__all__ = ["BulkActionAdmin", "add_bulk_actions"]
 
 TEMPLATE = "results_api/admin/bulk_confirmation.html"
 
@@ -118,8 +118,37 @@ ACTIONS = {
 }
 
 
+class BulkActionAdmin(admin.ModelAdmin):
+    """Each bulk action's run, read-only: how far a running one has got, and what each did."""
+
+    list_display = (
+        "pk",
+        "action",
+        "model",
+        "user",
+        "matched",
+        "acted",
+        "state",
+        "started",
+        "finished",
+    )
+    list_filter = ("action", "state")
+    ordering = ("-pk",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def add_bulk_actions(site: admin.AdminSite = admin.site) -> None:
-    """Give the admin of the active task model the bulk actions, if it registered one."""
+    """Give the admin of the active task model the bulk actions; show the runs' records."""
+    if not site.is_registered(BulkAction):
+        site.register(BulkAction, BulkActionAdmin)
     model = get_task_result_model()
     model_admin = site._registry.get(model)
     if model_admin is None:

@@ -102,3 +102,14 @@ def test_the_actions_are_offered_only_with_the_bulk_permission(
 
     assert 'value="bulk_retry"' not in offered
     assert 'value="bulk_retry"' in granted and 'value="bulk_revoke"' not in granted
+
+
+def test_each_run_is_listed_in_the_admin_with_how_far_it_got(admin_client, tasks, bulk_on, queue):
+    admin_client.post(
+        changelist(),
+        {"action": "bulk_retry", "_selected_action": select(tasks, "f-0", "f-1"), "post": "yes"},
+    )
+
+    page = admin_client.get(reverse("admin:results_api_bulkaction_changelist")).content.decode()
+
+    assert "retry" in page and "done" in page

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
+from django_celery_results import recorder
 from django_celery_results.models import get_task_result_model
 from results_api.bulk.models import BulkAction, BulkRetry
 from results_api.bulk.run import acquire
@@ -128,6 +129,47 @@ def test_a_token_that_is_not_this_previews_is_a_400_naming_token(
     assert len(ids()) == 6
 
 
+@pytest.mark.parametrize(
+    "token",
+    ["", "x" * 100_000, "a\x00b", 12, None, ["list"], {"dict": 1}, "eyJ.not.signed"],
+    ids=["empty", "long", "nul", "number", "null", "list", "object", "unsigned"],
+)
+def test_a_hostile_token_is_a_400_naming_token(root_client, failures, bulk_on, token):
+    response = root_client.post(bulk_url("delete"), {"token": token}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["token"]
+    assert len(ids()) == 6
+
+
+def test_a_token_that_is_no_unicode_is_a_400(root_client, failures, bulk_on):
+    body = '{"token": "\\ud800"}'  # a lone surrogate: JSON may hold one, UTF-8 may not
+
+    response = root_client.post(bulk_url("delete"), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert len(ids()) == 6
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"status": "x' OR '1'='1"},
+        {"search": "%%%"},
+        {"tenant__in": "1," + "9" * 30},
+        {"cursor": "!!"},
+    ],
+)
+def test_hostile_filters_preview_as_a_200_or_a_400_naming_them(
+    root_client, failures, bulk_on, filters
+):
+    response = root_client.get(bulk_url("delete", **filters))
+
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert set(response.json()) <= set(filters)
+
+
 def test_a_filter_over_the_limit_is_a_400_that_says_so(root_client, failures, bulk_on):
     bulk_on.RESULTS_API = {**bulk_on.RESULTS_API, "BULK_MAX_ROWS": 5}
 
@@ -158,6 +200,20 @@ def test_the_bulk_search_selects_by_content(root_client, failures, bulk_on, make
 
     assert done.json()["acted"] == 1
     assert "order" not in ids()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_track_sent_each_retried_task_has_its_pending_row(
+    root_client, failures, bulk_on, queue, settings
+):
+    settings.CELERY_RESULTS_TRACK_SENT = True
+
+    confirm(root_client, "retry", status=states.FAILURE)
+
+    assert recorder.flush(timeout=30)
+    new_ids = [message["id"] for message in queue.messages()]
+    pending = get_task_result_model()._default_manager.filter(task_id__in=new_ids)
+    assert sorted(pending.values_list("status", flat=True)) == [states.PENDING] * 4
 
 
 # Permissions and scope
