@@ -27,6 +27,7 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("Group id"),
     gettext_noop("Group {id}"),
     gettext_noop("Last change"),
+    gettext_noop("Matched"),
     gettext_noop("Error"),
     gettext_noop("Hide counts and chart"),
     gettext_noop("Show counts and chart"),

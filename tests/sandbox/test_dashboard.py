@@ -643,6 +643,35 @@ def test_a_bulk_retry_of_the_filtered_failures_is_previewed_then_done_and_record
     assert f"task_id__in={failed}" in recorded[0][0]
 
 
+def test_the_search_box_finds_tasks_by_their_content_and_says_why_each_matched(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    wait_for_stored(
+        sandbox, "r.status = 'FAILURE' AND r.task_name = 'crm.sync_contacts'", "a CRM failure"
+    )
+    page = pages.open("admin", f"{DASHBOARD}?live=0")
+    page.fill("#search-q", '"CRM API answered"')
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector("#results td.col-search_excerpt")
+
+    assert "q=%22CRM+API+answered%22" in page.url  # the search is in the page's address
+    names = set(page.locator("#results td.col-task_name").all_inner_texts())
+    excerpts = page.locator("#results td.col-search_excerpt").all_inner_texts()
+    assert names == {"crm.sync_contacts"}, names
+    assert all("crm api answered" in excerpt.lower() for excerpt in excerpts), excerpts
+    page.screenshot(path=str(output_dir / "dashboard-search.png"), full_page=False)
+    page.reload()
+    page.wait_for_selector("#results td.col-search_excerpt")
+    assert page.input_value("#search-q") == '"CRM API answered"'
+
+    page.fill("#search-q", "ab")
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "search" in page.inner_text("#error") and "<" not in page.inner_text("#error")
+    # The API's 400s for that term were the point: no problem of the page.
+    pages.problems[:] = [p for p in pages.problems if "search=ab" not in p]
+
+
 def _workers(sandbox: Sandbox) -> list[int]:
     tree = process_tree(sandbox.process.pid)
     found = [pid for pid, command in tree.items() if "celery -A project worker" in command]

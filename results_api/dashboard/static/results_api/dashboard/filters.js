@@ -86,6 +86,7 @@ export function readControls(app) {
   }
   $("search-id").value = params.get("id") ?? "";
   $("search-name").value = params.get("name") ?? "";
+  $("search-q").value = params.get("q") ?? "";
   $("live").checked = params.get("live") !== "0";
   if ([...document.querySelectorAll("#filter-more [data-param]")].some((input) => input.value)) {
     $("more-filters").open = true;
@@ -94,7 +95,12 @@ export function readControls(app) {
 
 /** Put the controls' values in the page's query string (a new history entry). */
 export function writeControls(app) {
-  const changes = { cursor: null, id: $("search-id").value.trim(), name: $("search-name").value.trim() };
+  const changes = {
+    cursor: null,
+    id: $("search-id").value.trim(),
+    name: $("search-name").value.trim(),
+    q: $("search-q").value.trim(),
+  };
   for (const input of document.querySelectorAll("#filters [data-param]")) {
     const value = input.value.trim();
     changes[input.dataset.param] = input.dataset.kind === "date" && value ? app.zone.wallToIso(value) : value;
@@ -104,7 +110,7 @@ export function writeControls(app) {
 
 /** Return the query-string changes that clear every filter. */
 export function clearedFilters(app) {
-  const changes = { id: null, name: null, cursor: null };
+  const changes = { id: null, name: null, q: null, cursor: null };
   for (const param of app.filterParams) changes[param] = null;
   return changes;
 }

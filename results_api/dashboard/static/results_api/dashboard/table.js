@@ -49,6 +49,14 @@ function columns(app) {
       },
     });
   }
+  if (pageParams().get("q")) {
+    // Why each row matched the search: the line of its (masked) content the API found.
+    list.push({
+      name: "search_excerpt",
+      label: t("Matched"),
+      render: (row) => el("span", { title: row.search_excerpt ?? "" }, row.search_excerpt ?? ""),
+    });
+  }
   for (const extra of app.meta.fields.filter((f) => f.extra && !CONTENT_KINDS.has(f.kind))) {
     list.push({ name: extra.name, label: extra.label, render: (row) => valueText(app, extra, row[extra.name]) });
   }
@@ -68,7 +76,8 @@ function columns(app) {
     { name: "worker", label: t("Worker"), render: (row) => row.worker ?? "—" },
     { name: "task_id", label: t("Task id"), render: (row) => el("code", { title: row.task_id }, row.task_id.slice(0, 8)) },
   );
-  const shown = list.filter((column) => has(column.name) || column.name === "error");
+  const computed = new Set(["error", "search_excerpt"]);
+  const shown = list.filter((column) => has(column.name) || computed.has(column.name));
   if (!app.meta.bulk_actions?.length) return shown;
   // A bulk action can take the rows picked here instead of every row the filters select.
   const select = {

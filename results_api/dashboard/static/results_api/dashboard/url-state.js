@@ -24,7 +24,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Return the API filters of the page's state: the parameters in ``filterParams`` (those
- * the filter controls may set) but those in ``without``, and the two searches.
+ * the filter controls may set) but those in ``without``, the id and name searches, and
+ * the search inside the tasks' content (``q``, the API's ``search``).
  */
 export function apiFilters(filterParams, { without = [] } = {}) {
   const params = pageParams();
@@ -36,6 +37,8 @@ export function apiFilters(filterParams, { without = [] } = {}) {
   if (id) filters[UUID.test(id) ? "task_id" : "task_id__startswith"] = id;
   const name = params.get("name")?.trim();
   if (name) filters.task_name__icontains = name;
+  const search = params.get("q")?.trim();
+  if (search) filters.search = search;
   return filters;
 }
 
