@@ -171,7 +171,10 @@ def pages(browser: Any, sandbox: Sandbox) -> Iterator[Pages]:
 
 
 def wait_for_table(page: Any) -> None:
-    page.wait_for_selector("#results tbody tr, #empty:not([hidden]), #groups-view:not([hidden])")
+    page.wait_for_selector(
+        "#results tbody tr, #empty:not([hidden]), #groups-view:not([hidden]),"
+        " #failures-view:not([hidden]), #names-view:not([hidden])"
+    )
 
 
 def column(page: Any, name: str) -> list[str]:
@@ -672,6 +675,46 @@ def test_the_search_box_finds_tasks_by_their_content_and_says_why_each_matched(
     pages.problems[:] = [p for p in pages.problems if "search=ab" not in p]
 
 
+def test_failures_are_grouped_by_exception_with_counts_and_a_link_to_their_tasks(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    wait_for_stored(
+        sandbox, "r.status = 'FAILURE' AND r.task_name = 'crm.sync_contacts'", "a CRM failure"
+    )
+    page = pages.open("admin", f"{DASHBOARD}?view=failures&live=0")
+    row = page.locator("#failures tbody tr", has_text="UpstreamUnavailable")
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert int(cells[1]) >= 1 and cells[2].strip() and cells[3].strip(), cells
+    page.screenshot(path=str(output_dir / "dashboard-failures.png"), full_page=False)
+
+    row.locator("a").click()
+    page.wait_for_selector("#results tbody tr")
+    assert "exc_type=UpstreamUnavailable" in page.url
+    statuses = set(page.locator("#results td.col-status").all_inner_texts())
+    errors = page.locator("#results td.col-error").all_inner_texts()
+    assert statuses == {"FAILURE"}, statuses
+    assert all(error.startswith("UpstreamUnavailable") for error in errors), errors
+
+
+def test_each_task_name_has_its_counts_failure_rate_and_percentiles(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    wait_for_stored(
+        sandbox, "r.status = 'SUCCESS' AND r.task_name = 'emails.send_welcome'", "a welcome"
+    )
+    page = pages.open("admin", f"{DASHBOARD}?view=names&live=0")
+    row = page.locator("#names tbody tr", has_text="emails.send_welcome")
+    row.wait_for()
+    page.screenshot(path=str(output_dir / "dashboard-names.png"), full_page=False)
+    _task, count, failures, rate, *_durations, last = row.locator("td").all_inner_texts()
+
+    assert int(count) >= 1 and int(failures) >= 0 and rate.endswith("%"), (count, failures, rate)
+    assert last.strip()
+    phone = pages.open("admin", f"{DASHBOARD}?view=names&live=0", viewport=PHONE)
+    phone.locator("#names tbody tr").first.wait_for()
+
+
 def _workers(sandbox: Sandbox) -> list[int]:
     tree = process_tree(sandbox.process.pid)
     found = [pid for pid, command in tree.items() if "celery -A project worker" in command]
@@ -978,6 +1021,12 @@ def test_axe_finds_no_serious_violation_in_the_main_views(
     page.locator("#bulk-confirm").wait_for()
     report["bulk preview"] = axe_violations(page)
     page.click("#bulk-cancel")
+    page.goto(f"{sandbox.url}{DASHBOARD}?view=failures&live=0")
+    page.wait_for_selector("#failures tbody tr, #failures-empty:not([hidden])")
+    report["failures"] = axe_violations(page)
+    page.goto(f"{sandbox.url}{DASHBOARD}?view=names&live=0")
+    page.wait_for_selector("#names tbody tr, #names-empty:not([hidden])")
+    report["task names"] = axe_violations(page)
     page.goto(f"{sandbox.url}{DASHBOARD}?view=groups&live=0")
     page.wait_for_selector("#groups tbody tr, #groups-empty:not([hidden])")
     report["groups"] = axe_violations(page)

@@ -11,16 +11,19 @@ import { loadDetail, renderDetail } from "./detail.js";
 import { $, showError } from "./dom.js";
 import { loadTaskNames, readControls } from "./filters.js";
 import { loadGroups } from "./groups.js";
+import { loadFailures, loadNames } from "./summaries.js";
 import { config, t } from "./page.js";
 import { loadTable } from "./table.js";
 import { refreshRelativeTimes } from "./time.js";
 import { apiFilters, filterKey, pageParams } from "./url-state.js";
 
-/** Show the view the page's query string names (tasks or groups); return its name. */
+const VIEWS = ["tasks", "groups", "failures", "names"];
+
+/** Show the view the page's query string names (tasks by default); return its name. */
 export function showView() {
-  const view = pageParams().get("view") === "groups" ? "groups" : "tasks";
-  $("tasks-view").hidden = view !== "tasks";
-  $("groups-view").hidden = view !== "groups";
+  const named = pageParams().get("view");
+  const view = VIEWS.includes(named) ? named : "tasks";
+  for (const name of VIEWS) $(`${name}-view`).hidden = view !== name;
   for (const tab of document.querySelectorAll(".tabs a")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
@@ -46,17 +49,19 @@ function loadTasksView(app) {
   return work;
 }
 
+/** Start reading a view other than the tasks: the groups, the failures or the task names. */
+function loadOtherView(app, view) {
+  return { groups: loadGroups, failures: loadFailures, names: loadNames }[view](app);
+}
+
 /** Load everything the current state shows. */
 async function load(app) {
   readControls(app);
   readRange();
   const view = showView();
   const work = [loadDetail(app)];
-  if (view === "tasks") {
-    work.push(...loadTasksView(app));
-  } else {
-    work.push(loadGroups(app));
-  }
+  if (view === "tasks") work.push(...loadTasksView(app));
+  else work.push(loadOtherView(app, view));
   await settle(work);
   stamp(app, t("Updated"));
 }
@@ -66,8 +71,8 @@ async function poll(app) {
   refreshRelativeTimes();
   const view = showView();
   const work = [];
-  if (view === "groups") {
-    work.push(loadGroups(app));
+  if (view !== "tasks") {
+    work.push(loadOtherView(app, view));
   } else if (app.live.since === null || app.live.sinceKey !== filterKey(app.filterParams)) {
     work.push(loadTable(app), loadCounts(app), loadChart(app));
   } else {
