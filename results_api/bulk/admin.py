@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -149,7 +150,10 @@ def add_bulk_actions(site: admin.AdminSite = admin.site) -> None:
     """Give the admin of the active task model the bulk actions; show the runs' records."""
     if not site.is_registered(BulkAction):
         site.register(BulkAction, BulkActionAdmin)
-    model = get_task_result_model()
+    try:
+        model = get_task_result_model()
+    except ImproperlyConfigured:
+        return  # the result store's checks say what is wrong with the setting
     model_admin = site._registry.get(model)
     if model_admin is None:
         return
