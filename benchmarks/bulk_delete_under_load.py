@@ -28,12 +28,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 from benchmarks import harness
-from benchmarks.cleanup_under_load import DRIVER, QUIET, WARM_UP, rate_between
+from benchmarks.cleanup_under_load import DRIVER, under_load
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "cra_bench_bulk"
@@ -66,54 +64,22 @@ def one_round(rows: int, writers: int) -> dict:
     )
     seeded = run_json([sys.executable, str(DRIVER), "ours", "seed", str(rows)], environment())
     print(f"    {rows:,} rows in {seeded['seconds']:.1f}s", flush=True)
-    stop = Path(tempfile.mkdtemp(prefix="cra-bulk-")) / "stop"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, str(DRIVER), "ours", "write", str(stop)],
-            env=environment(),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(writers)
-    ]
-    try:
-        time.sleep(WARM_UP)
-        quiet_from = time.time()
-        time.sleep(QUIET)
-        bulk_from = time.time()
-        bulk = run_json(
+    figures = under_load(
+        [sys.executable, str(DRIVER), "ours", "write"],
+        environment(),
+        writers,
+        lambda: run_json(
             [sys.executable, "-m", "benchmarks.bulk_driver", json.dumps(FILTERS)], environment()
-        )
-        bulk_to = time.time()
-        time.sleep(QUIET)
-        quiet_to = time.time()
-    finally:
-        stop.touch()
-        outputs = [
-            json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes
-        ]
-    assert bulk["acted"] == rows, bulk
-    writes = [w for output in outputs for w in output["writes"]]
-    without = (
-        rate_between(writes, quiet_from, bulk_from) + rate_between(writes, bulk_to, quiet_to)
-    ) / 2
-    during = rate_between(writes, bulk_from, bulk_to)
-    figures = {
-        **bulk,
-        "writes_per_s_without": without,
-        "writes_per_s_during": during,
-        "throughput_kept": during / without,
-        "longest_write_during_seconds": max(
-            (seconds for ended, seconds in writes if bulk_from <= ended < bulk_to), default=0.0
         ),
-    }
+    )
+    assert figures["acted"] == rows, figures
     print(
-        f"    bulk delete {bulk['seconds']:.1f}s (preview {bulk['preview_seconds']:.1f}s),"
-        f" writes {during:.0f}/s during vs {without:.0f}/s without"
+        f"    bulk delete {figures['seconds']:.1f}s (preview {figures['preview_seconds']:.1f}s),"
+        f" writes {figures['writes_per_s_during']:.0f}/s during"
+        f" vs {figures['writes_per_s_without']:.0f}/s without"
         f" ({figures['throughput_kept']:.2f}), longest statement"
-        f" {bulk['longest_statement_seconds'] * 1000:.0f} ms, most rows per DELETE"
-        f" {bulk['most_rows_per_delete']:,}",
+        f" {figures['longest_statement_seconds'] * 1000:.0f} ms, most rows per DELETE"
+        f" {figures['most_rows_per_delete']:,}",
         flush=True,
     )
     return figures

@@ -72,29 +72,25 @@ def rate_between(writes: list[list[float]], start: float, end: float) -> float:
     return done / (end - start) if end > start else 0.0
 
 
-def one_round(side: str, rows: int, writers: int) -> dict:
-    harness.recreate_pg_database(f"cra_bench_cleanup_{side}")
-    driver(side, "migrate")
-    seeded = driver(side, "seed", str(rows))
-    print(f"    {side}: {rows:,} expired rows in {seeded['seconds']:.1f}s", flush=True)
-    stop = Path(tempfile.mkdtemp(prefix="cra-cleanup-")) / "stop"
+def under_load(writer: list[str], env: dict[str, str], writers: int, act) -> dict:
+    """Run ``act()`` while ``writers`` processes run ``writer`` (with a stop file's path last).
+
+    Return what ``act`` returned, with the writers' lifecycles per second
+    during it against the quiet periods before and after it, and the longest
+    single write during it.
+    """
+    stop = Path(tempfile.mkdtemp(prefix="cra-load-")) / "stop"
     processes = [
-        subprocess.Popen(
-            [python_of(side), str(DRIVER), side, "write", str(stop)],
-            env=env_of(side),
-            cwd=HERE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        subprocess.Popen([*writer, str(stop)], env=env, cwd=HERE, stdout=subprocess.PIPE, text=True)
         for _ in range(writers)
     ]
     try:
         time.sleep(WARM_UP)
         quiet_from = time.time()
         time.sleep(QUIET)
-        cleanup_from = time.time()
-        cleaned = driver(side, "clean")
-        cleanup_to = time.time()
+        act_from = time.time()
+        acted = act()
+        act_to = time.time()
         time.sleep(QUIET)
         quiet_to = time.time()
     finally:
@@ -103,24 +99,34 @@ def one_round(side: str, rows: int, writers: int) -> dict:
             json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in processes
         ]
     writes = [w for output in outputs for w in output["writes"]]
-    before = rate_between(writes, quiet_from, cleanup_from)
-    after = rate_between(writes, cleanup_to, quiet_to)
-    during = rate_between(writes, cleanup_from, cleanup_to)
-    longest_write = max(
-        (seconds for ended, seconds in writes if cleanup_from <= ended < cleanup_to), default=0.0
-    )
-    figures = {
-        **cleaned,
-        "writes_per_s_without": (before + after) / 2,
+    without = (
+        rate_between(writes, quiet_from, act_from) + rate_between(writes, act_to, quiet_to)
+    ) / 2
+    during = rate_between(writes, act_from, act_to)
+    return {
+        **acted,
+        "writes_per_s_without": without,
         "writes_per_s_during": during,
-        "throughput_kept": during / ((before + after) / 2),
-        "longest_write_during_seconds": longest_write,
+        "throughput_kept": during / without,
+        "longest_write_during_seconds": max(
+            (seconds for ended, seconds in writes if act_from <= ended < act_to), default=0.0
+        ),
     }
+
+
+def one_round(side: str, rows: int, writers: int) -> dict:
+    harness.recreate_pg_database(f"cra_bench_cleanup_{side}")
+    driver(side, "migrate")
+    seeded = driver(side, "seed", str(rows))
+    print(f"    {side}: {rows:,} expired rows in {seeded['seconds']:.1f}s", flush=True)
+    writer = [python_of(side), str(DRIVER), side, "write"]
+    figures = under_load(writer, env_of(side), writers, lambda: driver(side, "clean"))
     print(
-        f"    {side}: cleanup {cleaned['seconds']:.1f}s, peak RSS {cleaned['peak_rss_mb']:.0f} MB,"
-        f" writes {during:.0f}/s during vs {figures['writes_per_s_without']:.0f}/s without"
+        f"    {side}: cleanup {figures['seconds']:.1f}s, peak RSS {figures['peak_rss_mb']:.0f} MB,"
+        f" writes {figures['writes_per_s_during']:.0f}/s during"
+        f" vs {figures['writes_per_s_without']:.0f}/s without"
         f" ({figures['throughput_kept']:.2f}), longest DELETE"
-        f" {cleaned['longest_statement_seconds']:.2f}s of {cleaned['most_rows_per_delete']:,} rows",
+        f" {figures['longest_statement_seconds']:.2f}s of {figures['most_rows_per_delete']:,} rows",
         flush=True,
     )
     return figures
