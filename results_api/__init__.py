@@ -1,6 +1,7 @@
 """A REST API over the stored Celery results, built from the active task result model.
 
-Read-only unless a project turns on its revoke and retry actions.
+Read-only unless a project turns on its actions (revoke, retry, and the
+bulk retry, revoke and delete).
 
     INSTALLED_APPS += ["rest_framework", "django_filters", "results_api"]
     urlpatterns += [path("api/results/", include("results_api.urls"))]
@@ -9,11 +10,14 @@ Settings: ``RESULTS_API`` (see :mod:`results_api.conf`).
 
 The layout, from the bottom up (a package imports only those below it):
 ``conf`` and ``models``; ``fields`` (what the API knows of the model's
-fields) and ``content`` (redaction and stored arguments); ``stats`` (the
-stats engine and its rollups); ``rest`` (the REST API); ``dashboard``; and
-the entry points Django and Celery look for here (``apps``, ``checks``,
-``urls``, ``tasks``, ``management``). ``old_paths`` keeps the former flat
-module paths importing, with a warning.
+fields), ``content`` (redaction and stored arguments), ``failures`` (a
+failure's exception type) and ``audit`` (the admin history of actions);
+``stats`` (the stats engine and its rollups) and ``search`` (search inside
+stored content); ``rest`` (the REST API) and ``bulk`` (bulk actions, part
+of it); ``metrics`` (Prometheus) and ``dashboard``; and the entry points
+Django and Celery look for here (``apps``, ``checks``, ``urls``, ``tasks``,
+``management``). ``old_paths`` keeps the former flat module paths
+importing, with a warning.
 """
 
 from . import old_paths
