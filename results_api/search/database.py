@@ -1,9 +1,14 @@
-"""What each database needs for search: on PostgreSQL, pg_trgm and a GIN index over the text.
+"""What each database needs for search: on PostgreSQL, pg_trgm, a GIN index over the text,
+and one over the hashes of its lines.
 
 PostgreSQL answers ``LIKE '%term%'`` from a ``gin_trgm_ops`` index, so a
-selective term reads only the rows holding its trigrams. SQLite and
-MariaDB have no index that serves a substring: they scan the side table
-(docs/api.md, "Search", says what that costs).
+selective term reads only the rows holding its trigrams. A key-targeted
+term (``kwargs.order_id:4411``) is one whole line of the text: it is
+answered from a GIN index over the MD5 of each line (``LINES_FUNCTION``),
+whose entry for that exact line is short however many rows hold the key,
+where the key's trigrams are in most rows. SQLite and MariaDB have no index
+that serves a substring: they scan the side table (docs/api.md, "Search",
+says what that costs).
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ from typing import Any
 from django.db import DatabaseError, connections, transaction
 
 __all__ = [
+    "LINES_FUNCTION",
     "TRIGRAM_INDEX",
+    "create_lines_index",
     "create_trigram_index",
+    "drop_lines_index",
     "drop_trigram_index",
     "has_trigram_index",
 ]
 
 TRIGRAM_INDEX = "results_api_search_text_trgm"
+LINES_INDEX = "results_api_search_text_lines"
+# text -> the MD5 of each of its lines: what the lines' index holds.
+LINES_FUNCTION = "results_api_search_lines"
 TABLE = "results_api_tasksearchtext"
 
 
@@ -57,3 +68,25 @@ def has_trigram_index(using: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [TRIGRAM_INDEX])
         return cursor.fetchone() is not None
+
+
+def create_lines_index(apps: Any, schema_editor: Any) -> None:
+    """Create the line-hashing function and the GIN index over it, on PostgreSQL only."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"CREATE OR REPLACE FUNCTION {LINES_FUNCTION}(text) RETURNS text[] "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+        "$$ SELECT array_agg(md5(line)) FROM unnest(string_to_array($1, E'\\n')) AS line "
+        "WHERE line <> '' $$"
+    )
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {LINES_INDEX} ON {TABLE} USING gin ({LINES_FUNCTION}(text))"
+    )
+
+
+def drop_lines_index(apps: Any, schema_editor: Any) -> None:
+    """Drop the lines' index and its function."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {LINES_INDEX}")
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {LINES_FUNCTION}(text)")

@@ -21,6 +21,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from ..conf import api_settings
+from .database import LINES_FUNCTION
 from .index import current_mark
 from .models import TaskSearchText
 from .syntax import SearchQuery
@@ -51,9 +52,7 @@ def search_queryset(queryset: models.QuerySet, query: SearchQuery) -> models.Que
     live_pks = _match_live(live, query)
     if mark is None:
         return queryset.filter(pk__in=live_pks)
-    indexed = TaskSearchText.objects.using(using).all()
-    for needle in query.sql_needles:
-        indexed = indexed.filter(text__contains=needle)
+    indexed = _indexed_matches(query, connections[using].vendor == "postgresql", using)
     indexed_pks = indexed.values("task_pk")
     condition = models.Q(pk__in=indexed_pks, date_done__lt=mark)
     if not live_pks:
@@ -61,6 +60,30 @@ def search_queryset(queryset: models.QuerySet, query: SearchQuery) -> models.Que
     if connections[using].vendor == "postgresql":
         return queryset.filter(_union_condition(model, indexed_pks, mark, live_pks, using))
     return queryset.filter(condition | models.Q(pk__in=live_pks))
+
+
+def _indexed_matches(query: SearchQuery, postgresql: bool, using: str) -> models.QuerySet:
+    """Return the side table's rows whose text matches every term of ``query``.
+
+    On PostgreSQL a key-targeted term is a whole line, found through the
+    index of the lines' hashes; every other term is a ``LIKE`` the trigram
+    index serves.
+    """
+    indexed = TaskSearchText.objects.using(using).all()
+    for term in query.terms:
+        if postgresql and term.path is not None:
+            line = term.needle.strip("\n")
+            indexed = indexed.filter(
+                RawSQL(
+                    f"{LINES_FUNCTION}(text) @> ARRAY[md5(%s)]",
+                    [line],
+                    output_field=models.BooleanField(),
+                )
+            )
+        else:
+            for needle in term.sql_needles:
+                indexed = indexed.filter(text__contains=needle)
+    return indexed
 
 
 def _match_live(live: models.QuerySet, query: SearchQuery) -> list[Any]:
