@@ -30,6 +30,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
+from .durations import DURATIONS
 
 # The standard fields of a task in the API, by API name, with the model
 # field each one reads (None: computed).
@@ -229,7 +230,11 @@ def field_rules(model: type[AbstractTaskResult]) -> FieldRules:
             if field.lookups and field.name not in excluded
         },
         orderable=shown(
-            (*STANDARD_ORDERING_FIELDS, *(field.name for field in extra if field.orderable))
+            (
+                *STANDARD_ORDERING_FIELDS,
+                *(duration.name for duration in DURATIONS if duration.name in fields.api_names),
+                *(field.name for field in extra if field.orderable),
+            )
         ),
         groupable=shown(
             (

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..fields.rules import field_rules
-from .pagination import PRIMARY_KEY, order_terms
+from .pagination import PRIMARY_KEY, order_terms, ordered
 
 
 def task_ordering_fields(model: type[AbstractTaskResult]) -> tuple[str, ...]:
@@ -74,4 +74,4 @@ class ResultOrderingFilter(OrderingFilter):
         if getattr(view, "detail", False):
             return queryset
         terms = order_terms(queryset.model, self.get_ordering(request, queryset, view))
-        return queryset.order_by(*(term.order_by() for term in terms))
+        return ordered(queryset, terms)

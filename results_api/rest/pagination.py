@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
+from django.utils.duration import duration_iso_string
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -42,21 +43,33 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from django_celery_results.columns import concrete_field
 
 from ..conf import api_settings
+from ..fields.durations import DURATIONS
 from .request_values import database_safe
 
 PRIMARY_KEY = "pk"
 
 
+# Orderings by a duration (runtime, wait): the queryset is annotated with it under this name.
+DURATION_KEYS = {duration.name: f"ordering_{duration.name}" for duration in DURATIONS}
+
+
 @dataclass(frozen=True)
 class OrderTerm:
-    """One key of an ordering: a model field and its direction."""
+    """One key of an ordering: a model field (or a duration annotated as one) and its direction."""
 
     field: models.Field
     descending: bool
+    # The annotation the key is (a duration), None for a column of the model.
+    annotation: models.Expression | None = None
+
+    @property
+    def name(self) -> str:
+        """The name the key has in the queryset: the column's attname, or the annotation's."""
+        return self.field.attname
 
     def order_by(self, reverse: bool = False) -> OrderBy:
         """Return the ORDER BY expression, in the opposite direction if ``reverse``."""
-        column = F(self.field.attname)
+        column = F(self.name)
         descending = self.descending != reverse
         if not self.field.null:
             return column.desc() if descending else column.asc()
@@ -65,12 +78,12 @@ class OrderTerm:
     def equal(self, value: Any) -> Q:
         """Return the condition for rows whose key equals ``value``."""
         if value is None:
-            return Q(**{f"{self.field.attname}__isnull": True})
-        return Q(**{self.field.attname: value})
+            return Q(**{f"{self.name}__isnull": True})
+        return Q(**{self.name: value})
 
     def after(self, value: Any, reverse: bool = False) -> Q | None:
         """Return the condition for rows strictly after ``value``; None if none can be."""
-        name = self.field.attname
+        name = self.name
         if self.descending != reverse:
             if value is None:
                 return Q(**{f"{name}__isnull": False})
@@ -86,9 +99,24 @@ def order_terms(model: type[models.Model], ordering: Sequence[str]) -> tuple[Ord
     terms = []
     for item in ordering:
         name = item.removeprefix("-")
+        descending = item.startswith("-")
+        if name in DURATION_KEYS:
+            duration = models.DurationField(null=True)
+            duration.set_attributes_from_name(DURATION_KEYS[name])
+            expression = next(d for d in DURATIONS if d.name == name).expression()
+            terms.append(OrderTerm(field=duration, descending=descending, annotation=expression))
+            continue
         field = model._meta.pk if name == PRIMARY_KEY else concrete_field(model, name)
-        terms.append(OrderTerm(field=field, descending=item.startswith("-")))
+        terms.append(OrderTerm(field=field, descending=descending))
     return tuple(terms)
+
+
+def ordered(queryset: models.QuerySet, terms: Sequence[OrderTerm], reverse: bool = False) -> Any:
+    """Return ``queryset`` ordered by ``terms``, with the durations among them annotated."""
+    annotations = {term.name: term.annotation for term in terms if term.annotation is not None}
+    if annotations:
+        queryset = queryset.annotate(**annotations)
+    return queryset.order_by(*(term.order_by(reverse) for term in terms))
 
 
 def rows_after(terms: Sequence[OrderTerm], values: Sequence[Any], reverse: bool = False) -> Q:
@@ -111,7 +139,7 @@ def rows_after(terms: Sequence[OrderTerm], values: Sequence[Any], reverse: bool 
     leading, value = terms[0], values[0]
     if not leading.field.null:
         bound = "lte" if leading.descending != reverse else "gte"
-        condition &= Q(**{f"{leading.field.attname}__{bound}": value})
+        condition &= Q(**{f"{leading.name}__{bound}": value})
     return condition
 
 
@@ -124,13 +152,14 @@ def keyset_chunks(queryset: models.QuerySet, chunk_size: int) -> Iterator[models
     orders it: by field expressions ending with the primary key). None when
     ``queryset`` is ordered otherwise.
     """
-    terms = []
+    keys = {key: name for name, key in DURATION_KEYS.items()}
+    ordering = []
     for expression in queryset.query.order_by:
         if not isinstance(expression, OrderBy) or not isinstance(expression.expression, F):
             return None
         name = expression.expression.name  # type: ignore[attr-defined]  # F has it; its stub not
-        field = concrete_field(queryset.model, name)
-        terms.append(OrderTerm(field=field, descending=expression.descending))
+        ordering.append(("-" if expression.descending else "") + keys.get(name, name))
+    terms = order_terms(queryset.model, ordering)
     if not terms or not terms[-1].field.primary_key:
         return None
     return _chunks(queryset, tuple(terms), chunk_size)
@@ -146,7 +175,7 @@ def _chunks(
         yield from rows
         if len(rows) < chunk_size:
             return
-        values = [getattr(rows[-1], term.field.attname) for term in terms]
+        values = [getattr(rows[-1], term.name) for term in terms]
 
 
 def _to_json(value: Any) -> Any:
@@ -155,6 +184,8 @@ def _to_json(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
+    if isinstance(value, datetime.timedelta):
+        return duration_iso_string(value)
     return value
 
 
@@ -178,7 +209,7 @@ class KeysetCursorPagination(CursorPagination):
         self.terms = order_terms(queryset.model, self.ordering)
         reverse, values = self.decode_cursor(request) or (False, None)
 
-        queryset = queryset.order_by(*(term.order_by(reverse) for term in self.terms))
+        queryset = ordered(queryset, self.terms, reverse)
         if values is not None:
             queryset = queryset.filter(rows_after(self.terms, values, reverse))
         rows = list(queryset[: self.page_size + 1])
@@ -269,7 +300,7 @@ class KeysetCursorPagination(CursorPagination):
     @staticmethod
     def row_values(row: models.Model, terms: Sequence[OrderTerm]) -> list[Any]:
         """Return the ordering keys of ``row`` as JSON values."""
-        return [_to_json(getattr(row, term.field.attname)) for term in terms]
+        return [_to_json(getattr(row, term.name)) for term in terms]
 
     def get_next_link(self) -> str | None:
         """Return the URL of the page after this one, or None on the last page."""

@@ -52,9 +52,10 @@ def test_standard_fields_carry_their_kind_filters_and_ordering(staff_client):
         "kind": "number",
         "extra": False,
         "filters": {},
-        "orderable": False,
+        "orderable": True,
     }
     assert fields["wait"]["kind"] == "number"
+    assert fields["wait"]["orderable"] is True
     assert fields["wait"]["label"] == "Waiting time"
     assert fields["result"]["kind"] == "json"
     assert fields["traceback"]["kind"] == "text"
