@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from kombu.exceptions import OperationalError
 
 from django_celery_results.models import get_task_result_model
 
@@ -36,7 +37,7 @@ from ..conf import api_settings
 from .models import BulkAction
 from .permissions import permission_name
 from .plan import preview
-from .run import acquire, run_bulk_action
+from .run import acquire, release, run_bulk_action
 
 __all__ = ["BulkActionAdmin", "add_bulk_actions"]
 
@@ -67,7 +68,14 @@ def _bulk(action: str, title: Any) -> Any:
             matched=found.matched,
         )
         acquire(run)
-        run = run_bulk_action(run, queryset, api_settings.BULK_BATCH_SIZE)
+        try:
+            run = run_bulk_action(run, queryset, api_settings.BULK_BATCH_SIZE)
+        except OperationalError as exc:
+            release(run)
+            model_admin.message_user(
+                request, _("The message broker could not be reached: %s") % exc, messages.ERROR
+            )
+            return None
         skipped = sum(run.skipped.values())
         record_action(
             request.user,

@@ -40,13 +40,14 @@ from celery import states, uuid
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import EncodeError
 
 from ..conf import api_settings
 from ..rest.actions import get_celery_app, retry_arguments, send_retry
 from .models import BulkAction, BulkRetry
 from .plan import keyset_batches, refusal
 
-__all__ = ["LEASE", "RunBusy", "acquire", "run_bulk_action"]
+__all__ = ["LEASE", "RunBusy", "acquire", "release", "run_bulk_action"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ LEASE = datetime.timedelta(seconds=60)
 
 class RunBusy(Exception):
     """Another process is carrying out this run now."""
+
+
+def release(run: BulkAction) -> None:
+    """Give the run's lease back (its request failed): the next confirmation resumes it."""
+    BulkAction.objects.filter(pk=run.pk).update(leased_until=None)
 
 
 def acquire(run: BulkAction) -> None:
@@ -155,15 +161,23 @@ def _retry(
         )
     claims = BulkRetry.objects.filter(run=run, task_pk__in=list(by_pk), sent=False)
     app = get_celery_app()
+    unsendable = []
     with app.producer_or_acquire() as producer:
         for claim in claims:
             task = by_pk[claim.task_pk]
-            send_retry(app, task, retry_arguments(task), claim.new_task_id, producer)
+            try:
+                send_retry(app, task, retry_arguments(task), claim.new_task_id, producer)
+            except EncodeError:  # arguments the broker's serializer refuses: this task only
+                unsendable.append(claim.pk)
+                continue
             # Marked at once: a crash later in the batch must not send this one again.
             BulkRetry.objects.filter(pk=claim.pk).update(sent=True)
+    if unsendable:
+        skipped["arguments_unusable"] = skipped.get("arguments_unusable", 0) + len(unsendable)
     with transaction.atomic(using=using):
-        _commit_batch(run, len(by_pk), rows[-1].pk, skipped)
-    return len(by_pk)
+        BulkRetry.objects.filter(pk__in=unsendable).delete()
+        _commit_batch(run, len(by_pk) - len(unsendable), rows[-1].pk, skipped)
+    return len(by_pk) - len(unsendable)
 
 
 # Each action, and the fields its batches read (none: model instances, for a retry).

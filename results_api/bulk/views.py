@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from kombu.exceptions import OperationalError
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -23,10 +24,11 @@ from rest_framework.response import Response
 
 from ..audit import CHANGE, DELETION, record_action
 from ..conf import api_settings
+from ..rest.actions import BrokerUnavailable
 from .models import BulkAction
 from .permissions import BulkActionPermission
 from .plan import ACTIONS, preview
-from .run import RunBusy, acquire, run_bulk_action
+from .run import RunBusy, acquire, release, run_bulk_action
 from .selection import BadToken, Selection, canonical_filters, read_token, run_key, token_for
 
 if TYPE_CHECKING:
@@ -204,7 +206,13 @@ class BulkActionsMixin(_ViewSetBase):
             except RunBusy:
                 raise RunInProgress() from None
             options = {"terminate": body.validated_data["terminate"]} if name == "revoke" else {}
-            run = run_bulk_action(run, queryset, api_settings.BULK_BATCH_SIZE, options)
+            try:
+                run = run_bulk_action(run, queryset, api_settings.BULK_BATCH_SIZE, options)
+            except OperationalError as exc:
+                release(run)  # what was done stays done; confirming again goes on from there
+                raise BrokerUnavailable(
+                    _("The message broker could not be reached: %s") % exc
+                ) from exc
             record_action(
                 request.user,
                 model,

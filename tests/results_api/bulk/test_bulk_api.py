@@ -6,7 +6,7 @@ import functools
 import json
 
 import pytest
-from celery import states
+from celery import Celery, states
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -214,6 +214,46 @@ def test_with_track_sent_each_retried_task_has_its_pending_row(
     new_ids = [message["id"] for message in queue.messages()]
     pending = get_task_result_model()._default_manager.filter(task_id__in=new_ids)
     assert sorted(pending.values_list("status", flat=True)) == [states.PENDING] * 4
+
+
+def test_a_task_whose_arguments_the_broker_cannot_encode_is_skipped_and_the_rest_sent(
+    root_client, failures, bulk_on, make_task, queue
+):
+    make_task(
+        task_id="f-set",
+        status=states.FAILURE,
+        task_args=json.dumps("({1, 2},)"),  # a set: JSON cannot carry it
+        task_kwargs=json.dumps("{}"),
+    )
+
+    _preview, done = confirm(root_client, "retry", status=states.FAILURE)
+
+    assert done.json()["acted"] == 4
+    assert {s["reason"]: s["count"] for s in done.json()["skipped"]} == {"arguments_unusable": 2}
+    assert sorted(message["retry_of"] for message in queue.messages()) == [
+        f"f-{n}" for n in range(4)
+    ]
+
+
+@pytest.mark.parametrize("action", ["retry", "revoke"])
+def test_an_unreachable_broker_is_a_503_and_confirming_again_later_goes_on(
+    root_client, failures, bulk_on, celery_app, queue, action
+):
+    unreachable = Celery("unreachable", broker="redis://127.0.0.1:9/0", set_as_current=False)
+    unreachable.conf.update(
+        broker_connection_timeout=1, broker_connection_retry=False, task_publish_retry=False
+    )
+    bulk_on.RESULTS_API = {**bulk_on.RESULTS_API, "CELERY_APP": unreachable}
+    token = root_client.get(bulk_url(action)).json()["token"]
+
+    refused = root_client.post(bulk_url(action), {"token": token}, format="json")
+    bulk_on.RESULTS_API = {**bulk_on.RESULTS_API, "CELERY_APP": celery_app}
+    done = root_client.post(bulk_url(action), {"token": token}, format="json")
+
+    assert refused.status_code == 503, refused.content
+    assert (done.status_code, done.json()["state"]) == (200, "done")
+    expected = 4 if action == "retry" else 1
+    assert done.json()["acted"] == expected
 
 
 # Permissions and scope
