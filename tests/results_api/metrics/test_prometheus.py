@@ -150,4 +150,5 @@ def test_prometheus_quantiles_fall_in_the_bucket_of_the_stored_runtimes(
         # Prometheus interpolates inside the bucket that holds the exact figure.
         upper = next(bound for bound in BOUNDS if exact <= bound)
         lower = max([0, *(bound for bound in BOUNDS if bound < upper)])
-        assert found is not None and lower <= found <= upper, (fraction, exact, found)
+        # (Prometheus's interpolation may land a rounding error past a bound.)
+        assert found is not None and lower - 1e-9 <= found <= upper + 1e-9, (fraction, exact, found)
