@@ -176,7 +176,9 @@ def test_with_always_retry_every_result_survives_restarts_and_killed_connections
         },
     )
     assert stored == set(expected), figures
-    assert len(rows) == N_TASKS
+    # A row of no task sent here: say what it is (seen once in CI, not reproduced).
+    unexpected = {task_id: rows[task_id] for task_id in set(rows) - set(expected)}
+    assert len(rows) == N_TASKS, (unexpected, log[-3000:])
     # The faults did reach the writes: Celery retried some of them.
     assert retried_writes > 0, log[-3000:]
     assert not task_ids_in_error_records(log)
