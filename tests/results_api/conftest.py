@@ -40,6 +40,14 @@ def staff_client(staff_user) -> APIClient:
 
 
 @pytest.fixture
+def superuser_client(db) -> APIClient:
+    """A client authenticated as a superuser named root (every permission)."""
+    api_client = APIClient()
+    api_client.force_authenticate(get_user_model().objects.create_superuser("root"))
+    return api_client
+
+
+@pytest.fixture
 def anonymous_client() -> APIClient:
     return APIClient()
 

@@ -28,13 +28,6 @@ def app() -> mock.Mock:
 
 
 @pytest.fixture
-def superuser_client(db) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_superuser("root"))
-    return client
-
-
-@pytest.fixture
 def enabled(settings, app):
     settings.RESULTS_API = {"REVOKE_ENABLED": True, "RETRY_ENABLED": True, "CELERY_APP": app}
 

@@ -14,11 +14,11 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.dateparse import parse_datetime
 
 from django_celery_results.models import get_task_result_model
 
 from ...search.index import BATCH_SIZE, index_search_text, indexable, rebuild_search_text
+from ..arguments import add_until_and_database, until_of
 
 
 class Command(BaseCommand):
@@ -28,27 +28,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild", action="store_true", help="forget the side table first and index anew"
         )
-        parser.add_argument(
-            "--until", help="ISO 8601 date-time to index up to (default: now less SEARCH_INDEX_LAG)"
-        )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-        parser.add_argument(
-            "--database", help="the database alias (default: the router's for writes of results)"
+        add_until_and_database(
+            parser, "ISO 8601 date-time to index up to (default: now less SEARCH_INDEX_LAG)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        until = None
-        if options["until"]:
-            until = parse_datetime(options["until"])
-            if until is None or until.tzinfo is None:
-                raise CommandError("--until must be an ISO 8601 date-time with a time zone.")
+        until = until_of(options)
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be 1 or more.")
         model = get_task_result_model()
         if not indexable(model):
             raise CommandError(
                 f"{model._meta.label} has no integer primary key, which the search side table "
-                "needs; searches match its rows live (see results_api.W010)."
+                "needs; searches match its rows live (see results_api.W030)."
             )
         if options["rebuild"]:
             rebuild_search_text(model, using=options["database"])

@@ -12,13 +12,13 @@ import datetime
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.dateparse import parse_datetime
+from django.core.management.base import BaseCommand
 
 from django_celery_results.models import get_task_result_model
 
 from ...metrics.totals import count_totals
 from ...stats.rollups import rebuild, roll_up
+from ..arguments import add_until_and_database, until_of
 
 
 class Command(BaseCommand):
@@ -28,20 +28,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild", action="store_true", help="forget the rollup first and build it anew"
         )
-        parser.add_argument(
-            "--until",
-            help="ISO 8601 date-time to roll up to (default: now less ROLLUP_LAG)",
-        )
-        parser.add_argument(
-            "--database", help="the database alias (default: the router's for writes of results)"
+        add_until_and_database(
+            parser, "ISO 8601 date-time to roll up to (default: now less ROLLUP_LAG)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        until = None
-        if options["until"]:
-            until = parse_datetime(options["until"])
-            if until is None or until.tzinfo is None:
-                raise CommandError("--until must be an ISO 8601 date-time with a time zone.")
+        until = until_of(options)
         model = get_task_result_model()
         if options["rebuild"]:
             rebuild(model, using=options["database"])

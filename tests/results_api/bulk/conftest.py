@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -51,13 +50,6 @@ def bulk_on(settings, celery_app, queue):
         "CELERY_APP": celery_app,
     }
     return settings
-
-
-@pytest.fixture
-def root_client(db) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_superuser("root"))
-    return client
 
 
 @pytest.fixture

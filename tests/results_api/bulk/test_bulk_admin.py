@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from django_celery_results.models import get_task_result_model
+from results_api.bulk.models import BulkAction
 
 
 @pytest.fixture
@@ -112,4 +113,7 @@ def test_each_run_is_listed_in_the_admin_with_how_far_it_got(admin_client, tasks
 
     page = admin_client.get(reverse("admin:results_api_bulkaction_changelist")).content.decode()
 
-    assert "retry" in page and "done" in page
+    run = BulkAction.objects.get()
+    assert (run.action, run.acted, run.state) == ("retry", 2, "done")
+    assert f'<a href="/admin/results_api/bulkaction/{run.pk}/change/' in page
+    assert "1 bulk action" in page
