@@ -70,7 +70,7 @@ STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic
 
 # Computed groups of ?group_by= (and filters of the same name), each with the API field
 # it is read from: hidden with that field. The expressions are in results_api.failures.
-COMPUTED_GROUP_BY: dict[str, str] = {"exc_type": "result"}
+COMPUTED_GROUP_BY: dict[str, str] = {"exc_type": "result", "exc_pattern": "result"}
 
 
 class FieldKind(str, enum.Enum):

@@ -27,6 +27,7 @@ from django.db.models.fields.related import RelatedField
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.constants import EMPTY_VALUES
 
 from django_celery_results.columns import key_field
 from django_celery_results.models import TASK_STATE_CHOICES
@@ -34,7 +35,7 @@ from django_celery_results.models.abstract import AbstractGroupResult, AbstractT
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
-from ..failures import exception_type
+from ..failures import COMPUTED
 from ..fields.rules import field_rules
 from ..search.filters import SEARCH_PARAM, SearchFilter
 from .live_updates import UpdatedSinceFilter
@@ -116,6 +117,20 @@ def _integer_filter_defaults() -> dict[type[models.Field], dict[str, Any]]:
 _FIELDS_OF_THE_FILTER_ALONE = (filters.Filter.field, filters.NumberFilter.field)
 
 
+class ComputedFilter(filters.CharFilter):
+    """Equality with a value the database computes from the result, hidden with the result."""
+
+    def __init__(self, key: str, **kwargs: Any) -> None:
+        super().__init__(field_name="result", **kwargs)
+        self.key = key
+
+    def filter(self, queryset: models.QuerySet, value: Any) -> models.QuerySet:
+        if value in EMPTY_VALUES:
+            return queryset
+        expression = COMPUTED[self.key][0]()
+        return queryset.alias(**{self.key: expression}).filter(**{self.key: value})
+
+
 class ResultFilterSet(filters.FilterSet):
     """A filter set whose generated filters validate every value and compare keys only."""
 
@@ -186,11 +201,9 @@ class TaskResultFilterSet(ResultFilterSet):
     date_done__lte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
     updated_since = UpdatedSinceFilter()
     # Read from the result (hidden with it): the exception type Celery stored.
-    exc_type = filters.CharFilter(field_name="result", method="filter_exc_type")
-
-    def filter_exc_type(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
-        """Keep the results whose stored exception is of type ``value`` (a class name)."""
-        return queryset.alias(exc_type=exception_type()).filter(exc_type=value)
+    exc_type = ComputedFilter("exc_type")
+    # ... and its message pattern (``?group_by=exc_pattern`` of the stats).
+    exc_pattern = ComputedFilter("exc_pattern")
 
     # Applied last (see get_task_filterset_class): it matches live only what the others leave.
     search = SearchFilter()

@@ -9,7 +9,8 @@ same four of the waiting time (``wait_avg`` ...: from sent to started),
 ``failures`` (how many are FAILURE) and ``first_seen`` / ``last_seen``
 (their earliest and latest ``date_done``), all from one SQL query. Buckets
 without rows are not returned. ``group_by=exc_type`` groups by the
-exception type Celery stored (:mod:`results_api.failures`).
+exception type Celery stored, ``exc_pattern`` by its message with the
+varying words folded (:mod:`results_api.failures`).
 
 Private parts relied on (``scripts/prerelease`` tests them against the next
 releases): DRF: ``Serializer._readable_fields``.
@@ -37,7 +38,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
-from ..failures import exception_type
+from ..failures import COMPUTED
 from ..fields.durations import PERCENTILES as DURATION_PERCENTILES
 from ..fields.durations import RUNTIME, WAIT, figure_names
 from ..fields.rules import COMPUTED_GROUP_BY, STANDARD_GROUP_BY, field_rules
@@ -116,13 +117,9 @@ def _group_field(model_field: models.Field) -> serializers.Field:
 
 
 def _computed_group_field(name: str) -> serializers.Field:
-    """Return the serializer field of a computed group key (``exc_type``)."""
-    return serializers.CharField(
-        required=False,
-        allow_null=True,
-        label="Exception type",
-        help_text="The exc_type Celery stored with a FAILURE, RETRY or REVOKED state.",
-    )
+    """Return the serializer field of a computed group key (``exc_type``, ``exc_pattern``)."""
+    _, label, help_text = COMPUTED[name]
+    return serializers.CharField(required=False, allow_null=True, label=label, help_text=help_text)
 
 
 @functools.cache
@@ -321,8 +318,9 @@ def task_stats(
             aggregates[name] = PercentileCont(wait, fraction)
     queryset = queryset.order_by()
     keys = list(group_by)
-    if "exc_type" in keys:
-        queryset = queryset.annotate(exc_type=exception_type())
+    computed = {name: COMPUTED[name][0]() for name in keys if name in COMPUTED}
+    if computed:
+        queryset = queryset.annotate(**computed)
     if interval:
         queryset = queryset.annotate(**{BUCKET: Trunc("date_done", interval)})
         keys.append(BUCKET)

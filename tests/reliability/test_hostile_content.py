@@ -187,6 +187,7 @@ def surfaces(row, group_id: str) -> list[str]:
         detail + "?format=api",
         reverse("results_api:task-export"),
         reverse("results_api:task-stats") + "?group_by=status,task_name",
+        reverse("results_api:task-stats") + "?group_by=exc_type,exc_pattern",
         reverse("results_api:task-metadata"),
         reverse("results_api:group-list"),
         reverse("results_api:group-detail", args=[group_id]),

@@ -113,6 +113,7 @@ def test_schema_documents_stats_parameters_with_the_list_filters(custom_schema):
         "worker",
         "periodic_task_name",
         "exc_type",
+        "exc_pattern",
         "tenant",
         "priority",
         "attempt",

@@ -248,6 +248,7 @@ def test_group_by_fields_of_the_custom_model(custom_model):
         "worker",
         "periodic_task_name",
         "exc_type",
+        "exc_pattern",
         "tenant",
         "priority",
         "attempt",

@@ -114,7 +114,7 @@ def test_the_rollup_answers_failures_and_first_and_last_seen_as_the_task_table(
     staff_client, settings, make_task
 ):
     from django_celery_results.models import get_task_result_model
-    from results_api.rollups import roll_up
+    from results_api.stats.rollups import roll_up
 
     for minutes, name, status in [(0, "a", "SUCCESS"), (70, "a", "FAILURE"), (130, "b", "FAILURE")]:
         _dated(make_task, minutes, task_name=name, status=status, result=failure("OSError"))
@@ -139,3 +139,108 @@ def test_hiding_the_result_hides_its_exception_type(staff_client, settings, fail
     assert staff_client.get(stats_url(group_by="exc_type")).status_code == 400
     response = staff_client.get(tasks_url(exc_type="KeyError"))
     assert response.status_code == 400 and "exc_type" in response.json()
+
+
+@pytest.fixture
+def messages(make_task):
+    """Failures whose messages differ only by their numbers, and one of another kind."""
+    for number, (exc_type, message) in enumerate(
+        [
+            ("LookupError", "Order 81723 not found"),
+            ("LookupError", "Order 5 not found"),
+            ("ConnectionError", "connect to 10.0.0.5:5432 refused"),
+            ("ConnectionError", "connect to 10.0.0.6:5432 refused"),
+            ("ConnectionError", "connect to db-2.internal:5432 refused"),
+            ("ConnectionError", "DNS lookup failed"),
+        ]
+    ):
+        _dated(
+            make_task,
+            number,
+            task_id=f"m{number}",
+            status="FAILURE",
+            result=failure(exc_type, message),
+        )
+
+
+def test_failures_that_differ_only_by_their_numbers_count_as_one_message_pattern(
+    staff_client, messages
+):
+    rows = _stats(staff_client, group_by="exc_type,exc_pattern", status="FAILURE")
+    assert {(row["exc_type"], row["exc_pattern"]): row["count"] for row in rows} == {
+        ("LookupError", "Order # not found"): 2,
+        ("ConnectionError", "connect to # refused"): 3,
+        ("ConnectionError", "DNS lookup failed"): 1,
+    }
+    (first,) = (row for row in rows if row["exc_pattern"] == "connect to # refused")
+    assert (first["first_seen"], first["last_seen"]) == (
+        "2026-11-24T10:04:00Z",
+        "2026-11-24T10:06:00Z",
+    )
+
+
+def test_the_task_list_filters_by_message_pattern(staff_client, messages):
+    response = staff_client.get(
+        tasks_url(
+            exc_type="ConnectionError", exc_pattern="connect to # refused", ordering="task_id"
+        )
+    )
+    assert task_ids(response) == ["m2", "m3", "m4"]
+
+
+def test_a_message_pattern_keeps_the_first_line_cut_at_120_characters(staff_client, make_task):
+    _dated(make_task, 0, status="FAILURE", result=failure("ValueError", "bad row 7\nrow: {...}"))
+    _dated(make_task, 1, status="FAILURE", result=failure("ValueError", "x" * 300))
+    rows = _stats(staff_client, group_by="exc_pattern")
+    assert sorted(row["exc_pattern"] for row in rows) == ["bad row #", "x" * 120]
+
+
+# Messages as Celery's JSON may hold them, and what the pattern of each is.
+ODD_MESSAGES = {
+    "café 3 fois": "café # fois",  # stored as caf\u00e9: decoded before folding
+    'said "no" twice': 'said "no" twice',
+    "back\\slash 9": "back\\slash #",
+    "tab\there": "tab\there",
+    "emoji 🎉 7": "emoji 🎉 #",
+    "nul\x00byte": None,  # a \u0000 PostgreSQL cannot decode: no pattern, no error
+    "": "",
+}
+
+
+@pytest.mark.parametrize("message", ODD_MESSAGES, ids=range(len(ODD_MESSAGES)))
+def test_every_database_reads_the_pattern_of_any_stored_message_alike(
+    staff_client, make_task, message
+):
+    from results_api.failures import message_pattern
+
+    _dated(make_task, 0, status="FAILURE", result=failure("ValueError", message))
+    (row,) = _stats(staff_client, group_by="exc_pattern")
+    expected = ODD_MESSAGES[message]
+    assert row["exc_pattern"] == expected
+    if expected is not None:
+        assert message_pattern(failure("ValueError", message)) == expected
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        json.dumps({"exc_type": "ValueError", "exc_message": []}),
+        json.dumps({"exc_type": "ValueError", "exc_message": [42, "late"]}),
+        json.dumps({"exc_type": "ValueError", "exc_message": {"order": 1}}),
+        json.dumps({"exc_type": "ValueError", "exc_message": ["\ud800 lone"]}),
+        '{"exc_type": "ValueError", "exc_message": ["not closed',
+        "not json at all",
+    ],
+    ids=["no-arguments", "number-first", "mapping", "lone-surrogate", "cut-short", "not-json"],
+)
+def test_a_message_that_is_not_a_string_has_no_pattern(staff_client, make_task, result):
+    _dated(make_task, 0, status="FAILURE", result=result)
+    (row,) = _stats(staff_client, group_by="exc_pattern")
+    assert (row["exc_pattern"], row["count"]) == (None, 1)
+
+
+def test_hiding_the_result_hides_its_message_pattern(staff_client, settings, messages):
+    settings.RESULTS_API = {**getattr(settings, "RESULTS_API", {}), "EXCLUDE_FIELDS": ["result"]}
+    assert staff_client.get(stats_url(group_by="exc_pattern")).status_code == 400
+    response = staff_client.get(tasks_url(exc_pattern="Order # not found"))
+    assert response.status_code == 400 and "exc_pattern" in response.json()

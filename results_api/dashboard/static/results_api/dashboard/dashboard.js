@@ -11,7 +11,7 @@
  *   GET tasks/stats/?group_by=task_name         the task name suggestions
  *   GET tasks/?task_id__in=...    children of a task or a group, with their states
  *   GET groups/                   groups and chords
- *   GET tasks/stats/?status=FAILURE&group_by=exc_type, ?group_by=task_name   summaries.js
+ *   GET tasks/stats/?status=FAILURE&group_by=exc_type,exc_pattern, ?group_by=task_name   summaries.js
  *   POST tasks/<id>/revoke/, retry/   when tasks/metadata/ lists them for this user
  *   GET, POST tasks/bulk/<action>/    a bulk action's preview and confirmation (bulk.js)
  * The view's state lives in the page's query string, so a link reopens the same view;

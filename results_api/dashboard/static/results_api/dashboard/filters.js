@@ -110,7 +110,7 @@ export function writeControls(app) {
 
 /** Return the query-string changes that clear every filter. */
 export function clearedFilters(app) {
-  const changes = { id: null, name: null, q: null, exc_type: null, cursor: null };
+  const changes = { id: null, name: null, q: null, exc_type: null, exc_pattern: null, cursor: null };
   for (const param of app.filterParams) changes[param] = null;
   return changes;
 }

@@ -1,6 +1,7 @@
 /*
  * Two views from the stats API, for a glance instead of a page of rows: failures grouped
- * by exception type (tasks/stats/?status=FAILURE&group_by=exc_type), and one row per task
+ * by exception type and message pattern (tasks/stats/?status=FAILURE&group_by=exc_type,
+ * exc_pattern: the message with each word holding a digit written #), and one row per task
  * name (tasks/stats/?group_by=task_name) with its failure rate and duration percentiles.
  * Each row links to its tasks in the tasks view.
  */
@@ -19,15 +20,18 @@ function tasksLink(params, text) {
   return el("a", { href: `?${query}` }, text);
 }
 
-/** Read and draw the failures by exception type, the most frequent first. */
+/** Read and draw the failures by exception type and message pattern, the most frequent first. */
 export async function loadFailures(app) {
-  const url = apiUrl(`${app.client.tasks}stats/`, { status: "FAILURE", group_by: "exc_type" });
+  const url = apiUrl(`${app.client.tasks}stats/`, { status: "FAILURE", group_by: "exc_type,exc_pattern" });
   const { body } = await app.client.get(url, "failures");
   const rows = [...body.results].sort((a, b) => b.count - a.count);
   $("failures").tBodies[0].replaceChildren(
     ...rows.map((row) => {
-      const name = row.exc_type ?? t("(unnamed)");
-      const link = row.exc_type ? tasksLink({ status: "FAILURE", exc_type: row.exc_type }, name) : name;
+      const type = row.exc_type ?? t("(unnamed)");
+      const name = row.exc_pattern ? `${type}: ${row.exc_pattern}` : type;
+      const params = { status: "FAILURE", exc_type: row.exc_type };
+      if (row.exc_pattern !== null) params.exc_pattern = row.exc_pattern;
+      const link = row.exc_type ? tasksLink(params, name) : name;
       return el(
         "tr",
         {},

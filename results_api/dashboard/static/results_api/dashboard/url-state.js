@@ -39,9 +39,11 @@ export function apiFilters(filterParams, { without = [] } = {}) {
   if (name) filters.task_name__icontains = name;
   const search = params.get("q")?.trim();
   if (search) filters.search = search;
-  // Set by a link of the failures view (no control of its own: "Clear filters" clears it).
-  const excType = params.get("exc_type")?.trim();
-  if (excType) filters.exc_type = excType;
+  // Set by a link of the failures view (no control of its own: "Clear filters" clears them).
+  for (const computed of ["exc_type", "exc_pattern"]) {
+    const value = params.get(computed);
+    if (value) filters[computed] = value;
+  }
   return filters;
 }
 
