@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any, cast
 
 # Upstream's name: projects' tests patch django_celery_results.admin.celery_app.control.
@@ -43,7 +44,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .admin_changelist import (
@@ -60,14 +62,14 @@ from .models.abstract import AbstractGroupResult, AbstractTaskResult
 # Lookups of a date's part, whose value Python turns into a date (an OverflowError past 9999).
 DATE_PARTS = ("__year", "__month", "__day", "__week", "__week_day", "__quarter", "__iso_year")
 # The changelist's columns, each ordered through an index of its own (the id and the date
-# through the display methods that show them unwrapped and to the second).
+# through the display methods that show its beginning and the date to the second).
 LIST_COLUMNS = (
-    "whole_task_id",
+    "short_task_id",
     "periodic_task_name",
-    "task_name",
+    "breakable_task_name",
     "date_done_to_the_second",
     "status",
-    "worker",
+    "breakable_worker",
 )
 
 
@@ -102,6 +104,34 @@ def preformatted(text: str | None) -> str | None:
 def unwrapped(text: str) -> str:
     """Return ``text`` escaped in a span the admin's style sheet keeps on one line (``nowrap``)."""
     return format_html('<span class="nowrap">{}</span>', text)
+
+
+# Where a dotted name or a host name may wrap: after each of these.
+_BREAK_AFTER = re.compile(r"(?<=[.@:/_])")
+
+
+def breakable(text: str | None) -> str | None:
+    """Return ``text`` escaped, free to wrap after its dots, underscores, ``@``, ``:`` and ``/``.
+
+    So that ``myapp.tasks.send_invoice`` takes two short lines in a narrow
+    column instead of widening the table past the page.
+    """
+    if not text:
+        return text
+    return mark_safe("<wbr>".join(escape(piece) for piece in _BREAK_AFTER.split(text)))
+
+
+# How much of a task id the changelist shows: enough to tell rows apart and to search by.
+# An id at most a few characters longer is shown whole.
+SHOWN_ID_LENGTH = 8
+WHOLE_ID_LENGTH = 12
+
+
+def id_beginning(text: str) -> str:
+    """Return an id's first characters on one line, the whole id in its title (on hover)."""
+    if len(text) <= WHOLE_ID_LENGTH:
+        return unwrapped(text)
+    return format_html('<span class="nowrap" title="{}">{}…</span>', text, text[:SHOWN_ID_LENGTH])
 
 
 def to_the_second(value: datetime.datetime | None) -> str | None:
@@ -309,8 +339,17 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
         return preformatted(obj.traceback)
 
     @admin.display(description=_label(AbstractTaskResult, "task_id"), ordering="task_id")
-    def whole_task_id(self, obj: AbstractTaskResult) -> str:
-        return unwrapped(obj.task_id)
+    def short_task_id(self, obj: AbstractTaskResult) -> str:
+        """The id's beginning: a UUID would take a third of the table's width."""
+        return id_beginning(obj.task_id)
+
+    @admin.display(description=_label(AbstractTaskResult, "task_name"), ordering="task_name")
+    def breakable_task_name(self, obj: AbstractTaskResult) -> str | None:
+        return breakable(obj.task_name)
+
+    @admin.display(description=_label(AbstractTaskResult, "worker"), ordering="worker")
+    def breakable_worker(self, obj: AbstractTaskResult) -> str | None:
+        return breakable(obj.worker)
 
     @admin.display(description=_label(AbstractTaskResult, "date_done"), ordering="date_done")
     def date_done_to_the_second(self, obj: AbstractTaskResult) -> str | None:

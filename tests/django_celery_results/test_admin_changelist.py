@@ -206,13 +206,23 @@ def stored_at(task_result_model, task_id, moment):
     task_result_model.objects.filter(pk=row.pk).update(date_done=moment)  # auto_now on save
 
 
-def test_the_changelist_shows_each_task_id_on_one_line(admin_client, task_result_model):
+def test_the_changelist_shows_each_task_ids_beginning_with_the_whole_id_on_hover(
+    admin_client, task_result_model
+):
     task_id = "5d9f8002-812f-ca8b-ffe0-9811c0133cc1"
     stored_at(task_result_model, task_id, DONE_AT)
 
     response, _ = changelist_queries(admin_client)
 
-    assert f'<span class="nowrap">{task_id}</span>' in response.content.decode()
+    assert f'<span class="nowrap" title="{task_id}">5d9f8002…</span>' in response.content.decode()
+
+
+def test_the_changelist_shows_a_short_task_id_whole(admin_client, task_result_model):
+    stored_at(task_result_model, "nightly-42", DONE_AT)
+
+    response, _ = changelist_queries(admin_client)
+
+    assert '<span class="nowrap">nightly-42</span>' in response.content.decode()
 
 
 def test_the_changelist_shows_dates_to_the_second_in_the_projects_time_zone(

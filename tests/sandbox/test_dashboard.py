@@ -1071,3 +1071,26 @@ def test_the_overview_a_new_user_sees_shows_no_path_of_the_checkout(
 
     assert str(ROOT) not in page.inner_text("body")
     page.screenshot(path=str(output_dir / "dashboard-readme.png"), full_page=False)
+
+
+def test_the_admin_changelist_fits_a_1440x900_screen_without_scrolling_sideways(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    wait_for_stored(
+        sandbox, "r.status = 'SUCCESS' AND r.task_name = 'reports.generate_invoice_pdf'", "a PDF"
+    )
+    page = pages.open("admin", viewport=SCREEN)
+    page.goto(sandbox.url + "/admin/tenants/taskresult/")
+    page.locator("#result_list tbody tr").first.wait_for()
+    page.screenshot(path=str(output_dir / "admin-changelist.png"), full_page=False)
+    widths = page.evaluate(
+        """() => {
+          const table = document.getElementById("result_list");
+          const region = table.closest(".results") || table.parentElement;
+          return {page: document.documentElement.scrollWidth, table: table.scrollWidth,
+                  region: region.clientWidth,
+                  columns: [...table.tHead.rows[0].cells].map((c) => [c.className, c.offsetWidth])};
+        }"""
+    )
+    assert widths["page"] <= SCREEN["width"], widths
+    assert widths["table"] <= widths["region"], widths
