@@ -698,6 +698,10 @@ def test_failures_are_grouped_by_exception_and_message_pattern_with_a_link_to_th
     assert statuses == {"FAILURE"}, statuses
     prefix = "UpstreamUnavailable: CRM API answered 503 Service Unavailable for changes since "
     assert all(error.startswith(prefix) for error in errors), errors
+    phone = pages.open("admin", f"{DASHBOARD}?view=failures&live=0", viewport=PHONE)
+    phone.locator("#failures tbody tr", has_text=pattern).wait_for()
+    phone.screenshot(path=str(output_dir / "dashboard-failures-phone.png"), full_page=False)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_each_task_name_has_its_counts_failure_rate_and_percentiles(
