@@ -38,6 +38,9 @@ class SearchField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
+        if "\x00" in text:
+            # No stored text holds one on PostgreSQL, which refuses it in a query.
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
         try:
             return parse(text)
         except SearchSyntaxError as exc:

@@ -166,7 +166,7 @@ def call_in_savepoint(function, *args, **kwargs):
 
 # A query string has no types: any text is a valid one-item list of strings.
 UNTYPED_LIST_PARAMETERS = frozenset({"task_name__in"})
-WHOLE_NUMBER = re.compile(r"^-?\d+\.0*$")
+WHOLE_NUMBER = re.compile(r"^-?\d+(\.0*)?$")
 
 
 def wire_query(response) -> dict[str, list[str]]:
@@ -207,17 +207,11 @@ def explained_deviation(failure, case, response) -> str | None:
     if task_id in LIST_ROUTES and urlsplit(response.request.url).path.endswith(f"/{task_id}/"):
         return "a task id that names a list route reaches that route"
     if failure.code == "ST202" and response.status_code == 400:
+        # Each parameter named is refused for one of the reasons above (the first one is told).
         errors = error_messages(response)
-        named = set(errors)
-        if named == {"cursor"}:
-            return "opaque cursor: a string the API did not issue is refused"
-        if named == {"search"}:
-            return "a search its syntax refuses (a term under 3 characters, an open quote)"
-        if named <= {"interval", "date_done__gte"} and "interval" in wire_query(response):
-            return "interval needs date_done__gte and a bounded number of buckets"
-        messages = [message for field in errors.values() for message in field]
-        if messages and all(message == "Null characters are not allowed." for message in messages):
-            return "a NUL character is refused with a 400 naming the parameter"
+        reasons = [refusal_reason(name, messages, response) for name, messages in errors.items()]
+        if reasons and all(reasons):
+            return reasons[0]
     if failure.code == "ST201" and response.status_code in (200, 304):
         names = re.findall(r"/properties/(\w+)", failure.message)
         sent = wire_query(response)
@@ -228,6 +222,19 @@ def explained_deviation(failure, case, response) -> str | None:
             for name in names
         ):
             return "an empty value means the filter is not given; query strings are untyped"
+    return None
+
+
+def refusal_reason(name: str, messages: list[str], response) -> str | None:
+    """Why the API refuses parameter ``name`` with ``messages`` by design, or None."""
+    if messages and all(message == "Null characters are not allowed." for message in messages):
+        return "a NUL character is refused with a 400 naming the parameter"
+    if name == "cursor":
+        return "opaque cursor: a string the API did not issue is refused"
+    if name == "search":
+        return "a search its syntax refuses (a term under 3 characters, an open quote)"
+    if name in ("interval", "date_done__gte") and "interval" in wire_query(response):
+        return "interval needs date_done__gte and a bounded number of buckets"
     return None
 
 

@@ -115,6 +115,13 @@ def test_a_term_too_short_is_a_400_naming_search(staff_client, shop):
     assert "3 characters" in response.json()["search"][0]
 
 
+def test_a_search_holding_a_nul_character_is_a_400_naming_search(staff_client, shop, matched):
+    matched()  # indexed: PostgreSQL would refuse the character in the query
+    response = staff_client.get(tasks_url(search="ord\x00er"))
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
+
+
 def test_a_refused_term_with_a_percent_sign_is_quoted_in_the_400(staff_client, shop):
     response = staff_client.get(tasks_url(search="5%"))
     assert response.status_code == 400
