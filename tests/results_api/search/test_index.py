@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -83,3 +84,15 @@ def test_the_command_fills_and_rebuilds(make_task, capsys):
     call_command("index_task_search", "--rebuild")
     assert "search indexed until" in capsys.readouterr().out
     assert TaskSearchState.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_never_scans_the_side_table_in_parallel(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s", [TaskSearchText._meta.db_table]
+        )
+        (options,) = cursor.fetchone()
+    assert "parallel_workers=0" in options
