@@ -3,9 +3,10 @@
 Ids: E001-E006 and E008 the ``RESULTS_API`` settings, E007 an app the API
 needs that is missing from ``INSTALLED_APPS``, E009 drf-spectacular
 installed without its schema class as DRF's ``DEFAULT_SCHEMA_CLASS``, E010
-the dashboard mounted where it cannot find the API; W001-W002 rules that
-the JSON status views of ``django_celery_results.urls`` cannot follow, since
-they read the result store's settings, not ``RESULTS_API``.
+the dashboard mounted where it cannot find the API. (W001-W002, which
+warned of a scope or masking rule of ``RESULTS_API`` that the status views
+could not follow, are gone with those keys: the store's settings are the
+only ones.)
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-
-from django_celery_results import conf as store_conf
 
 from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
 
@@ -182,9 +181,6 @@ def _check_operator_values() -> list[Error]:
     chunk_size = api_settings.EXPORT_CHUNK_SIZE
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         problems.append(("EXPORT_CHUNK_SIZE", _("a whole number, 1 or more"), chunk_size))
-    keys = api_settings.REDACT_KEYS
-    if isinstance(keys, str) or not all(isinstance(key, str) for key in keys or ()):
-        problems.append(("REDACT_KEYS", _("a list of key names"), keys))
     permission = api_settings.TRACEBACK_PERMISSION
     try:
         if permission is not None:
@@ -297,72 +293,3 @@ def check_dashboard_finds_the_api(app_configs: Any = None, **kwargs: Any) -> lis
             )
         ]
     return []
-
-
-def _status_views_routed() -> bool:
-    try:
-        reverse("celery-task_status", args=["x"])
-    except NoReverseMatch:
-        return False
-    return True
-
-
-@register()
-def check_status_views_follow_the_api(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """Warn when the API's scope or masking rules would not reach the routed status views."""
-    try:
-        user_settings = api_settings.user_settings
-    except ImproperlyConfigured:
-        return []  # check_results_api_settings reports it
-    if store_conf.get_setting(store_conf.STATUS_VIEWS_PUBLIC) is not True and not (
-        _status_views_routed()
-    ):
-        return []
-    warnings = []
-    scope = user_settings.get("SCOPE_QUERYSET")
-    if scope is not None and scope != store_conf.get_setting(store_conf.SCOPE_QUERYSET):
-        warnings.append(
-            Warning(
-                _(
-                    "%(setting)s['SCOPE_QUERYSET'] does not scope the JSON status views of "
-                    "django_celery_results.urls: a user with the view permission of the task "
-                    "results sees every tenant's tasks there."
-                )
-                % {"setting": SETTING_NAME},
-                hint=_(
-                    "Set CELERY_RESULTS_SCOPE_QUERYSET to the hook instead (the API uses it "
-                    "when %(setting)s sets none), or remove django_celery_results.urls."
-                )
-                % {"setting": SETTING_NAME},
-                id="results_api.W001",
-            )
-        )
-    store_names = {
-        "REDACT_KEYS": store_conf.REDACT_KEYS,
-        "REDACT_HOOK": store_conf.REDACT_HOOK,
-        "REDACT_MASK": store_conf.REDACT_MASK,
-    }
-    differ = [
-        name
-        for name, store_name in store_names.items()
-        if user_settings.get(name) is not None
-        and user_settings[name] != store_conf.get_setting(store_name)
-    ]
-    if differ:
-        warnings.append(
-            Warning(
-                _(
-                    "%(setting)s sets %(keys)s, which the JSON status views of "
-                    "django_celery_results.urls do not follow: they mask by the "
-                    "CELERY_RESULTS_REDACT_* settings."
-                )
-                % {"setting": SETTING_NAME, "keys": ", ".join(differ)},
-                hint=_(
-                    "Set the CELERY_RESULTS_REDACT_* settings instead (the API uses them "
-                    "when %(setting)s sets none)."
-                )
-                % {"setting": SETTING_NAME},
-                id="results_api.W002",
-            )
-        )
-    return warnings

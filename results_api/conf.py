@@ -2,9 +2,14 @@
 
     RESULTS_API = {
         "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-        "SCOPE_QUERYSET": "myapp.results.scope_to_tenant",
         "EXCLUDE_FIELDS": ["args", "kwargs"],
     }
+
+The rules that protect what the store holds, whichever page shows it, are
+the store's settings, read by the API too: the scope hook
+(``CELERY_RESULTS_SCOPE_QUERYSET``) and the masking rules
+(``CELERY_RESULTS_REDACT_KEYS``, ``_HOOK``, ``_MASK``). ``RESULTS_API`` keys
+of those names are refused (``MOVED``), so that no page can follow other rules.
 
 Values are read on first use (never at import time), dotted paths are
 imported once, and everything is reloaded when ``RESULTS_API`` changes
@@ -17,12 +22,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from rest_framework.request import Request
 from rest_framework.settings import APISettings
 
-from django_celery_results.conf import apply_scope_hook
 from django_celery_results.setting_caches import forget_when_changed
 
 SETTING_NAME = "RESULTS_API"
@@ -34,13 +36,6 @@ DEFAULTS: dict[str, Any] = {
     # Authentication classes of every endpoint; None keeps REST_FRAMEWORK's
     # DEFAULT_AUTHENTICATION_CLASSES.
     "AUTHENTICATION_CLASSES": None,
-    # func(request, queryset) -> queryset, or its dotted path: narrows what a
-    # request may see on every endpoint (task list, detail, stats, groups).
-    # It receives task and group querysets alike; queryset.model tells which.
-    # None: the result store's CELERY_RESULTS_SCOPE_QUERYSET, which the status
-    # views use too; if that is None as well, every row is visible to whoever
-    # passes the permission classes.
-    "SCOPE_QUERYSET": None,
     # The pagination class of the list endpoints.
     "PAGINATION_CLASS": "results_api.rest.pagination.KeysetCursorPagination",
     # Rows per page when the request gives no ?page_size=.
@@ -114,16 +109,6 @@ DEFAULTS: dict[str, Any] = {
     # The Celery app that revokes and re-sends tasks, or its dotted path;
     # None: celery.current_app (the project's app once it is imported).
     "CELERY_APP": None,
-    # Mapping keys whose values are masked in args, kwargs, result and meta
-    # (any depth, case-insensitive), in every output: JSON, browsable API, CSV.
-    # None: the result store's CELERY_RESULTS_REDACT_KEYS (password, token, ...),
-    # which the status views use too.
-    "REDACT_KEYS": None,
-    # f(key) -> bool, or its dotted path: True masks that key's value too.
-    # None: the store's CELERY_RESULTS_REDACT_HOOK.
-    "REDACT_HOOK": None,
-    # What a masked value is replaced with. None: CELERY_RESULTS_REDACT_MASK ("********").
-    "REDACT_MASK": None,
     # The permission a user needs to see tracebacks (others get null), with
     # {app_label} and {model_name} of the active task result model filled in.
     # The default is the admin's view permission; None shows them to every reader.
@@ -211,7 +196,6 @@ IMPORT_STRINGS = frozenset(
     {
         "PERMISSION_CLASSES",
         "AUTHENTICATION_CLASSES",
-        "SCOPE_QUERYSET",
         "PAGINATION_CLASS",
         "TASK_FILTERSET_CLASS",
         "TASK_SERIALIZER_CLASS",
@@ -220,10 +204,18 @@ IMPORT_STRINGS = frozenset(
         "REVOKE_PERMISSION_CLASSES",
         "RETRY_PERMISSION_CLASSES",
         "CELERY_APP",
-        "REDACT_HOOK",
         "THROTTLE_CLASSES",
     }
 )
+
+
+# Keys RESULTS_API once had, and the store's settings that hold them for every page.
+MOVED = {
+    "SCOPE_QUERYSET": "CELERY_RESULTS_SCOPE_QUERYSET",
+    "REDACT_KEYS": "CELERY_RESULTS_REDACT_KEYS",
+    "REDACT_HOOK": "CELERY_RESULTS_REDACT_HOOK",
+    "REDACT_MASK": "CELERY_RESULTS_REDACT_MASK",
+}
 
 
 class ResultsAPISettings(APISettings):
@@ -233,6 +225,15 @@ class ResultsAPISettings(APISettings):
     def user_settings(self) -> dict[str, Any]:
         if not hasattr(self, "_user_settings"):
             user_settings = getattr(settings, SETTING_NAME, None) or {}
+            moved = sorted(set(user_settings) & set(MOVED))
+            if moved:
+                raise ImproperlyConfigured(
+                    _(
+                        "%(setting)s[%(key)r] is now the setting %(new)s: one rule for the "
+                        "API, the dashboard, the metrics and the status views alike."
+                    )
+                    % {"setting": SETTING_NAME, "key": moved[0], "new": MOVED[moved[0]]}
+                )
             unknown = sorted(set(user_settings) - set(self.defaults))
             if unknown:
                 raise ImproperlyConfigured(
@@ -245,20 +246,6 @@ class ResultsAPISettings(APISettings):
 
 # DRF's stubs type the defaults as REST_FRAMEWORK's own keys.
 api_settings = ResultsAPISettings(None, DEFAULTS, IMPORT_STRINGS)  # type: ignore[arg-type]
-
-
-def scope_queryset(request: Request, queryset: QuerySet[Model]) -> QuerySet[Model]:
-    """Return ``queryset`` narrowed by ``SCOPE_QUERYSET``, or else by the store's scope hook."""
-    hook = api_settings.SCOPE_QUERYSET
-    if hook is None:
-        return apply_scope_hook(request, queryset)
-    scoped = hook(request, queryset)
-    if not isinstance(scoped, QuerySet):
-        raise ImproperlyConfigured(
-            _("%(setting)s['SCOPE_QUERYSET'] must return a QuerySet, not %(type)s.")
-            % {"setting": SETTING_NAME, "type": type(scoped).__name__}
-        )
-    return scoped
 
 
 # RESULTS_API is read again before anything built from it (registered after this).

@@ -2,34 +2,36 @@
 
 Tracebacks are shown by permission.
 
-    RESULTS_API = {
-        "REDACT_KEYS": ["password", "token", "card_number"],
-        "REDACT_HOOK": "myapp.results.is_secret",  # f(key) -> bool, for patterns
-        "TRACEBACK_PERMISSION": "myapp.view_traceback",
-    }
+    CELERY_RESULTS_REDACT_KEYS = ["password", "token", "card_number"]
+    CELERY_RESULTS_REDACT_HOOK = "myapp.results.is_secret"  # f(key) -> bool, for patterns
+    RESULTS_API = {"TRACEBACK_PERMISSION": "myapp.view_traceback"}
 
-The value of every mapping key that ``REDACT_KEYS`` names (case-insensitive)
-or ``REDACT_HOOK`` accepts is replaced by ``REDACT_MASK``, at any depth; a
-key left as ``None`` takes the result store's ``CELERY_RESULTS_REDACT_*``
-setting, so that the API and the status views mask alike. The masking
-itself, and exactly what it does and does not reach, is
-:mod:`django_celery_results.masking`. The serializer applies it, so the
-JSON, the browsable API and the CSV export all show the same masked values.
+The value of every mapping key that ``CELERY_RESULTS_REDACT_KEYS`` names
+(case-insensitive) or ``CELERY_RESULTS_REDACT_HOOK`` accepts is replaced by
+``CELERY_RESULTS_REDACT_MASK``, at any depth: the result store's rules, so
+that the API, the dashboard, the search, the admin and the status views
+mask alike. The masking itself, and exactly what it does and does not
+reach, is :mod:`django_celery_results.masking`. The serializer applies it,
+so the JSON, the browsable API and the CSV export all show the same masked
+values.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
-from django_celery_results import conf as store_conf
-from django_celery_results.masking import MaskingRules, mask_arguments, mask_data, mask_repr
-from django_celery_results.setting_caches import forget_when_changed
+from django_celery_results.masking import (
+    MaskingRules,
+    mask_arguments,
+    mask_data,
+    mask_repr,
+    store_masking_rules,
+)
 
-from ..conf import SETTING_NAME, api_settings
+from ..conf import api_settings
 from .permission_cache import has_permission
 
 __all__ = [
@@ -44,19 +46,9 @@ __all__ = [
 ]
 
 
-@functools.cache
 def masking_rules() -> MaskingRules:
-    """Return the API's masking rules: ``RESULTS_API``'s, or the store's where it sets none."""
-    keys = api_settings.REDACT_KEYS
-    if keys is None:
-        keys = store_conf.get_setting(store_conf.REDACT_KEYS)
-    mask = api_settings.REDACT_MASK
-    if mask is None:
-        mask = store_conf.get_setting(store_conf.REDACT_MASK)
-    hook = api_settings.REDACT_HOOK
-    if hook is None:
-        hook = store_conf.get_redact_hook()
-    return MaskingRules.build(keys, mask, hook)
+    """Return the masking rules: the store's ``CELERY_RESULTS_REDACT_*`` settings."""
+    return store_masking_rules()
 
 
 def is_secret_key(key: Any) -> bool:
@@ -98,9 +90,3 @@ def may_see_traceback(user: Any, model: type[models.Model]) -> bool:
     if permission is None:
         return True
     return has_permission(user or AnonymousUser(), permission)
-
-
-forget_when_changed(
-    masking_rules.cache_clear,
-    settings=(SETTING_NAME, store_conf.REDACT_KEYS, store_conf.REDACT_MASK, store_conf.REDACT_HOOK),
-)

@@ -2,7 +2,7 @@
 
     narrowing = read_scope(scoped_queryset, label_set(model))   # None: cannot be read
 
-The totals hold no task rows, so the scope hook (``SCOPE_QUERYSET``)
+The totals hold no task rows, so the scope hook (``CELERY_RESULTS_SCOPE_QUERYSET``)
 cannot filter them as it filters a queryset. What it does to the task
 queryset is read instead: equalities and ``__in`` (a list, or a subquery,
 which is run) on label columns, joined by AND, become the label values a

@@ -25,9 +25,10 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework.views import APIView
 
+from django_celery_results.conf import apply_scope_hook
 from django_celery_results.models import get_task_result_model
 
-from ..conf import api_settings, scope_queryset
+from ..conf import api_settings
 from ..rest.throttling import FailedLoginLockout
 from .collector import StoredMetrics
 from .labels import label_set
@@ -98,7 +99,7 @@ class MetricsView(FailedLoginLockout, APIView):
         queryset = model._default_manager.using(router.db_for_read(model)).all()
         narrowing = Narrowing()
         if request.auth is not SCRAPER:
-            queryset = scope_queryset(request, queryset)
+            queryset = apply_scope_hook(request, queryset)
             read = read_scope(queryset, label_set(model))
             if read is None:
                 raise PermissionDenied(

@@ -10,7 +10,7 @@
 An action that is off answers 404 to everyone, as if it did not exist. One
 that is on takes the read ``PERMISSION_CLASSES`` and then its own
 (``REVOKE_PERMISSION_CLASSES``, ``RETRY_PERMISSION_CLASSES``; ``IsAdminUser``
-by default), and finds the task through the ``SCOPE_QUERYSET`` hook, so a
+by default), and finds the task through the ``CELERY_RESULTS_SCOPE_QUERYSET`` hook, so a
 task outside the caller's scope is a 404 here too.
 
 Retry re-sends the task by name, with the arguments its row holds (see

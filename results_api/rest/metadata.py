@@ -33,9 +33,10 @@ from django_filters.rest_framework import FilterSet
 from rest_framework.request import Request
 
 from django_celery_results.columns import key_field
+from django_celery_results.conf import apply_scope_hook
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from ..conf import api_settings, scope_queryset
+from ..conf import api_settings
 from ..content.redaction import may_see_traceback
 from ..fields.rules import STANDARD_TASK_FIELDS, FieldKind, field_kind, field_rules
 from ..stats.queries import INTERVALS, group_by_fields
@@ -111,7 +112,7 @@ def filter_choices(
         return [{"value": value, "label": str(label)} for value, label in field.flatchoices]
     if not isinstance(field, models.ForeignKey):
         return None
-    scoped = scope_queryset(request, model._default_manager.all())
+    scoped = apply_scope_hook(request, model._default_manager.all())
     target = key_field(field)
     related = field.related_model._default_manager.filter(
         Exists(scoped.filter(**{field.attname: OuterRef(target.attname)}))

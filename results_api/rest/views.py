@@ -2,7 +2,7 @@
 
 Every request goes through the same steps: the permission classes of
 ``RESULTS_API``, its throttle scope (:mod:`results_api.rest.throttling`), the
-``SCOPE_QUERYSET`` hook (so a detail outside the scope is a 404), the filter
+``CELERY_RESULTS_SCOPE_QUERYSET`` hook (so a detail outside the scope is a 404), the filter
 set, the ordering and the keyset cursor; a successful read gets an ETag
 (:mod:`results_api.rest.conditional`). Besides reading, tasks have a CSV export
 (:mod:`results_api.rest.export`) and two POST actions, off by default, in a
@@ -35,6 +35,7 @@ from rest_framework.settings import api_settings as drf_settings
 from rest_framework.utils import formatting
 from rest_framework.utils.urls import replace_query_param
 
+from django_celery_results.conf import apply_scope_hook
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
@@ -42,7 +43,7 @@ from django_celery_results.status import NotShown, group_children
 from django_celery_results.url_ids import id_from_segment
 
 from ..bulk.views import BulkActionsMixin
-from ..conf import SETTING_NAME, api_settings, scope_queryset
+from ..conf import SETTING_NAME, api_settings
 from ..search.filters import SEARCH_PARAM, SearchField, search_excerpt
 from ..stats.from_rollup import stats_from_rollup
 from ..stats.queries import (
@@ -148,12 +149,12 @@ class ResultViewSet(FailedLoginLockout, viewsets.ReadOnlyModelViewSet):
         raise NotImplementedError
 
     def get_queryset(self) -> models.QuerySet:
-        """Return the model's rows that the request may see (``SCOPE_QUERYSET``)."""
+        """Return the model's rows that the request may see (``CELERY_RESULTS_SCOPE_QUERYSET``)."""
         queryset = self.get_model()._default_manager.all()
         if getattr(self, "swagger_fake_view", False):
             # Schema generation: no real request to scope by.
             return queryset.none()
-        return scope_queryset(self.request, queryset)
+        return apply_scope_hook(self.request, queryset)
 
     def get_filterset_class(self) -> Any:
         """Return ``filterset_class``, or the one generated for the model."""
@@ -393,7 +394,7 @@ class GroupResultViewSet(ResultViewSet):
         except NotShown as exc:
             raise ValidationError({"group_id": [str(exc)]}) from None
         model = get_task_result_model()
-        tasks = scope_queryset(request, model._default_manager.using(router.db_for_read(model)))
+        tasks = apply_scope_hook(request, model._default_manager.using(router.db_for_read(model)))
         size = query.validated_data.get("page_size") or api_settings.PAGE_SIZE
         page = member_page(tasks, ids, after=query.validated_data["after"], size=size)
         serializer = get_task_serializer_class(model)(

@@ -137,8 +137,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULTS_TASKRESULT_MODEL = "tenants.TaskResult"
 CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tenants.results.extend_task_props"
-# Who sees which rows, on the status views (/celery/...) and, since RESULTS_API
-# sets no SCOPE_QUERYSET of its own, on the results API too.
+# Who sees which rows, on every page: the results API, the dashboard, the
+# metrics and the status views (/celery/...).
 CELERY_RESULTS_SCOPE_QUERYSET = "tenants.scope.scope_to_tenant"
 
 # The results API: any logged-in user, narrowed to their tenant unless staff

@@ -117,10 +117,7 @@ class CountingClient(APIClient):
 
 @pytest.fixture
 def scoped(settings):
-    settings.RESULTS_API = {
-        **settings.RESULTS_API,
-        "SCOPE_QUERYSET": "tests.reliability.scopes.own_tenant_only",
-    }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.reliability.scopes.own_tenant_only"
 
 
 @pytest.fixture

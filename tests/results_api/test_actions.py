@@ -111,9 +111,9 @@ def test_an_action_needs_the_read_permission_too(anonymous_client, make_task, en
 def test_an_action_on_a_task_outside_the_scope_is_a_404(make_task, settings, app, db, name):
     settings.RESULTS_API = {
         f"{name.upper()}_ENABLED": True,
-        "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
         "CELERY_APP": app,
     }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_ids_only"
     make_task(task_id="bob-1", status=states.FAILURE)
     alice = APIClient()
     alice.force_authenticate(get_user_model().objects.create_user("alice", is_staff=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from results_api.checks import check_results_api_settings, check_status_views_follow_the_api
+from results_api.checks import check_results_api_settings
 
 
 def _ids(settings_value, settings) -> list[str]:
@@ -21,7 +21,14 @@ def test_unknown_key_is_e001(settings):
 
 
 def test_unimportable_path_is_e002(settings):
-    assert _ids({"SCOPE_QUERYSET": "nowhere.scope"}, settings) == ["results_api.E002"]
+    assert _ids({"CELERY_APP": "nowhere.app"}, settings) == ["results_api.E002"]
+
+
+def test_a_scope_hook_in_results_api_is_e001_naming_the_stores_setting(settings):
+    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only"}
+    (error,) = check_results_api_settings()
+    assert error.id == "results_api.E001"
+    assert "CELERY_RESULTS_SCOPE_QUERYSET" in error.msg
 
 
 @pytest.mark.parametrize(
@@ -60,7 +67,6 @@ def test_a_rate_of_none_passes(settings, db):
         {"UPDATED_SINCE_OVERLAP": -1},
         {"UPDATED_SINCE_OVERLAP": "5"},
         {"EXPORT_CHUNK_SIZE": 0},
-        {"REDACT_KEYS": "password"},
         {"TRACEBACK_PERMISSION": "{app}.view"},
         {"THROTTLE_CACHE": "nowhere"},
         {"ROLLUP_LAG": -1},
@@ -71,7 +77,6 @@ def test_a_rate_of_none_passes(settings, db):
         "negative-overlap",
         "text-overlap",
         "zero-chunk",
-        "keys-as-text",
         "bad-field",
         "cache",
         "negative-lag",
@@ -119,31 +124,3 @@ def test_dashboard_with_the_api_mounted_passes():
     from results_api.checks import check_dashboard_finds_the_api
 
     assert check_dashboard_finds_the_api() == []
-
-
-# Rules the status views cannot follow
-
-
-def _warning_ids(settings, **values) -> list[str]:
-    for name, value in values.items():
-        setattr(settings, name, value)
-    return [warning.id for warning in check_status_views_follow_the_api()]
-
-
-def test_an_api_scope_hook_that_the_status_views_lack_is_w001(settings):
-    hook = "tests.results_api.scopes.own_ids_only"
-    assert _warning_ids(settings, RESULTS_API={"SCOPE_QUERYSET": hook}) == ["results_api.W001"]
-
-
-def test_the_store_scope_hook_alone_passes(settings):
-    hook = "tests.results_api.scopes.own_ids_only"
-    assert _warning_ids(settings, CELERY_RESULTS_SCOPE_QUERYSET=hook) == []
-
-
-def test_api_masking_rules_the_status_views_lack_are_w002(settings):
-    assert _warning_ids(settings, RESULTS_API={"REDACT_KEYS": ["pin"]}) == ["results_api.W002"]
-
-
-def test_no_warning_when_the_status_views_are_not_routed(settings):
-    settings.ROOT_URLCONF = "results_api.urls"
-    assert _warning_ids(settings, RESULTS_API={"REDACT_KEYS": ["pin"]}) == []

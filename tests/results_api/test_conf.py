@@ -13,7 +13,6 @@ from results_api.conf import DEFAULTS, api_settings
 def test_defaults():
     permission_classes = api_settings.PERMISSION_CLASSES
     assert permission_classes == [IsAdminUser]
-    assert api_settings.SCOPE_QUERYSET is None
     assert api_settings.PAGE_SIZE == DEFAULTS["PAGE_SIZE"] == 50
     assert api_settings.MAX_PAGE_SIZE == 500
     assert api_settings.EXCLUDE_FIELDS == []
@@ -32,21 +31,19 @@ def test_project_values_override_defaults_and_reload_on_change():
 def test_dotted_paths_are_imported(settings):
     settings.RESULTS_API = {
         "PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-        "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
+        "CELERY_APP": "tests.celery_app.app",
     }
-    from tests.results_api.scopes import own_ids_only
+    from tests.celery_app import app
 
     permission_classes = api_settings.PERMISSION_CLASSES
     assert permission_classes == [AllowAny]
-    assert api_settings.SCOPE_QUERYSET is own_ids_only
+    assert api_settings.CELERY_APP is app
 
 
-def test_callables_are_accepted_as_they_are(settings):
-    def hook(request, queryset):
-        return queryset
-
-    settings.RESULTS_API = {"SCOPE_QUERYSET": hook}
-    assert api_settings.SCOPE_QUERYSET is hook
+def test_objects_are_accepted_as_they_are(settings):
+    app = object()
+    settings.RESULTS_API = {"CELERY_APP": app}
+    assert api_settings.CELERY_APP is app
 
 
 def test_unknown_key_is_a_configuration_error_naming_it(settings):
@@ -56,9 +53,24 @@ def test_unknown_key_is_a_configuration_error_naming_it(settings):
 
 
 def test_unimportable_path_is_an_error_naming_the_setting(settings):
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "nowhere.hook"}
-    with pytest.raises(ImportError, match="SCOPE_QUERYSET"):
-        api_settings.SCOPE_QUERYSET  # noqa: B018
+    settings.RESULTS_API = {"CELERY_APP": "nowhere.app"}
+    with pytest.raises(ImportError, match="CELERY_APP"):
+        api_settings.CELERY_APP  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("key", "setting"),
+    [
+        ("SCOPE_QUERYSET", "CELERY_RESULTS_SCOPE_QUERYSET"),
+        ("REDACT_KEYS", "CELERY_RESULTS_REDACT_KEYS"),
+        ("REDACT_HOOK", "CELERY_RESULTS_REDACT_HOOK"),
+        ("REDACT_MASK", "CELERY_RESULTS_REDACT_MASK"),
+    ],
+)
+def test_a_scope_or_masking_key_is_refused_naming_the_stores_setting(settings, key, setting):
+    settings.RESULTS_API = {key: None}
+    with pytest.raises(ImproperlyConfigured, match=setting):
+        api_settings.PAGE_SIZE  # noqa: B018
 
 
 def test_every_default_is_documented_by_a_comment_of_its_own():

@@ -89,7 +89,7 @@ def test_export_goes_through_the_scope_hook(make_task, settings, db):
     from django.contrib.auth import get_user_model
     from rest_framework.test import APIClient
 
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only"}
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_ids_only"
     alice = get_user_model().objects.create_user("alice", is_staff=True)
     make_task(task_id="alice-1")
     make_task(task_id="bob-1")

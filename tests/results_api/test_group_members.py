@@ -107,9 +107,9 @@ def test_an_unknown_parameter_is_a_400(staff_client, make_group):
 
 def test_a_group_the_scope_hook_hides_is_a_404(client, make_group, settings, django_user_model):
     settings.RESULTS_API = {
-        "SCOPE_QUERYSET": "tests.results_api.scopes.own_tenant_only",
         "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_tenant_only"
     group = group_of(make_group, ["a"])
     client.force_login(django_user_model.objects.create_user("acme", password="x"))
 
@@ -120,9 +120,9 @@ def test_a_member_sees_only_the_tasks_of_their_scope(
     client, make_group, make_task, settings, django_user_model
 ):
     settings.RESULTS_API = {
-        "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
         "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_ids_only"
     make_task(task_id="acme-1")
     make_task(task_id="globex-1", status="FAILURE")
     group = group_of(make_group, ["acme-1", "globex-1"], group_id="acme-group")

@@ -104,8 +104,8 @@ def test_a_member_is_offered_only_the_tenants_of_the_results_in_scope(
 ):
     settings.RESULTS_API = {
         "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-        "SCOPE_QUERYSET": OWN_TENANT,
     }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = OWN_TENANT
     _acme, globex, _initech = tenants
     for tenant in tenants:
         make_task(tenant=tenant)

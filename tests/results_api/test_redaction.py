@@ -80,17 +80,17 @@ def test_a_repr_cut_by_celery_that_parses_keeps_its_marks():
 
 
 def test_the_hook_masks_more_keys(settings):
-    settings.RESULTS_API = {"REDACT_HOOK": lambda key: key.endswith("_dsn")}
+    settings.CELERY_RESULTS_REDACT_HOOK = lambda key: key.endswith("_dsn")
     assert redact_repr("{'db_dsn': 'pg://u:p@h', 'n': 1}") == "{'db_dsn': '********', 'n': 1}"
 
 
 def test_the_mask_is_a_setting(settings):
-    settings.RESULTS_API = {"REDACT_MASK": "[hidden]"}
+    settings.CELERY_RESULTS_REDACT_MASK = "[hidden]"
     assert redact_repr("{'secret': 1}") == "{'secret': '[hidden]'}"
 
 
 def test_no_keys_and_no_hook_mask_nothing(settings):
-    settings.RESULTS_API = {"REDACT_KEYS": []}
+    settings.CELERY_RESULTS_REDACT_KEYS = []
     assert redact_repr(SECRET_KWARGS) == SECRET_KWARGS
 
 
@@ -147,8 +147,8 @@ def test_a_secret_key_written_with_escapes_in_stored_json_is_masked(staff_client
 def test_a_fields_own_redaction_runs_whatever_the_keys(make_task, settings):
     from results_api.rest.serializers import StoredContentField
 
-    settings.RESULTS_API = {"REDACT_KEYS": [], "REDACT_HOOK": None}
     settings.CELERY_RESULTS_REDACT_KEYS = []
+    settings.CELERY_RESULTS_REDACT_HOOK = None
     field = StoredContentField(source="result", redact=lambda value: {"card": "****"})
 
     assert field.to_representation('{"card": "4111111111111111"}') == {"card": "****"}
@@ -283,12 +283,6 @@ def test_a_comparison_is_no_keyword():
     assert redact_repr("(Check(a == b, token == 1),)") == "(Check(a == b, token == 1),)"
 
 
-def test_the_store_rules_are_the_api_default(settings):
+def test_the_api_masks_by_the_stores_rules(settings):
     settings.CELERY_RESULTS_REDACT_KEYS = ["pin"]
     assert redact_repr("{'pin': 1234, 'password': 'x'}") == "{'pin': '********', 'password': 'x'}"
-
-
-def test_the_api_rules_override_the_store_rules(settings):
-    settings.CELERY_RESULTS_REDACT_KEYS = ["pin"]
-    settings.RESULTS_API = {"REDACT_KEYS": ["password"]}
-    assert redact_repr("{'pin': 1234, 'password': 'x'}") == "{'pin': 1234, 'password': '********'}"

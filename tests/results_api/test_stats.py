@@ -103,7 +103,7 @@ def test_stats_never_count_rows_outside_the_scope(tenant_tasks, settings):
     from django.contrib.auth import get_user_model
     from rest_framework.test import APIClient
 
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_tenant_only"}
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_tenant_only"
     client = APIClient()
     client.force_authenticate(get_user_model().objects.create_user("globex", is_staff=True))
     rows = _stats(client, group_by="tenant")["results"]

@@ -135,8 +135,8 @@ def member_client(db, settings):
     settings.RESULTS_API = {
         **getattr(settings, "RESULTS_API", {}),
         "PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-        "SCOPE_QUERYSET": f"{__name__}.scope_to_acme",
     }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = f"{__name__}.scope_to_acme"
     client = APIClient()
     client.force_authenticate(get_user_model().objects.create_user("acme-member"))
     return client

@@ -164,18 +164,18 @@ def test_denied_request_is_not_told_about_bad_parameters(anonymous_client, db):
 # Scope hook
 
 
-SCOPED = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only"}
+SCOPED = "tests.results_api.scopes.own_ids_only"
 
 
 def test_scope_hook_narrows_task_list(make_task, settings):
-    settings.RESULTS_API = SCOPED
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = SCOPED
     make_task(task_id="alice-1")
     make_task(task_id="bob-1")
     assert task_ids(_client_for("alice").get(tasks_url())) == ["alice-1"]
 
 
 def test_scope_hook_makes_task_detail_outside_scope_404(make_task, settings):
-    settings.RESULTS_API = SCOPED
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = SCOPED
     make_task(task_id="bob-1")
     client = _client_for("alice")
     assert client.get(task_url("bob-1")).status_code == 404
@@ -183,7 +183,7 @@ def test_scope_hook_makes_task_detail_outside_scope_404(make_task, settings):
 
 
 def test_scope_hook_narrows_group_list(make_group, settings):
-    settings.RESULTS_API = SCOPED
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = SCOPED
     make_group(group_id="alice-g")
     make_group(group_id="bob-g")
     rows = _client_for("alice").get(groups_url()).json()["results"]
@@ -191,7 +191,7 @@ def test_scope_hook_narrows_group_list(make_group, settings):
 
 
 def test_scope_hook_makes_group_detail_outside_scope_404(make_group, settings):
-    settings.RESULTS_API = SCOPED
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = SCOPED
     make_group(group_id="bob-g")
     assert _client_for("alice").get(group_url("bob-g")).status_code == 404
 
@@ -199,7 +199,7 @@ def test_scope_hook_makes_group_detail_outside_scope_404(make_group, settings):
 def test_tenant_scope_hides_other_tenants_rows_even_when_filtered_by_their_key(
     custom_model, make_task, tenants, settings
 ):
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_tenant_only"}
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_tenant_only"
     acme, globex, _ = tenants
     make_task(task_id="a-1", tenant=acme)
     make_task(task_id="g-1", tenant=globex)
@@ -212,7 +212,7 @@ def test_tenant_scope_hides_other_tenants_rows_even_when_filtered_by_their_key(
 def test_fk_filter_gives_the_same_answer_for_a_missing_and_a_foreign_key(
     custom_model, make_task, tenants, settings
 ):
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_tenant_only"}
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_tenant_only"
     _, globex, _ = tenants
     make_task(task_id="g-1", tenant=globex)
     client = _client_for("acme")
@@ -225,7 +225,7 @@ def test_fk_filter_gives_the_same_answer_for_a_missing_and_a_foreign_key(
 def test_scope_hook_returning_something_else_than_a_queryset_is_a_configuration_error(
     staff_client, db, settings
 ):
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.not_a_queryset"}
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.not_a_queryset"
     with pytest.raises(ImproperlyConfigured, match="SCOPE_QUERYSET"):
         staff_client.get(tasks_url())
 

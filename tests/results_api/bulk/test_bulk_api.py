@@ -165,10 +165,7 @@ def test_hostile_filters_preview_as_a_200_or_a_400_naming_them(
     superuser_client, failures, bulk_on, filters, who
 ):
     if who == "scoped member":
-        bulk_on.RESULTS_API = {
-            **bulk_on.RESULTS_API,
-            "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
-        }
+        bulk_on.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_ids_only"
     response = superuser_client.get(bulk_url("delete", **filters))
 
     assert response.status_code in (200, 400)
@@ -317,10 +314,7 @@ def test_staff_granted_the_bulk_permission_may_act(
 def test_a_scoped_member_acts_only_on_their_own_rows_whatever_the_filter(
     failures, bulk_on, make_task, settings
 ):
-    settings.RESULTS_API = {
-        **settings.RESULTS_API,
-        "SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only",
-    }
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_ids_only"
     make_task(task_id="ann-1", status=states.FAILURE)
     make_task(task_id="bob-1", status=states.FAILURE)
     ann = APIClient()

@@ -59,7 +59,7 @@ def test_a_change_of_the_masking_rules_is_never_answered_from_the_old_text(
     make_task(task_id="t-pin", task_kwargs=json.dumps("{'pin': '4711', 'user': 'ann'}"))
     fill()
     assert task_ids(staff_client.get(tasks_url(search="4711"))) == ["t-pin"]
-    settings.RESULTS_API = {"REDACT_KEYS": ["pin"]}
+    settings.CELERY_RESULTS_REDACT_KEYS = ["pin"]
     assert task_ids(staff_client.get(tasks_url(search="4711"))) == []
     fill()  # rebuilt with the new rules
     assert "4711" not in TaskSearchText.objects.get().text

@@ -139,7 +139,7 @@ def test_search_combines_with_the_other_filters(staff_client, shop, matched):
 
 
 def test_search_goes_through_the_scope_hook(staff_client, make_task, settings, matched):
-    settings.RESULTS_API = {"SCOPE_QUERYSET": "tests.results_api.scopes.own_ids_only"}
+    settings.CELERY_RESULTS_SCOPE_QUERYSET = "tests.results_api.scopes.own_ids_only"
     make_task(task_id="staff-1", result=json.dumps("needle"))
     make_task(task_id="other-1", result=json.dumps("needle"))
     matched()
@@ -155,7 +155,7 @@ def test_each_listed_task_says_which_line_matched(staff_client, shop, matched):
 def test_the_lines_an_excerpt_is_read_from_are_the_stored_rows_lines(
     staff_client, shop, make_task, settings
 ):
-    settings.RESULTS_API = {"REDACT_KEYS": ["email"]}
+    settings.CELERY_RESULTS_REDACT_KEYS = ["email"]
     make_task(task_id="t-list", task_args=json.dumps([1, {"email": "x@y.z", "n": [2, 3]}]))
     make_task(task_id="t-cut", task_args=json.dumps("(1, 'abc..."))  # a repr cut short
     make_task(task_id="t-pickle", content_type="application/x-python-serialize", result="gAR=")
