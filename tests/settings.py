@@ -112,6 +112,11 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_BACKEND_ALWAYS_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Remote control (ping, revoke, add_consumer) of its own per test session, passed
+# to the workers it starts: Celery's revoke marks the task REVOKED in the backend
+# of every worker that hears it, so another session's revoke of "t-1" would store
+# a row in this session's databases.
+CELERY_CONTROL_EXCHANGE = os.environ.setdefault("CRA_CONTROL_EXCHANGE", f"tests-{RUN_TAG}")
 
 LOGGING = {
     "version": 1,
