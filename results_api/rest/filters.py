@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
+from django_filters.filterset import filterset_factory
 
 from django_celery_results.columns import key_field
 from django_celery_results.models import TASK_STATE_CHOICES
@@ -226,12 +227,8 @@ def get_task_filterset_class(model: type[AbstractTaskResult]) -> type[TaskResult
     rules = field_rules(model)
     excluded = rules.excluded
     fields = {name: list(lookups) for name, lookups in rules.filterable.items()}
-    meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": fields})
-    doc = f"Filter {model._meta.label} task results."
-    filterset = cast(
-        "type[TaskResultFilterSet]",
-        type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta}),
-    )
+    filterset = cast("type[TaskResultFilterSet]", filterset_factory(model, base, fields))
+    filterset.__doc__ = f"Filter {model._meta.label} task results."
     # A field the project hides is not filterable through the standard filters either.
     kept = {
         name: filter_
@@ -247,13 +244,9 @@ def get_task_filterset_class(model: type[AbstractTaskResult]) -> type[TaskResult
 @functools.cache
 def get_group_filterset_class(model: type[AbstractGroupResult]) -> type[GroupResultFilterSet]:
     """Return ``f"{Model}FilterSet"`` for a group result model."""
-    base = api_settings.GROUP_FILTERSET_CLASS
-    meta = type("Meta", (getattr(base, "Meta", object),), {"model": model, "fields": []})
-    doc = f"Filter {model._meta.label} group results."
-    return cast(
-        "type[GroupResultFilterSet]",
-        type(f"{model._meta.object_name}FilterSet", (base,), {"__doc__": doc, "Meta": meta}),
-    )
+    filterset = filterset_factory(model, api_settings.GROUP_FILTERSET_CLASS, fields=[])
+    filterset.__doc__ = f"Filter {model._meta.label} group results."
+    return cast("type[GroupResultFilterSet]", filterset)
 
 
 def narrow_filterset(
