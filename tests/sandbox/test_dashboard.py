@@ -1098,3 +1098,25 @@ def test_the_admin_changelist_fits_a_1440x900_screen_without_scrolling_sideways(
     )
     assert widths["page"] <= SCREEN["width"], widths
     assert widths["table"] <= widths["region"], widths
+
+
+def test_an_html_error_page_of_a_proxy_shows_as_its_status_alone(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    """A server in front of the API (gunicorn's 414, nginx's 502) answers with an HTML page."""
+    page = pages.open("admin", f"{DASHBOARD}?live=0")
+    page_of_a_proxy = (
+        "<html><head><title>414 Request-URI Too Long</title></head><body>...</body></html>"
+    )
+    page.route(
+        "**/api/results/tasks/?*",
+        lambda route: route.fulfill(status=414, content_type="text/html", body=page_of_a_proxy),
+    )
+    page.reload()
+    page.wait_for_selector("#error:not([hidden])")
+
+    shown = page.inner_text("#error")
+    page.screenshot(path=str(output_dir / "dashboard-proxy-error.png"), full_page=False)
+    assert "HTTP 414" in shown and "<" not in shown and "Request-URI" not in shown, shown
+    # The 414s were the point: no problem of the page.
+    pages.problems[:] = [problem for problem in pages.problems if not problem.startswith("414")]
