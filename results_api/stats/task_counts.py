@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +65,7 @@ class Counts:
 
 
 def count(
-    queryset: models.QuerySet,
+    queryset: models.QuerySet | Sequence[models.QuerySet],
     column: str | tuple[str, ...] | None = None,
     *,
     by_quarter: bool = False,
@@ -73,19 +73,29 @@ def count(
     """Return the results of ``queryset`` counted per status, ``column`` (attnames), quarter.
 
     With a tuple of columns, each group's ``value`` is the tuple of their values.
+    Several querysets of one model (rows none of them share) are counted
+    together, in one statement: each reads its rows through its own index.
     """
-    model = queryset.model
+    parts = [queryset] if isinstance(queryset, models.QuerySet) else list(queryset)
+    model, using = parts[0].model, parts[0].db
     several = isinstance(column, tuple)
     grouped: tuple[str, ...] = column if isinstance(column, tuple) else (column,) if column else ()
-    selected = queryset.order_by().values_list(
-        "status", "date_created", "date_started", "date_done", *grouped
-    )
-    try:
-        inner_sql, inner_params = selected.query.get_compiler(using=queryset.db).as_sql()
-    except EmptyResultSet:
-        return  # a filter no row can match (an empty __in list): nothing to count
-    head, head_params, tail = _grouped_sql(model, queryset.db, grouped, by_quarter)  # type: ignore[arg-type]
-    connection = connections[queryset.db]
+    selects, inner_params = [], []
+    for part in parts:
+        selected = part.order_by().values_list(
+            "status", "date_created", "date_started", "date_done", *grouped
+        )
+        try:
+            sql, params = selected.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            continue  # a filter no row can match (an empty __in list): nothing to count
+        selects.append(sql)
+        inner_params.extend(params)
+    if not selects:
+        return
+    inner_sql = " UNION ALL ".join(selects)
+    head, head_params, tail = _grouped_sql(model, using, grouped, by_quarter)  # type: ignore[arg-type]
+    connection = connections[using]
     converters = [_converter(model, name, connection) for name in grouped]
     bins.raise_text_limit(connection)
     with connection.cursor() as cursor:
