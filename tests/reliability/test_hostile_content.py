@@ -269,6 +269,7 @@ def recorded_figures():
     # Shrinking a failure re-runs dozens of requests per try: report the failure as found.
     phases=[Phase.explicit, Phase.generate],
 )
+@pytest.mark.slow  # 30 drawn contents over twenty surfaces: about ten seconds
 def test_every_read_surface_answers_any_stored_content_without_leaking_or_unpickling(
     readers, celery_app, tmp_path, recorded_figures, mine, theirs
 ):

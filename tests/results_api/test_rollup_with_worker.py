@@ -14,7 +14,8 @@ from tests.testapp.tasks import add, fail
 
 from .conftest import _with_query
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# Slow: sixty tasks sent over three seconds, and the rollup's lag waited out.
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 60
 TASKS = 60
