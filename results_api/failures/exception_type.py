@@ -60,11 +60,16 @@ class ExceptionTypeOf(models.Func):
 
 def exception_type() -> models.Case:
     """Return the ``exc_type`` of a row in an exception state with JSON content, else NULL."""
+    return of_stored_exception(ExceptionTypeOf(models.F("result")))
+
+
+def of_stored_exception(expression: models.Expression) -> models.Case:
+    """Return ``expression`` for a row in an exception state with JSON content, else NULL."""
     return models.Case(
         models.When(
             status__in=EXCEPTION_STATES,
             content_type__in=sorted(JSON_CONTENT_TYPES),
-            then=ExceptionTypeOf(models.F("result")),
+            then=expression,
         ),
         default=models.Value(None),
         output_field=models.CharField(),

@@ -29,9 +29,7 @@ from typing import Any
 
 from django.db import models
 
-from django_celery_results.content import JSON_CONTENT_TYPES
-
-from .exception_type import EXCEPTION_STATES
+from .exception_type import of_stored_exception
 
 MAX_LENGTH = 120
 FOLDED = "#"
@@ -117,12 +115,4 @@ def _register_on_sqlite(connection: Any) -> None:
 
 def exception_pattern() -> models.Case:
     """Return the message pattern of a row in an exception state with JSON content, else NULL."""
-    return models.Case(
-        models.When(
-            status__in=EXCEPTION_STATES,
-            content_type__in=sorted(JSON_CONTENT_TYPES),
-            then=ExceptionPatternOf(models.F("result")),
-        ),
-        default=models.Value(None),
-        output_field=models.CharField(),
-    )
+    return of_stored_exception(ExceptionPatternOf(models.F("result")))
