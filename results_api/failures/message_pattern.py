@@ -57,10 +57,10 @@ def message_pattern(result: Any) -> str | None:
     arguments = value.get("exc_message")
     if not isinstance(arguments, list) or not arguments or not isinstance(arguments[0], str):
         return None
-    line = arguments[0].split("\n", 1)[0]
-    if "\x00" in line or not _encodable(line):
+    message = arguments[0]
+    if "\x00" in message or not _encodable(message):
         return None  # as on PostgreSQL, which cannot decode a NUL or a lone surrogate
-    return _PY_WORD.sub(FOLDED, line)[:MAX_LENGTH]
+    return _PY_WORD.sub(FOLDED, message.split("\n", 1)[0])[:MAX_LENGTH]
 
 
 def _encodable(text: str) -> bool:

@@ -203,6 +203,7 @@ ODD_MESSAGES = {
     "tab\there": "tab\there",
     "emoji 🎉 7": "emoji 🎉 #",
     "nul\x00byte": None,  # a \u0000 PostgreSQL cannot decode: no pattern, no error
+    "first line\nthen a nul\x00": None,  # wherever it is
     "": "",
 }
 
