@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.fields.related import RelatedField
 
-__all__ = ["column", "concrete_field", "key_field"]
+__all__ = ["column", "concrete_field", "concrete_fields", "key_field"]
 
 
 def concrete_field(model: type[models.Model], name: str) -> models.Field:
@@ -22,6 +22,11 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field:
     if not isinstance(field, models.Field) or field.column is None:
         raise FieldDoesNotExist(f"{model._meta.label}.{name} has no column")
     return field
+
+
+def concrete_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """Return the fields of ``model`` that have a column of their own, in the table's order."""
+    return tuple(model._meta.concrete_fields)
 
 
 def column(field: models.Field) -> str:

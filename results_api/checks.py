@@ -20,6 +20,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from django_celery_results.columns import concrete_fields
+
 from .conf import IMPORT_STRINGS, SETTING_NAME, api_settings
 
 # The apps the API needs, with what each one gives it.
@@ -231,7 +233,7 @@ def _check_rollup_dimensions() -> list[Error]:
         model = get_task_result_model()
     except ImproperlyConfigured:
         return []  # django_celery_results' own checks report the model setting
-    fields = {field.name for field in model._meta.concrete_fields} - {"status"}
+    fields = {field.name for field in concrete_fields(model)} - {"status"}
     if isinstance(names, str) or not all(name in fields for name in names):
         return [
             Error(

@@ -164,6 +164,33 @@ def test_the_result_store_never_imports_the_api() -> None:
     ] == []
 
 
+# How a module reads the fields of a model without the shared rules.
+MODEL_FIELDS_READ = ("get_field", "get_fields", "fields", "concrete_fields", "local_fields")
+
+
+def reads_model_fields(path: Path) -> list[int]:
+    """Return the lines of ``path`` that read ``<model>._meta.<fields>`` directly."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and node.attr in MODEL_FIELDS_READ
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "_meta"
+    ]
+
+
+def test_the_api_reads_a_models_fields_only_through_the_shared_rules() -> None:
+    """``results_api.fields`` and ``django_celery_results.columns`` say what a field is."""
+    readers = {
+        name: lines
+        for name, path in source_modules().items()
+        if name.startswith("results_api") and not name.startswith("results_api.fields")
+        if (lines := reads_model_fields(path))
+    }
+    assert readers == {}
+
+
 def test_the_checks_find_a_circle_and_an_upward_import() -> None:
     graph = {"results_api.rest.a": {"results_api.stats.b"}, "results_api.stats.b": set()}
     assert circles(graph) == []

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_filters.rest_framework import FilterSet
 from rest_framework.request import Request
 
-from django_celery_results.columns import key_field
+from django_celery_results.columns import concrete_field, key_field
 from django_celery_results.conf import apply_scope_hook
 from django_celery_results.models.abstract import AbstractTaskResult
 
@@ -136,7 +136,7 @@ def _field_entries(request: Request, view: Any) -> list[dict[str, Any]]:
     for name in serializer_fields:
         source = STANDARD_TASK_FIELDS.get(name, name) if name not in extra_names else name
         try:
-            field = model._meta.get_field(source) if source else None
+            field = concrete_field(model, source) if source else None
         except FieldDoesNotExist:  # a serializer field the project added
             field = None
         if name in STANDARD_KINDS or field is None:

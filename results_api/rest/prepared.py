@@ -30,6 +30,8 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings as drf_settings
 
+from django_celery_results.columns import concrete_field
+
 __all__ = ["PreparedFieldsMixin", "pin_time_zone", "read_source"]
 
 Reader = Callable[[Any], Any]
@@ -134,10 +136,9 @@ def _model_field(field: serializers.Field, model: type[models.Model]) -> models.
     if len(field.source_attrs) != 1:
         return None
     try:
-        model_field = model._meta.get_field(field.source_attrs[0])
-    except FieldDoesNotExist:  # a property or a method
+        return concrete_field(model, field.source_attrs[0])
+    except FieldDoesNotExist:  # a property, a method, or a relation with no column here
         return None
-    return model_field if isinstance(model_field, models.Field) and model_field.concrete else None
 
 
 def _iso_datetime(field: serializers.DateTimeField) -> Representer:

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from django_celery_results.columns import column, concrete_field
+
 from ..conf import api_settings
 from .database import LINES_FUNCTION
 from .index import current_mark
@@ -111,9 +113,7 @@ def _union_condition(
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = f"{table}.{quote(model._meta.pk.column)}"
-    done_field = model._meta.get_field("date_done")
-    assert isinstance(done_field, models.Field) and done_field.column
-    done = f"{table}.{quote(done_field.column)}"
+    done = f"{table}.{quote(column(concrete_field(model, 'date_done')))}"
     side_sql, side_params = indexed_pks.query.get_compiler(using=using).as_sql()
     sql = (
         f"{pk} IN ({side_sql} UNION ALL SELECT unnest(%s::bigint[])) "

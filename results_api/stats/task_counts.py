@@ -32,6 +32,8 @@ from django.db.models import Count, F, Max, Min, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Floor
 
+from django_celery_results.columns import concrete_field
+
 from . import bins
 from .queries import runtime_expression, wait_expression
 
@@ -192,7 +194,7 @@ def _split(queryset: models.QuerySet, table: str) -> tuple[str, tuple, str]:
 
 def _converter(model: type[models.Model], column: str, connection: Any) -> Any:
     """Return what turns a grouped column's database value into the one Django reads."""
-    field = next(field for field in model._meta.concrete_fields if field.attname == column)
+    field = concrete_field(model, column)
     col = field.get_col(model._meta.db_table)
     converters = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
 
