@@ -165,7 +165,8 @@ def pages(browser: Any, sandbox: Sandbox) -> Iterator[Pages]:
     opened = Pages(browser, sandbox)
     try:
         yield opened
-        assert not opened.problems, opened.problems
+        # A server error's traceback is in the web server's log.
+        assert not opened.problems, (opened.problems, sandbox.log("web"))
     finally:
         opened.close()
 
