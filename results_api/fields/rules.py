@@ -30,6 +30,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
+from ..failures import COMPUTED
 from .durations import DURATIONS
 
 # The standard fields of a task in the API, by API name, with the model
@@ -70,7 +71,7 @@ STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic
 
 # Computed groups of ?group_by= (and filters of the same name), each with the API field
 # it is read from: hidden with that field. The expressions are in results_api.failures.
-COMPUTED_GROUP_BY: dict[str, str] = {"exc_type": "result", "exc_pattern": "result"}
+COMPUTED_GROUP_BY: dict[str, str] = dict.fromkeys(COMPUTED, "result")
 
 
 class FieldKind(str, enum.Enum):

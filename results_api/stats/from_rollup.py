@@ -423,17 +423,16 @@ def _bucket_seconds(using: str) -> tuple[str, tuple]:
 
 
 def _add_task_rows(
-    queryset: models.QuerySet | Sequence[models.QuerySet],
+    parts: Sequence[models.QuerySet],
     group_by: list[str],
     interval: str | None,
     buckets: Buckets,
     groups: defaultdict[tuple, Group],
 ) -> None:
-    """Add the results ``queryset`` (or its parts) selects, read from the task table."""
-    model = queryset.model if isinstance(queryset, models.QuerySet) else queryset[0].model
+    """Add the results ``parts`` (querysets that share no row) select, read from the task table."""
     grouped = [name for name in group_by if name != "status"]
-    column = column_of(model, grouped[0]) if grouped else None
-    for counts in task_counts.count(queryset, column, by_quarter=bool(interval)):
+    column = column_of(parts[0].model, grouped[0]) if grouped else None
+    for counts in task_counts.count(parts, column, by_quarter=bool(interval)):
         bucket = None
         if interval:
             assert counts.quarter is not None

@@ -519,6 +519,12 @@ HOSTILE = {
         {"search": "tenant", "cursor": cursor({"o": ["-date_created", "-pk"], "v": [DATE, 1]})},
     ),
     "search_stats_grouped": ("task-stats", {"search": "tenant", "group_by": "status,tenant"}),
+    # the exception's type and message pattern, computed by the database
+    "exc_pattern_sql": ("task-list", {"exc_pattern": SQL}),
+    "exc_pattern_wildcards": ("task-list", {"exc_type": "%", "exc_pattern": "_%\\"}),
+    "exc_pattern_nul": ("task-stats", {"exc_pattern": "a\x00b"}),
+    "exc_pattern_long": ("task-export", {"exc_pattern": "#" * 100_000}),
+    "exc_pattern_grouped": ("task-stats", {"group_by": "exc_type,exc_pattern"}),
     # unknown and repeated parameters
     "unknown_parameter": ("task-list", {"tenant_id": "1"}),
     "format_suffix": ("task-list", {"format": "xml"}),
