@@ -85,6 +85,11 @@ def one_round(rows: int, writers: int) -> dict:
     return figures
 
 
+def _per_batch(figures: dict) -> float:
+    """The confirmation's statements per batch: its keyset read, DELETE and progress UPDATE."""
+    return figures["confirm_statements"] / -(-figures["acted"] // BATCH_SIZE)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -115,6 +120,11 @@ def main() -> int:
             "longest statement of the bulk delete",
             f"{median('longest_statement_seconds') * 1000:.0f} ms,"
             f" most rows per DELETE {median('most_rows_per_delete'):,.0f}",
+        ),
+        (
+            "statements per batch of the confirmation",
+            f"{statistics.median(_per_batch(r) for r in rounds):.2f}"
+            f" ({median('confirm_statements'):,.0f} over {args.rows // BATCH_SIZE:,} batches)",
         ),
     ]
     targets = [

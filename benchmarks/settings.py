@@ -73,6 +73,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# The writers store STARTED before each final state, as a worker with it on does.
+CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULTS_TASKRESULT_MODEL = "testapp.TaskResult"
 CELERY_RESULTS_EXTEND_TASK_PROPS_CALLBACK = "tests.testapp.results.extend_task_props"
 # The benchmark sends its requests as fast as it can: no throttling.
