@@ -34,6 +34,11 @@ class Sides:
     def median(self, name: str) -> float:
         return statistics.median(self.rounds[name])
 
+    def ratio(self, name: str, reference: str) -> float:
+        """Return the median of the per-round ratios of ``name``'s rate to ``reference``'s."""
+        pairs = zip(self.rounds[name], self.rounds[reference], strict=True)
+        return statistics.median(value / base for value, base in pairs)
+
 
 def rate(count: int, work: Callable[[], None]) -> float:
     """Return how many units of ``count`` per second ``work`` did."""
@@ -92,14 +97,33 @@ def pin_to_one_cpu(*server_pids: int) -> None:
         print(f"not pinned to CPU {cpu}: {exc}", flush=True)
 
 
+def pin_apart(*server_pids: int) -> None:
+    """Run this process on the first CPU and the server processes serving it on the last one.
+
+    The placement of a worker and its database on separate cores: each side
+    keeps its own caches, and every round trip crosses between the two.
+    """
+    last = (os.cpu_count() or 1) - 1
+    try:
+        os.sched_setaffinity(0, {0})
+        for pid in server_pids:
+            os.sched_setaffinity(pid, {last})
+    except OSError as exc:  # another user's server process
+        print(f"not pinned apart: {exc}", flush=True)
+
+
+def server_pids(connection) -> list[int]:
+    """Return the server process of Django's ``connection``, if it has one (SQLite has none)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return [cursor.fetchone()[0]]
+
+
 def pin_with_server(connection, *other_server_pids: int) -> None:
     """``pin_to_one_cpu`` with the server process of Django's ``connection`` (SQLite has none)."""
-    pids = list(other_server_pids)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pids.append(cursor.fetchone()[0])
-    pin_to_one_cpu(*pids)
+    pin_to_one_cpu(*other_server_pids, *server_pids(connection))
 
 
 def pg_dsn(dbname: str) -> str:
