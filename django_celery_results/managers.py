@@ -93,7 +93,10 @@ class UpsertManager(models.Manager[_M]):
         with transaction.atomic(using=alias):
             rows = self.using(alias).select_for_update().filter(**key)
             if not rows.exists():
-                self.using(alias).create(**key, **values, date_created=created)
+                self.using(alias).create(**key, **values)
+                # auto_now_add and auto_now override given dates on create, not on update.
+                given = {"date_created": created, "date_done": values.get("date_done")}
+                rows.update(**{name: value for name, value in given.items() if value is not None})
             elif values.get("status") in final_states or not final_states:
                 rows.update(**values)
             else:

@@ -97,14 +97,18 @@ class Upsert:
         )
 
 
-def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
+def value_preparer(
+    field: models.Field, vendor: str, last_instant: list[tuple[Any, Any]]
+) -> Preparer | None:
     """Return how a value of ``field`` becomes a parameter on ``vendor`` (None: as it is).
 
-    Django's ``get_db_prep_save`` with three shortcuts that give the same
+    Django's ``get_db_prep_save`` with four shortcuts that give the same
     parameter: a string for a text column, an aware date-time or None for
-    PostgreSQL (which Django would pass on unchanged), and an integer
-    column's parameter for an int it prepared before (a tenant's id, an
-    attempt number: the same few values on every state).
+    PostgreSQL (which Django would pass on unchanged), an integer column's
+    parameter for an int it prepared before (a tenant's id, an attempt
+    number: the same few values on every state), and elsewhere the
+    parameter of the aware date-time a plain ``DateTimeField`` sharing
+    ``last_instant`` prepared last, for that same date-time.
     """
     if isinstance(field, PASSED_AS_IS):
         return None
@@ -116,9 +120,45 @@ def value_preparer(field: models.Field, vendor: str) -> Preparer | None:
             return field.get_db_prep_save(value, connection)
 
         return prepare
+    if type(field) is models.DateTimeField:
+        return _remembering_last_instant(field.get_db_prep_save, last_instant)
     if isinstance(key_field(field), models.IntegerField):
         return _remembering_ints(field.get_db_prep_save)
     return field.get_db_prep_save
+
+
+def _remembering_last_instant(prepare: Preparer, last: list[tuple[Any, Any]]) -> Preparer:
+    """Return ``prepare``, reusing the parameter in ``last`` when given that same aware date-time.
+
+    A plain ``DateTimeField`` prepares an aware date-time the same way
+    whichever field it is (only a naive one is warned about by name), so
+    the fields of one statement can share the answer.
+    """
+
+    def remembered(value: Any, connection: BaseDatabaseWrapper) -> Any:
+        if type(value) is not datetime.datetime or value.tzinfo is None:
+            return prepare(value, connection)
+        instant, parameter = last[0]
+        if instant is not value:
+            parameter = prepare(value, connection)
+            last[0] = (value, parameter)
+        return parameter
+
+    return remembered
+
+
+def _preparers_of(
+    fields: tuple[models.Field, ...], defaulted: tuple[models.Field, ...], vendor: str
+) -> tuple[tuple[Preparer | None, ...], tuple[Preparer | None, ...]]:
+    """Return the preparers of a statement's given fields and of its defaulted ones.
+
+    Their date-time columns share what they prepared last: a stored state
+    writes one instant in two or three of them.
+    """
+    last_instant: list[tuple[Any, Any]] = [(None, None)]
+    every = (*fields, *defaulted)
+    preparers = tuple(value_preparer(field, vendor, last_instant) for field in every)
+    return preparers[: len(fields)], preparers[len(fields) :]
 
 
 def _remembering_ints(prepare: Preparer) -> Preparer:
@@ -214,8 +254,7 @@ def build_upsert(
         sql,
         fields,
         defaulted,
-        tuple(value_preparer(field, vendor) for field in fields),
-        tuple(value_preparer(field, vendor) for field in defaulted),
+        *_preparers_of(fields, defaulted, vendor),
     )
 
 
@@ -475,6 +514,5 @@ def build_insert_sent(
         tail,
         fields,
         defaulted,
-        tuple(value_preparer(field, vendor) for field in fields),
-        tuple(value_preparer(field, vendor) for field in defaulted),
+        *_preparers_of(fields, defaulted, vendor),
     )

@@ -68,3 +68,15 @@ def test_a_group_saved_twice_keeps_one_row(path, celery_app, backend):
 
     assert get_group_result_model().objects.filter(group_id="g-1").count() == 1
     assert backend.restore_group("g-1", cache=False).id == "g-1"
+
+
+def test_a_started_state_stores_one_instant_as_its_created_started_and_done_dates(
+    path, backend, task_result_model, make_request
+):
+    request = make_request()
+
+    backend.store_result(request.id, None, states.STARTED, request=request)
+
+    row = task_result_model.objects.get(task_id=request.id)
+    assert row.date_created == row.date_started == row.date_done
+    assert row.date_done.tzinfo is not None
