@@ -13,7 +13,23 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.fields.related import RelatedField
 
-__all__ = ["column", "concrete_field", "concrete_fields", "key_field"]
+__all__ = [
+    "ARGUMENT_COLUMNS",
+    "CONTENT_COLUMNS",
+    "DATE_COLUMNS",
+    "column",
+    "concrete_field",
+    "concrete_fields",
+    "key_field",
+]
+
+# The columns of a task result that hold its arguments as Celery's repr, encoded.
+ARGUMENT_COLUMNS = ("task_args", "task_kwargs")
+# The columns of a task result that hold stored content, encoded by the task's serializer:
+# decoded only when JSON, and masked wherever shown.
+CONTENT_COLUMNS = (*ARGUMENT_COLUMNS, "result", "meta")
+# The dates of a task result's row.
+DATE_COLUMNS = ("date_created", "date_started", "date_done")
 
 
 def concrete_field(model: type[models.Model], name: str) -> models.Field:

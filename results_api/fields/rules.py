@@ -30,48 +30,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
-from ..failures import COMPUTED
-from .durations import DURATIONS
-
-# The standard fields of a task in the API, by API name, with the model
-# field each one reads (None: computed).
-STANDARD_TASK_FIELDS: dict[str, str | None] = {
-    "task_id": "task_id",
-    "task_name": "task_name",
-    "status": "status",
-    "worker": "worker",
-    "periodic_task_name": "periodic_task_name",
-    "date_created": "date_created",
-    "date_started": "date_started",
-    "date_done": "date_done",
-    "runtime": None,
-    "wait": None,
-    "args": "task_args",
-    "kwargs": "task_kwargs",
-    "result": "result",
-    "traceback": "traceback",
-    "meta": "meta",
-    "content_type": "content_type",
-}
-
-# Standard fields that ?ordering= accepts: the scalar ones, not the stored blobs.
-STANDARD_ORDERING_FIELDS: tuple[str, ...] = (
-    "task_id",
-    "task_name",
-    "status",
-    "worker",
-    "periodic_task_name",
-    "date_created",
-    "date_started",
-    "date_done",
-)
-
-# Standard fields that ?group_by= accepts.
-STANDARD_GROUP_BY: tuple[str, ...] = ("status", "task_name", "worker", "periodic_task_name")
-
-# Computed groups of ?group_by= (and filters of the same name), each with the API field
-# it is read from: hidden with that field. The expressions are in results_api.failures.
-COMPUTED_GROUP_BY: dict[str, str] = dict.fromkeys(COMPUTED, "result")
+from .catalogue import COMPUTED_GROUP_BY, GROUP_BY, ORDERED, SHOWN
 
 
 class FieldKind(str, enum.Enum):
@@ -145,7 +104,7 @@ class ModelFields:
     @property
     def api_names(self) -> tuple[str, ...]:
         """Return every field name of the task representation, standard then extra."""
-        return (*STANDARD_TASK_FIELDS, *self.extra_names)
+        return (*SHOWN, *self.extra_names)
 
 
 def field_kind(field: models.Field) -> FieldKind:
@@ -230,16 +189,10 @@ def field_rules(model: type[AbstractTaskResult]) -> FieldRules:
             for field in extra
             if field.lookups and field.name not in excluded
         },
-        orderable=shown(
-            (
-                *STANDARD_ORDERING_FIELDS,
-                *(duration.name for duration in DURATIONS if duration.name in fields.api_names),
-                *(field.name for field in extra if field.orderable),
-            )
-        ),
+        orderable=shown((*ORDERED, *(field.name for field in extra if field.orderable))),
         groupable=shown(
             (
-                *STANDARD_GROUP_BY,
+                *GROUP_BY,
                 *(name for name, source in COMPUTED_GROUP_BY.items() if source not in excluded),
                 *(field.name for field in extra if field.kind in GROUPABLE_KINDS),
             )

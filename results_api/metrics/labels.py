@@ -25,6 +25,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
+from ..fields.catalogue import METRIC_LABELS, STANDARD
 from ..fields.rules import FieldKind, field_rules, get_model_fields
 
 TASK = "task"
@@ -35,7 +36,6 @@ OVERFLOW = "__overflow__"
 FEW_VALUES = frozenset({FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.BOOLEAN})
 # Of these, a label per value could mean a series per task: accepted, with a warning.
 MANY_VALUES = frozenset({FieldKind.CHAR, FieldKind.NUMBER})
-STANDARD_LABELS = ("worker", "periodic_task_name")
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,8 @@ def many_valued_labels(model: type[AbstractTaskResult]) -> tuple[str, ...]:
 
 def _kind_of(model: type[AbstractTaskResult], name: str) -> FieldKind:
     """Return the kind of label field ``name``; ``ImproperlyConfigured`` if it cannot be one."""
-    if name in STANDARD_LABELS:
-        kind = FieldKind.CHAR
+    if name in METRIC_LABELS:
+        kind = FieldKind(STANDARD[name].kind)
     else:
         extra = {field.name: field.kind for field in get_model_fields(model).extra}
         kind = extra.get(name, FieldKind.UNFILTERABLE)

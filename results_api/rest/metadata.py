@@ -38,42 +38,14 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
 from ..content.redaction import may_see_traceback
-from ..fields.rules import STANDARD_TASK_FIELDS, FieldKind, field_kind, field_rules
+from ..fields.catalogue import STANDARD
+from ..fields.rules import FieldKind, field_kind, field_rules
 from ..stats.queries import INTERVALS, group_by_fields
 from .actions import ACTIONS, RETRYABLE_STATES, action_enabled
 from .live_updates import UPDATED_SINCE
 
 __all__ = ["ACTION_STATES", "describe_tasks", "filter_choices"]
 
-# Kinds of the standard fields that no model field's class tells: decoded
-# content, multi-line text, a computed number.
-STANDARD_KINDS: dict[str, str] = {
-    "args": "json",
-    "kwargs": "json",
-    "result": "json",
-    "meta": "json",
-    "traceback": "text",
-    "runtime": "number",
-    "wait": "number",
-}
-STANDARD_LABELS: dict[str, str] = {
-    "task_id": "Task id",
-    "task_name": "Task",
-    "status": "Status",
-    "worker": "Worker",
-    "periodic_task_name": "Periodic task",
-    "date_created": "Created",
-    "date_started": "Started",
-    "date_done": "Done",
-    "runtime": "Runtime",
-    "wait": "Waiting time",
-    "args": "Arguments",
-    "kwargs": "Keyword arguments",
-    "result": "Result",
-    "traceback": "Traceback",
-    "meta": "Meta",
-    "content_type": "Content type",
-}
 # The states in which each action has an effect. Retry accepts only these;
 # revoking a finished task is accepted but changes nothing.
 ACTION_STATES: dict[str, tuple[str, ...]] = {
@@ -83,8 +55,6 @@ ACTION_STATES: dict[str, tuple[str, ...]] = {
 
 
 def _label(field: models.Field | None, name: str) -> str:
-    if name in STANDARD_LABELS:
-        return STANDARD_LABELS[name]
     text = str(field.verbose_name) if field is not None else name.replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -134,18 +104,21 @@ def _field_entries(request: Request, view: Any) -> list[dict[str, Any]]:
     limit = api_settings.FILTER_CHOICES_LIMIT
     entries = []
     for name in serializer_fields:
-        source = STANDARD_TASK_FIELDS.get(name, name) if name not in extra_names else name
+        standard = STANDARD.get(name) if name not in extra_names else None
+        source = standard.column if standard is not None else name
         try:
             field = concrete_field(model, source) if source else None
         except FieldDoesNotExist:  # a serializer field the project added
             field = None
-        if name in STANDARD_KINDS or field is None:
-            kind = STANDARD_KINDS.get(name, "text")
+        kind: str
+        if standard is not None:
+            kind, label = standard.kind, standard.label
         else:
-            kind = field_kind(field).value
+            kind = field_kind(field).value if field is not None else "text"
+            label = _label(field, name)
         entry: dict[str, Any] = {
             "name": name,
-            "label": _label(field, name),
+            "label": label,
             "kind": kind,
             "extra": name in extra_names,
             "filters": filters.get(source or name, {}),

@@ -44,8 +44,9 @@ from django_celery_results.url_ids import id_to_segment
 
 from ..conf import SETTING_NAME, api_settings
 from ..content.redaction import may_redact, may_see_traceback, redact_arguments, redact_data
+from ..fields.catalogue import SHOWN
 from ..fields.durations import RUNTIME, WAIT
-from ..fields.rules import STANDARD_TASK_FIELDS, field_rules
+from ..fields.rules import field_rules
 from .prepared import PreparedFieldsMixin, pin_time_zone, read_source
 
 __all__ = [
@@ -167,7 +168,7 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     wait = serializers.SerializerMethodField()
 
     class Meta:
-        fields = ("url", *STANDARD_TASK_FIELDS)
+        fields = ("url", *SHOWN)
         read_only_fields = fields
 
     def get_runtime(self, instance: AbstractTaskResult) -> float | None:

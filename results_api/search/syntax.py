@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from ..fields.catalogue import CONTENT
+
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_TERMS",
@@ -35,15 +37,16 @@ __all__ = [
 MIN_TERM_LENGTH = 3
 MAX_TERMS = 10
 MAX_QUERY_LENGTH = 500
-# The stored fields a targeted term may name, by their API names.
-SEARCHED_CONTENT = ("args", "kwargs", "result", "meta")
+# The stored fields a targeted term may name, by their API names (the catalogue's content).
+SEARCHED_CONTENT = CONTENT
 
+_FIELD = "|".join(map(re.escape, SEARCHED_CONTENT))
 _TOKEN = re.compile(
-    r"""
-    (?P<path>(?:args|kwargs|result|meta)(?:\.[^\s:"]+)*):   # kwargs.order_id:
-    | "(?P<quoted>(?:[^"\\]|\\.)*)"                         # "a phrase"
-    | (?P<bare>[^\s"]+)                                     # word
-    | (?P<open>")                                           # an unclosed quote
+    rf"""
+    (?P<path>(?:{_FIELD})(?:\.[^\s:"]+)*):   # kwargs.order_id:
+    | "(?P<quoted>(?:[^"\\]|\\.)*)"    # "a phrase"
+    | (?P<bare>[^\s"]+)                # word
+    | (?P<open>")                      # an unclosed quote
     """,
     re.VERBOSE | re.IGNORECASE,
 )

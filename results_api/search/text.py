@@ -31,6 +31,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 from django_celery_results.reprs import NotALiteral, parse_literal
 
 from ..content.redaction import masking_rules, redact_arguments, redact_data
+from ..fields.catalogue import STANDARD_FIELDS
 from ..fields.rules import field_rules
 
 __all__ = [
@@ -49,15 +50,12 @@ VERSION = 1
 MAX_VALUE_LENGTH = 1_000
 MAX_TEXT_LENGTH = 20_000
 MAX_FLATTEN_DEPTH = 20
+# The column that says whether the stored content is JSON (decoded) or not (left out).
+CONTENT_TYPE = "content_type"
+# The searched fields (each a stored column), in the catalogue's order: the text's.
+_SEARCHED = tuple(field for field in STANDARD_FIELDS if field.searched and field.column)
 # The model columns the text is built from, in the order ``row_lines`` takes them.
-COLUMNS = ("task_id", "task_name", "task_args", "task_kwargs", "result", "meta", "content_type")
-# (API name, column, whether its stored value is Celery's repr of arguments)
-_CONTENT = (
-    ("args", "task_args", True),
-    ("kwargs", "task_kwargs", True),
-    ("result", "result", False),
-    ("meta", "meta", False),
-)
+COLUMNS = (*(str(field.column) for field in _SEARCHED), CONTENT_TYPE)
 
 
 def _scalar(value: Any) -> str:
@@ -106,23 +104,17 @@ def _content_lines(name: str, stored: Any, is_repr: bool) -> Iterator[str]:
 
 def row_lines(model: type[AbstractTaskResult], row: Sequence[Any]) -> list[str]:
     """Return the lines of a row given as the values of ``COLUMNS``, as the API shows them."""
-    task_id, task_name, task_args, task_kwargs, result, meta, content_type = row
+    *searched, content_type = row
     visible = _visible(model)
+    json_content = content_type in JSON_CONTENT_TYPES
     lines = []
-    if "task_id" in visible and task_id is not None:
-        lines.append(f"task_id={_scalar(task_id)}")
-    if "task_name" in visible and task_name is not None:
-        lines.append(f"task_name={_scalar(task_name)}")
-    if content_type in JSON_CONTENT_TYPES:
-        stored = {
-            "task_args": task_args,
-            "task_kwargs": task_kwargs,
-            "result": result,
-            "meta": meta,
-        }
-        for name, column, is_repr in _CONTENT:
-            if name in visible and stored[column] is not None:
-                lines.extend(_content_lines(name, stored[column], is_repr))
+    for field, value in zip(_SEARCHED, searched, strict=True):
+        if field.name not in visible or value is None:
+            continue
+        if not field.content:
+            lines.append(f"{field.name}={_scalar(value)}")
+        elif json_content:
+            lines.extend(_content_lines(field.name, value, field.arguments))
     return lines
 
 
@@ -133,28 +125,29 @@ def shown_lines(item: Mapping[str, Any]) -> Iterator[str] | None:
     content a second time; None when ``item`` does not say its content type
     (a project that hides it), so that the caller builds them from the row.
     """
-    if "content_type" not in item:
+    if CONTENT_TYPE not in item:
         return None
     return _shown_lines(item)
 
 
 def _shown_lines(item: Mapping[str, Any]) -> Iterator[str]:
-    for name in ("task_id", "task_name"):
-        if item.get(name) is not None:
-            yield f"{name}={_scalar(item[name])}"
-    if item["content_type"] not in JSON_CONTENT_TYPES:
-        return
-    for name, _column, is_repr in _CONTENT:
-        value = item.get(name)
+    json_content = item[CONTENT_TYPE] in JSON_CONTENT_TYPES
+    for field in _SEARCHED:
+        value = item.get(field.name)
         if value is None:
             continue
-        if is_repr and isinstance(value, str):
+        if not field.content:
+            yield f"{field.name}={_scalar(value)}"
+            continue
+        if not json_content:
+            continue
+        if field.arguments and isinstance(value, str):
             try:
                 value = parse_literal(value)
             except NotALiteral:
-                yield f"{name}={_scalar(value)}"
+                yield f"{field.name}={_scalar(value)}"
                 continue
-        yield from _flatten(name, value)
+        yield from _flatten(field.name, value)
 
 
 def searchable_text(model: type[AbstractTaskResult], row: Sequence[Any]) -> str:
@@ -187,11 +180,7 @@ def excerpt(lines: Iterable[str], needles: Sequence[str], width: int = 120) -> s
 
 def _visible(model: type[AbstractTaskResult]) -> frozenset[str]:
     rules = field_rules(model)
-    return frozenset(
-        name
-        for name in ("task_id", "task_name", *(c[0] for c in _CONTENT))
-        if rules.is_visible(name)
-    )
+    return frozenset(field.name for field in _SEARCHED if rules.is_visible(field.name))
 
 
 def fingerprint(model: type[AbstractTaskResult]) -> str:

@@ -39,9 +39,10 @@ from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
 from ..failures import COMPUTED
+from ..fields.catalogue import COMPUTED_GROUP_BY, GROUP_BY
 from ..fields.durations import PERCENTILES as DURATION_PERCENTILES
 from ..fields.durations import RUNTIME, WAIT, figure_names
-from ..fields.rules import COMPUTED_GROUP_BY, STANDARD_GROUP_BY, field_rules
+from ..fields.rules import field_rules
 
 INTERVALS: dict[str, datetime.timedelta] = {
     "minute": datetime.timedelta(minutes=1),
@@ -92,7 +93,7 @@ class CommaSeparatedChoicesField(serializers.Field):
 class StatsQuerySerializer(serializers.Serializer):
     """Validate ``group_by`` and ``interval``; the per-model subclass sets the choices."""
 
-    group_by = CommaSeparatedChoicesField(choices=STANDARD_GROUP_BY, required=False)
+    group_by = CommaSeparatedChoicesField(choices=GROUP_BY, required=False)
     interval = serializers.ChoiceField(choices=tuple(INTERVALS), required=False)
 
 

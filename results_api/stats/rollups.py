@@ -29,13 +29,13 @@ from django_celery_results.columns import concrete_field
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
+from ..fields.catalogue import ROLLED_UP
 from ..fields.durations import DURATIONS, PERCENTILES
 from ..fields.rules import FieldKind, field_rules
 from ..models import RollupState, TaskResultRollup, value_key
 from . import histogram, task_counts
 from .task_counts import QUARTER_SECONDS
 
-STANDARD_DIMENSIONS = ("task_name", "worker", "periodic_task_name")
 DIMENSION_KINDS = frozenset({FieldKind.FOREIGN_KEY, FieldKind.CHOICES, FieldKind.BOOLEAN})
 FINAL_STATES = frozenset(states.READY_STATES)
 # The status of the rows that hold every final status together: what a request that
@@ -72,7 +72,7 @@ def rollup_dimensions(model: type[AbstractTaskResult]) -> tuple[str, ...]:
         return tuple(configured)
     rules = field_rules(model)
     extra = tuple(field.name for field in rules.extra if field.kind in DIMENSION_KINDS)
-    return tuple(name for name in (*STANDARD_DIMENSIONS, *extra) if rules.is_visible(name))
+    return tuple(name for name in (*ROLLED_UP, *extra) if rules.is_visible(name))
 
 
 def model_key(model: type[models.Model]) -> str:
