@@ -13,6 +13,8 @@ each run.
 
 May import: :mod:`results_api.conf`, :mod:`results_api.models`,
 :mod:`results_api.content`, :mod:`results_api.audit`,
-:mod:`results_api.rest` (the task viewset's filters and the single
-actions' rules, which a bulk action shares) and :mod:`django_celery_results`.
+:mod:`results_api.control` (how a task is retried or revoked, shared with
+the single actions) and :mod:`django_celery_results`. The task viewset in
+:mod:`results_api.rest` mixes ``views`` in, so that a bulk action takes the
+list's filters; nothing here imports the REST API.
 """

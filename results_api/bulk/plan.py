@@ -14,7 +14,7 @@ from typing import Any
 from celery import states
 from django.db import models
 
-from ..rest.actions import Unretryable, retry_arguments
+from ..control import Unretryable, retry_arguments
 
 __all__ = ["ACTIONS", "Preview", "keyset_batches", "preview", "refusal"]
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 from kombu.exceptions import EncodeError
 
 from ..conf import api_settings
-from ..rest.actions import get_celery_app, retry_arguments, send_retry
+from ..control import get_celery_app, retry_arguments, send_retry
 from .models import BulkAction, BulkRetry
 from .plan import keyset_batches, refusal
 

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from ..audit import CHANGE, DELETION, record_action
 from ..conf import api_settings
-from ..rest.actions import BrokerUnavailable
+from ..control import BrokerUnavailable
 from .models import BulkAction
 from .permissions import BulkActionPermission
 from .plan import ACTIONS, preview

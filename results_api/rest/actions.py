@@ -13,23 +13,15 @@ that is on takes the read ``PERMISSION_CLASSES`` and then its own
 by default), and finds the task through the ``CELERY_RESULTS_SCOPE_QUERYSET`` hook, so a
 task outside the caller's scope is a 404 here too.
 
-Retry re-sends the task by name, with the arguments its row holds (see
-:mod:`results_api.content.arguments`; a 409 when they cannot be trusted), through
-the app's default routing, to a finished task only (SUCCESS, FAILURE,
-REVOKED). The new task carries the header ``retry_of`` (the old id), which
-the worker exposes as ``task.request.retry_of`` and an extend-task-props
-callback may store.
-
-Private parts relied on (``scripts/prerelease`` tests them against the next
-releases): Celery (not a Django library, named for completeness):
-``current_app._get_current_object()``.
+Retry re-sends the task with the arguments its row holds, as
+:mod:`results_api.control` says (a 409 when they cannot be trusted).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery, current_app, states, uuid
+from celery import uuid
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import EncodeError, OperationalError
 from rest_framework import serializers, status
@@ -39,7 +31,14 @@ from rest_framework.permissions import BasePermission
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
-from ..content.arguments import UnusableArguments, stored_arguments
+from ..control import (
+    RETRY_OF_HEADER,
+    BrokerUnavailable,
+    Unretryable,
+    get_celery_app,
+    retry_arguments,
+    send_retry,
+)
 
 __all__ = [
     "ACTIONS",
@@ -64,8 +63,6 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "revoke": ("REVOKE_ENABLED", "REVOKE_PERMISSION_CLASSES"),
     "retry": ("RETRY_ENABLED", "RETRY_PERMISSION_CLASSES"),
 }
-RETRY_OF_HEADER = "retry_of"
-RETRYABLE_STATES = frozenset(states.READY_STATES)
 
 
 class Conflict(APIException):
@@ -74,14 +71,6 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The task cannot be acted on in its current state.")
     default_code = "conflict"
-
-
-class BrokerUnavailable(APIException):
-    """The message broker could not be reached or refused the message."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("The message broker could not be reached; try again later.")
-    default_code = "broker_unavailable"
 
 
 class RevokeSerializer(serializers.Serializer):
@@ -117,11 +106,6 @@ def action_permissions(action: str) -> list[BasePermission]:
     return [permission() for permission in getattr(api_settings, ACTIONS[action][1])]
 
 
-def get_celery_app() -> Celery:
-    """Return ``RESULTS_API["CELERY_APP"]``, or the current Celery app."""
-    return api_settings.CELERY_APP or current_app._get_current_object()
-
-
 def revoke_task(task: AbstractTaskResult, terminate: bool = False) -> dict[str, Any]:
     """Ask the workers to revoke ``task`` (and terminate it if running); return the answer."""
     try:
@@ -129,52 +113,6 @@ def revoke_task(task: AbstractTaskResult, terminate: bool = False) -> dict[str, 
     except OperationalError as exc:
         raise BrokerUnavailable(_("The message broker could not be reached: %s") % exc) from exc
     return {"task_id": task.task_id, "terminate": terminate}
-
-
-class Unretryable(ValueError):
-    """A task that cannot be sent again: ``code`` says why (for counts), the message for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def retry_arguments(task: AbstractTaskResult) -> tuple[Any, dict[str, Any]]:
-    """Return the ``(args, kwargs)`` to send ``task`` again with; ``Unretryable`` if none."""
-    if task.status not in RETRYABLE_STATES:
-        raise Unretryable(
-            "unfinished",
-            str(_("Only a finished task (%(states)s) can be retried; this one is %(status)s."))
-            % {"states": ", ".join(sorted(RETRYABLE_STATES)), "status": task.status},
-        )
-    if not task.task_name:
-        raise Unretryable(
-            "no_task_name", str(_("The task's name is not stored, so it cannot be sent again."))
-        )
-    try:
-        return stored_arguments(task)
-    except UnusableArguments as exc:
-        raise Unretryable("arguments_unusable", str(exc)) from exc
-
-
-def send_retry(
-    app: Celery,
-    task: AbstractTaskResult,
-    arguments: tuple[Any, dict[str, Any]],
-    new_id: str,
-    producer: Any = None,
-) -> None:
-    """Send ``task`` again as ``new_id``, with the header naming the task it retries."""
-    args, kwargs = arguments
-    options = {"producer": producer} if producer is not None else {}
-    app.send_task(
-        task.task_name,
-        args=args,
-        kwargs=kwargs,
-        task_id=new_id,
-        headers={RETRY_OF_HEADER: task.task_id},
-        **options,
-    )
 
 
 def retry_task(task: AbstractTaskResult) -> dict[str, Any]:

@@ -38,10 +38,11 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
 from ..content.redaction import may_see_traceback
+from ..control import RETRYABLE_STATES
 from ..fields.catalogue import STANDARD
 from ..fields.rules import FieldKind, field_kind, field_rules
 from ..stats.queries import INTERVALS, group_by_fields
-from .actions import ACTIONS, RETRYABLE_STATES, action_enabled
+from .actions import ACTIONS, action_enabled
 from .live_updates import UPDATED_SINCE
 
 __all__ = ["ACTION_STATES", "describe_tasks", "filter_choices"]
