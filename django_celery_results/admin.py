@@ -54,6 +54,7 @@ from .admin_changelist import (
     filter_choices_without_scan,
     search_by_id_prefix,
 )
+from .columns import ARGUMENT_COLUMNS, CONTENT_COLUMNS, DATE_COLUMNS
 from .content import Undecodable, decode_json, is_decodable
 from .masking import mask_arguments, mask_data, store_masking_rules
 from .models import get_group_result_model, get_task_result_model
@@ -83,10 +84,8 @@ def masked_column(row: models.Model, attname: str) -> str | None:
     except Undecodable:
         return text
     rules = store_masking_rules()
-    if attname in ("task_args", "task_kwargs"):
-        value = mask_arguments(value, rules)
-    else:
-        value = mask_data(value, rules)
+    mask = mask_arguments if attname in ARGUMENT_COLUMNS else mask_data
+    value = mask(value, rules)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, indent=2)
@@ -147,10 +146,9 @@ def to_the_second(value: datetime.datetime | None) -> str | None:
     return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
 
 
-# The stored columns the change page shows masked, each through a display method of its own.
-MASKED_COLUMNS = ("task_args", "task_kwargs", "result", "meta")
-# The dates the change page shows to the second, each through a display method of its own.
-DATE_COLUMNS = ("date_created", "date_started", "date_done")
+# The stored content the change page shows masked (the store's content columns), each
+# through a display method of its own; the dates it shows to the second, likewise.
+MASKED_COLUMNS = CONTENT_COLUMNS
 
 
 def _label(model: type[models.Model], column: str) -> Any:

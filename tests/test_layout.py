@@ -228,3 +228,120 @@ def test_a_name_of_the_former_stats_module_is_handed_on_with_a_warning() -> None
         warnings.simplefilter("error")
         from results_api.stats import rollups  # a submodule: no warning
     assert rollups.__name__ == "results_api.stats.rollups"
+
+
+# Where a list of standard task fields is written: the catalogue, the store's column facts,
+# and the store's model, migrations and write path, which declare and write the columns.
+FIELD_LIST_HOMES = (
+    "results_api.fields.catalogue",
+    "results_api.migrations",
+    "django_celery_results.columns",
+    "django_celery_results.models",
+    "django_celery_results.migrations",
+    "django_celery_results.backends",
+    "django_celery_results.managers",
+    "django_celery_results.statements",
+)
+# Lists elsewhere that name standard fields for a purpose of their own, not as a copy of
+# a catalogue fact, by module and the name they are assigned to.
+OWN_FIELD_LISTS = {
+    "django_celery_results.admin.TaskResultAdmin.list_filter": "the admin's filter sidebar",
+    "django_celery_results.admin.TaskResultAdmin.fieldsets": "the change page's layout",
+    "django_celery_results.admin.GroupResultAdmin.readonly_fields": "a group result's columns",
+    "django_celery_results.extension.MANAGED_BY_STORE": "what the callback may not set",
+    "results_api.rest.serializers.GroupResultSerializer.Meta.fields": "a group result's fields",
+    "results_api.bulk.plan.COLUMNS": "what a bulk action reads of each row",
+}
+
+
+def standard_field_names() -> frozenset[str]:
+    """Return every API name and column of the standard task fields, and the store's columns."""
+    from django_celery_results.columns import CONTENT_COLUMNS, DATE_COLUMNS
+    from results_api.fields.catalogue import STANDARD_FIELDS
+
+    return frozenset(
+        {field.name for field in STANDARD_FIELDS}
+        | {field.column for field in STANDARD_FIELDS if field.column}
+        | set(CONTENT_COLUMNS)
+        | set(DATE_COLUMNS)
+    )
+
+
+def field_lists(source: str, names: frozenset[str]) -> list[tuple[str, int]]:
+    """Return (owner, line) of each literal in ``source`` that spells 3 or more of ``names``.
+
+    The owner is the dotted name the literal is assigned to (``Admin.list_filter``),
+    or the function it is written in.
+    """
+    found: list[tuple[str, int]] = []
+
+    def spelled(node: ast.AST) -> int:
+        if isinstance(node, ast.Dict):
+            elements: list[ast.expr | None] = list(node.keys)
+        elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            elements = list(node.elts)
+        else:
+            return 0
+        return len(
+            {
+                element.value
+                for element in elements
+                if isinstance(element, ast.Constant) and element.value in names
+            }
+        )
+
+    def visit(node: ast.AST, owner: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = None
+            if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = child.name
+            elif isinstance(child, (ast.Assign, ast.AnnAssign)) and isinstance(
+                node, (ast.Module, ast.ClassDef)
+            ):
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                name = next((t.id for t in targets if isinstance(t, ast.Name)), None)
+            child_owner = f"{owner}.{name}".lstrip(".") if name else owner
+            if spelled(child) >= 3 and (child_owner, child.lineno) not in found:
+                found.append((child_owner, child.lineno))
+            visit(child, child_owner)
+
+    visit(ast.parse(source), "")
+    return found
+
+
+def hand_written_field_lists() -> dict[str, int]:
+    """Return ``{module.owner: line}`` of the lists of standard fields outside their homes."""
+    names = standard_field_names()
+    return {
+        f"{module}.{owner}".rstrip("."): line
+        for module, path in source_modules().items()
+        if not module.startswith(FIELD_LIST_HOMES)
+        for owner, line in field_lists(path.read_text(), names)
+    }
+
+
+def test_no_module_keeps_its_own_list_of_standard_task_fields() -> None:
+    """A standard field's facts are read from the catalogue: one edit adds a field everywhere."""
+    stray = {
+        owner: line
+        for owner, line in hand_written_field_lists().items()
+        if owner not in OWN_FIELD_LISTS
+    }
+    assert stray == {}
+
+
+def test_each_list_allowed_its_own_purpose_still_exists() -> None:
+    assert set(OWN_FIELD_LISTS) <= set(hand_written_field_lists())
+
+
+def test_the_field_list_check_finds_a_hand_written_list() -> None:
+    names = frozenset({"task_id", "status", "worker", "result"})
+    source = (
+        'SHOWN = ("task_id", "status", "worker")\n'
+        "class Admin:\n"
+        '    labels = {"task_id": 1, "status": 2, "result": 3}\n'
+        "def read(row):\n"
+        '    return [row[name] for name in ["task_id", "status", "worker"]]\n'
+        'PAIR = ("task_id", "status")\n'
+    )
+    assert field_lists(source, names) == [("SHOWN", 1), ("Admin.labels", 3), ("read", 5)]

@@ -62,6 +62,7 @@ WAIT = Duration("wait", "date_created", "date_started", strictly_after=True)
 """Equal dates mean the row was first written by its STARTED state: no send time known."""
 
 DURATIONS = (RUNTIME, WAIT)
+DURATION_NAMES = tuple(duration.name for duration in DURATIONS)
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
 """The percentiles of each duration that the stats report (``runtime_p50``, ...)."""

@@ -33,15 +33,18 @@ from django.utils import timezone
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
+from ..fields.durations import DURATION_NAMES
+from ..fields.durations import RUNTIME as RUNTIME_RULE
+from ..fields.durations import WAIT as WAIT_RULE
 from ..stats import histogram, task_counts
 from ..stats.rollups import FINAL_STATES, model_key
 from .labels import OVERFLOW, LabelSet, label_set, label_value
 from .models import MetricState, MetricTotal
 
 COUNT = "count"
-RUNTIME = "runtime"
-WAIT = "wait"
-DURATIONS = (RUNTIME, WAIT)
+RUNTIME = RUNTIME_RULE.name
+WAIT = WAIT_RULE.name
+DURATIONS = DURATION_NAMES
 WINDOW = datetime.timedelta(days=1)
 
 

@@ -43,7 +43,7 @@ from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
 from ..fields.conditions import read_conditions
-from ..fields.durations import RUNTIME, WAIT, figure_names
+from ..fields.durations import DURATION_NAMES, RUNTIME, WAIT, figure_names
 from ..models import RollupState, TaskResultRollup, value_key
 from . import bins, histogram, task_counts
 from .rollups import (
@@ -124,7 +124,7 @@ class Measure:
 class Group:
     """The count and durations of one group (and bucket) of a stats answer."""
 
-    __slots__ = ("count", "failures", "first", "last", "runtime", "wait")
+    __slots__ = ("count", "failures", "first", "last", *DURATION_NAMES)
 
     def __init__(self) -> None:
         self.count = 0

@@ -30,7 +30,7 @@ from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
 from ..fields.catalogue import ROLLED_UP
-from ..fields.durations import DURATIONS, PERCENTILES
+from ..fields.durations import DURATION_NAMES, DURATIONS, PERCENTILES
 from ..fields.rules import FieldKind, field_rules
 from ..models import RollupState, TaskResultRollup, value_key
 from . import histogram, task_counts
@@ -113,7 +113,8 @@ class Aggregate:
         aggregate = cls(count=counts.count, first_done=counts.first, last_done=counts.last)
         if counts.status == states.FAILURE:
             aggregate.failures = counts.count
-        for name, figures in (("runtime", counts.runtime), ("wait", counts.wait)):
+        for name in DURATION_NAMES:
+            figures = getattr(counts, name)
             if figures.count:
                 setattr(aggregate, f"{name}_count", figures.count)
                 setattr(aggregate, f"{name}_sum", figures.total)
@@ -127,7 +128,7 @@ class Aggregate:
         self.failures += other.failures
         self.first_done = _least(self.first_done, other.first_done, min)
         self.last_done = _least(self.last_done, other.last_done, max)
-        for name in ("runtime", "wait"):
+        for name in DURATION_NAMES:
             number = getattr(other, f"{name}_count")
             if not number:
                 continue
@@ -152,7 +153,7 @@ class Aggregate:
         for name in STAT_FIELDS:
             value = getattr(self, name)
             setattr(row, name, histogram.dumps(value) if isinstance(value, Counter) else value)
-        for name in ("runtime", "wait"):
+        for name in DURATION_NAMES:
             counts = getattr(self, f"{name}_histogram")
             figures = histogram.quantiles(counts, PERCENTILES.values())
             for suffix, figure in zip(PERCENTILES, figures, strict=True):
