@@ -44,7 +44,7 @@ from django_celery_results.url_ids import id_to_segment
 
 from ..conf import SETTING_NAME, api_settings
 from ..content.redaction import may_redact, may_see_traceback, redact_arguments, redact_data
-from ..fields.catalogue import SHOWN
+from ..fields.catalogue import SHOWN, STANDARD
 from ..fields.durations import RUNTIME, WAIT
 from ..fields.rules import field_rules
 from .prepared import PreparedFieldsMixin, pin_time_zone, read_source
@@ -89,6 +89,19 @@ class StoredContentField(serializers.Field):
         if self.redact is None or (self.redact in _BY_KEYS and not may_redact(value)):
             return decoded
         return self.redact(decoded)
+
+
+def stored_content(name: str) -> StoredContentField:
+    """Return the field of the stored content ``name``, read and masked as the catalogue says.
+
+    Celery's repr of the arguments is masked as arguments, other content as data.
+    """
+    field = STANDARD[name]
+    assert field.content, f"{name} is no stored content"
+    redact = redact_arguments if field.arguments else redact_data
+    if field.column == name:
+        return StoredContentField(redact=redact)
+    return StoredContentField(source=field.column, redact=redact)
 
 
 class TracebackField(serializers.CharField):
@@ -159,10 +172,10 @@ class TaskResultSerializer(PreparedFieldsMixin, serializers.ModelSerializer):
     """Represent a task result; the per-model subclass adds the extra fields."""
 
     url = TaskUrlField()
-    args = StoredContentField(source="task_args", redact=redact_arguments)
-    kwargs = StoredContentField(source="task_kwargs", redact=redact_arguments)
-    result = StoredContentField(redact=redact_data)
-    meta = StoredContentField(redact=redact_data)
+    args = stored_content("args")
+    kwargs = stored_content("kwargs")
+    result = stored_content("result")
+    meta = stored_content("meta")
     traceback = TracebackField()
     runtime = serializers.SerializerMethodField()
     wait = serializers.SerializerMethodField()

@@ -181,3 +181,20 @@ def test_each_standard_field_reads_a_column_of_the_active_model_of_its_kind():
             assert field_kind(column).value == field.kind, field.name
         assert field.content == (field.kind == "json") == (field.column in CONTENT_COLUMNS)
         assert field.date == (field.kind == "date") == (field.column in DATE_COLUMNS)
+
+
+def test_the_task_shows_each_stored_content_masked_as_the_catalogue_says(staff_client, make_task):
+    secret = {"password": "hunter2", "order": 7}
+    make_task(
+        task_args=json.dumps("('hunter2',)"),
+        task_kwargs=json.dumps("{'password': 'hunter2', 'order': 7}"),
+        result=json.dumps(secret),
+        meta=json.dumps(secret),
+    )
+    item = staff_client.get(reverse("results_api:task-list")).json()["results"][0]
+    for name in CONTENT:
+        if STANDARD[name].arguments:  # Celery's repr, masked in place and kept a string
+            assert isinstance(item[name], str)
+        else:
+            assert item[name] == {"password": "********", "order": 7}
+    assert item["kwargs"] == "{'password': '********', 'order': 7}"
