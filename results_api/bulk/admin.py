@@ -36,7 +36,7 @@ from ..audit import record_action
 from ..conf import api_settings
 from .models import BulkAction
 from .permissions import permission_name
-from .plan import preview
+from .plan import preview, within
 from .run import acquire, release, run_bulk_action
 
 __all__ = ["BulkActionAdmin", "add_bulk_actions"]
@@ -69,7 +69,8 @@ def _bulk(action: str, title: Any) -> Any:
         )
         acquire(run)
         try:
-            run = run_bulk_action(run, queryset, api_settings.BULK_BATCH_SIZE)
+            bounded = within(queryset, found.last_pk)
+            run = run_bulk_action(run, bounded, api_settings.BULK_BATCH_SIZE)
         except OperationalError as exc:
             release(run)
             model_admin.message_user(

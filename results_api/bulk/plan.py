@@ -1,7 +1,9 @@
 """What a bulk action would do to the rows a filter selects: how many, which skipped, and why.
 
 The preview and the run ask the same question of each row (``refusal``),
-so the numbers a user confirms are the rule the run applies.
+so the numbers a user confirms are the rule the run applies; and the run
+goes no further than the last row the preview counted (``within``), so rows
+stored since (a retried task's own new failure among them) are left alone.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 
 from celery import states
 from django.db import models
+from django.db.models import Count, Max
 
 from ..control import Unretryable, retry_arguments
 
-__all__ = ["ACTIONS", "Preview", "keyset_batches", "preview", "refusal"]
+__all__ = ["ACTIONS", "Preview", "keyset_batches", "preview", "refusal", "within"]
 
 ACTIONS = ("retry", "revoke", "delete")
 # The columns a bulk action reads of each row.
@@ -30,6 +33,8 @@ class Preview:
     action: str
     matched: int
     skipped: Counter[str] = field(default_factory=Counter)
+    # The greatest primary key among the matched rows (None: none matched).
+    last_pk: Any = None
 
     @property
     def acting_on(self) -> int:
@@ -76,14 +81,28 @@ def preview(action: str, queryset: models.QuerySet, batch_size: int) -> Preview:
     row (in batches), whose stored arguments only Python can judge.
     """
     if action != "retry":
-        result = Preview(action, matched=queryset.count())
+        counted = queryset.aggregate(matched=Count("pk"), last_pk=Max("pk"))
+        result = Preview(action, matched=counted["matched"], last_pk=counted["last_pk"])
         if action == "revoke":
             result.skipped["finished"] = queryset.filter(status__in=states.READY_STATES).count()
         return result
     result = Preview(action, matched=0)
     for batch in keyset_batches(queryset, batch_size):
         result.matched += len(batch)
+        result.last_pk = batch[-1].pk
         result.skipped.update(
             reason for task in batch if (reason := refusal(action, task)) is not None
         )
     return result
+
+
+def within(queryset: models.QuerySet, last_pk: Any) -> models.QuerySet:
+    """Return the rows of ``queryset`` up to ``last_pk``, the last one a preview counted.
+
+    A run bounded so never reaches rows stored after its preview: without it,
+    a bulk retry of failures would retry again each retried task that failed
+    again while the run went on, and a delete would take rows nobody saw.
+    """
+    if last_pk is None:
+        return queryset.none()
+    return queryset.filter(pk__lte=last_pk)

@@ -1,7 +1,8 @@
 """What binds a bulk action's confirmation to its preview: a signed, expiring token.
 
 The token holds the user, the action, the filters (the query string, in a
-canonical order) and how many rows they matched. A confirmation is refused
+canonical order), how many rows they matched and the greatest primary key
+among them (the run goes no further). A confirmation is refused
 unless it comes from the same user, for the same action and filters, within
 ``BULK_TOKEN_MAX_AGE``, so a filter that now selects many more rows than
 the preview showed is never acted on by mistake.
@@ -32,12 +33,13 @@ class BadToken(ValueError):
 
 @dataclass(frozen=True)
 class Selection:
-    """Who previewed which action over which filters, and how many rows matched then."""
+    """Who previewed which action over which filters, how many rows matched then, up to where."""
 
     user: Any
     action: str
     filters: str
     matched: int
+    last_pk: Any = None
 
 
 def canonical_filters(query_params: Any) -> str:
@@ -53,7 +55,13 @@ def canonical_filters(query_params: Any) -> str:
 
 def token_for(selection: Selection) -> str:
     """Return the token of ``selection``, to be sent back with the confirmation."""
-    payload = [selection.user, selection.action, selection.filters, selection.matched]
+    payload = [
+        selection.user,
+        selection.action,
+        selection.filters,
+        selection.matched,
+        selection.last_pk,
+    ]
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
@@ -63,14 +71,14 @@ def read_token(token: Any, user: Any, action: str, filters: str) -> Selection:
         raise BadToken(_("Send the token of a preview (GET) of this bulk action."))
     try:
         payload = signing.loads(token, salt=SALT, max_age=api_settings.BULK_TOKEN_MAX_AGE)
-        owner, previewed, previewed_filters, matched = payload
+        owner, previewed, previewed_filters, matched, last_pk = payload
     except signing.SignatureExpired:
         raise BadToken(_("The preview has expired; preview the bulk action again.")) from None
     except (signing.BadSignature, ValueError, TypeError):
         raise BadToken(_("This is not a token of a preview of this bulk action.")) from None
     if (owner, previewed, previewed_filters) != (user, action, filters):
         raise BadToken(_("The token is of another preview (another user, action or filters)."))
-    return Selection(owner, previewed, previewed_filters, int(matched))
+    return Selection(owner, previewed, previewed_filters, int(matched), last_pk)
 
 
 def run_key(token: str) -> str:

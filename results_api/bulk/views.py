@@ -27,7 +27,7 @@ from ..conf import api_settings
 from ..control import BrokerUnavailable
 from .models import BulkAction
 from .permissions import BulkActionPermission
-from .plan import ACTIONS, preview
+from .plan import ACTIONS, preview, within
 from .run import RunBusy, acquire, release, run_bulk_action
 from .selection import BadToken, Selection, canonical_filters, read_token, run_key, token_for
 
@@ -157,7 +157,8 @@ class BulkActionsMixin(_ViewSetBase):
                 }
             )
         found = preview(name, queryset, api_settings.BULK_BATCH_SIZE)
-        token = token_for(Selection(request.user.pk, name, filters, found.matched))
+        selection = Selection(request.user.pk, name, filters, found.matched, found.last_pk)
+        token = token_for(selection)
         answer = {
             "action": name,
             "matched": found.matched,
@@ -207,7 +208,12 @@ class BulkActionsMixin(_ViewSetBase):
                 raise RunInProgress() from None
             options = {"terminate": body.validated_data["terminate"]} if name == "revoke" else {}
             try:
-                run = run_bulk_action(run, queryset, api_settings.BULK_BATCH_SIZE, options)
+                run = run_bulk_action(
+                    run,
+                    within(queryset, selection.last_pk),
+                    api_settings.BULK_BATCH_SIZE,
+                    options,
+                )
             except OperationalError as exc:
                 release(run)  # what was done stays done; confirming again goes on from there
                 raise BrokerUnavailable(

@@ -100,6 +100,49 @@ def test_a_filter_that_now_selects_more_rows_than_the_preview_is_refused(
     assert queue.messages() == []
 
 
+def test_a_retry_leaves_alone_the_failures_its_own_retries_store_while_it_runs(
+    superuser_client, failures, bulk_on, queue, make_task, monkeypatch
+):
+    from results_api.bulk import run as bulk_run
+
+    real_send = bulk_run.send_retry
+
+    def send_and_fail_at_once(app, task, arguments, new_id, producer=None):
+        """A fast worker: the retried task fails again before the run reads its next batch."""
+        real_send(app, task, arguments, new_id, producer)
+        if len(queue.messages()) < 20:  # bounded, so that the test ends however the run behaves
+            make_task(
+                task_id=new_id,
+                status=states.FAILURE,
+                task_args=json.dumps("(1, 2)"),
+                task_kwargs=json.dumps("{}"),
+            )
+
+    monkeypatch.setattr(bulk_run, "send_retry", send_and_fail_at_once)
+
+    _preview, done = confirm(superuser_client, "retry", status=states.FAILURE)
+
+    assert (done.json()["matched"], done.json()["acted"]) == (5, 4)
+    assert sorted(message["retry_of"] for message in queue.messages()) == [
+        f"f-{n}" for n in range(4)
+    ]
+
+
+def test_a_bulk_delete_leaves_alone_a_row_stored_after_its_preview(
+    superuser_client, failures, bulk_on, make_task
+):
+    preview = superuser_client.get(bulk_url("delete", status=states.FAILURE)).json()
+    get_task_result_model()._default_manager.filter(task_id="f-0").delete()
+    make_task(task_id="f-late", status=states.FAILURE)  # as many rows as the preview counted
+
+    done = superuser_client.post(
+        bulk_url("delete", status=states.FAILURE), {"token": preview["token"]}, format="json"
+    )
+
+    assert (done.status_code, done.json()["acted"]) == (200, 4)
+    assert ids() == {"running", "f-late"}
+
+
 @pytest.mark.parametrize(
     "change",
     ["other filters", "other action", "other user", "forged", "missing"],
