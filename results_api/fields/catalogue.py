@@ -1,14 +1,16 @@
 """The standard fields of a task in the API: one description each, read by every consumer.
 
-    STANDARD["wait"]
-    TaskField(name='wait', column=None, kind='number', label='Waiting time', ordered=True, ...)
-    names(lambda field: field.ordered)      # ('task_id', ..., 'runtime', 'wait')
+    STANDARD["wait"]     # TaskField(name='wait', column=None, kind='number',
+                         #   label='Waiting time', ordered=True, duration=WAIT, ...)
+    ORDERED              # ('task_id', ..., 'runtime', 'wait')
+    names(lambda field: field.content)   # ('args', 'kwargs', 'result', 'meta')
 
 A field's API name, the model column it reads, its kind and label, and what
-the API does with it: shows it, orders and groups by it, rolls it up, labels
-the metrics with it, searches it. The serializer, the field rules (ordering,
-``group_by``), the stats and rollups, the metadata, the search and the
-metrics read these entries, so a new standard field is one entry here. The
+the API does with it: shows it, filters, orders and groups by it, rolls it
+up, labels the metrics with it, searches it. The serializer, the filter
+set, the field rules (ordering, ``group_by``), the stats and rollups, the
+metadata, the search and the metrics read these entries, so a new standard
+field is one entry here. The
 store's own facts (which columns hold stored content, which are dates) are
 read from :mod:`django_celery_results.columns`; the durations' rules from
 :mod:`results_api.fields.durations`. Extra fields of a custom model are
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django_celery_results.columns import ARGUMENT_COLUMNS, CONTENT_COLUMNS, DATE_COLUMNS
+from django_celery_results.models.abstract import TASK_STATE_CHOICES
 
 from ..failures import COMPUTED
 from .durations import RUNTIME, WAIT, Duration
@@ -63,6 +66,10 @@ class TaskField:
     """What the metadata calls it (the dashboard's column and filter headings)."""
     shown: bool = True
     """In a task's representation (the list, the detail, the export, the metadata)."""
+    lookups: tuple[str, ...] = ()
+    """Its filters, by lookup: ``exact`` is ``?name=``, ``in`` is ``?name__in=``, ..."""
+    choices: tuple[tuple[str, str], ...] = ()
+    """The only values its filters accept, with their labels (a select in the dashboard)."""
     ordered: bool = False
     """Accepted by ``?ordering=``: the scalar fields, not the stored content."""
     group_position: int | None = None
@@ -93,23 +100,42 @@ class TaskField:
 
 
 STANDARD_FIELDS: tuple[TaskField, ...] = (
-    TaskField("task_id", "task_id", "char", "Task id", ordered=True, searched=True),
+    TaskField(
+        "task_id",
+        "task_id",
+        "char",
+        "Task id",
+        lookups=("exact", "startswith", "in"),
+        ordered=True,
+        searched=True,
+    ),
     TaskField(
         "task_name",
         "task_name",
         "char",
         "Task",
+        lookups=("exact", "in", "icontains"),
         ordered=True,
         group_position=1,
         rolled_up=True,
         searched=True,
     ),
-    TaskField("status", "status", "char", "Status", ordered=True, group_position=0),
+    TaskField(
+        "status",
+        "status",
+        "char",
+        "Status",
+        lookups=("exact", "in"),
+        choices=tuple(TASK_STATE_CHOICES),
+        ordered=True,
+        group_position=0,
+    ),
     TaskField(
         "worker",
         "worker",
         "char",
         "Worker",
+        lookups=("exact",),
         ordered=True,
         group_position=2,
         rolled_up=True,
@@ -120,14 +146,19 @@ STANDARD_FIELDS: tuple[TaskField, ...] = (
         "periodic_task_name",
         "char",
         "Periodic task",
+        lookups=("exact",),
         ordered=True,
         group_position=3,
         rolled_up=True,
         metric_label=True,
     ),
-    TaskField("date_created", "date_created", "date", "Created", ordered=True),
-    TaskField("date_started", "date_started", "date", "Started", ordered=True),
-    TaskField("date_done", "date_done", "date", "Done", ordered=True),
+    TaskField(
+        "date_created", "date_created", "date", "Created", lookups=("gte", "lte"), ordered=True
+    ),
+    TaskField(
+        "date_started", "date_started", "date", "Started", lookups=("gte", "lte"), ordered=True
+    ),
+    TaskField("date_done", "date_done", "date", "Done", lookups=("gte", "lte"), ordered=True),
     TaskField("runtime", None, "number", "Runtime", ordered=True, duration=RUNTIME),
     TaskField("wait", None, "number", "Waiting time", ordered=True, duration=WAIT),
     TaskField("args", "task_args", "json", "Arguments", searched=True),

@@ -9,8 +9,9 @@
 One answer per model, with ``EXCLUDE_FIELDS`` applied, read by the filter
 set, the serializer, the ordering, the stats and the schema alike, so a
 field's kind decides its filters, its ordering and its schema type together,
-and a hidden field is hidden everywhere. Built once; forgotten when
-``RESULTS_API`` changes.
+and a hidden field is hidden everywhere. The standard fields' part comes from
+:mod:`results_api.fields.catalogue`; the extra fields' from the model. Built
+once; forgotten when ``RESULTS_API`` changes.
 """
 
 from __future__ import annotations

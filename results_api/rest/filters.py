@@ -31,12 +31,12 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.filterset import filterset_factory
 
 from django_celery_results.columns import key_field
-from django_celery_results.models import TASK_STATE_CHOICES
 from django_celery_results.models.abstract import AbstractGroupResult, AbstractTaskResult
 from django_celery_results.setting_caches import forget_when_changed
 
 from ..conf import SETTING_NAME, api_settings
 from ..failures import COMPUTED
+from ..fields.catalogue import STANDARD_FIELDS, TaskField
 from ..fields.rules import field_rules
 from ..search.filters import SEARCH_PARAM, SearchFilter
 from .live_updates import UpdatedSinceFilter
@@ -181,25 +181,32 @@ class ResultFilterSet(filters.FilterSet):
         return super().filter_for_lookup(field, lookup_type)
 
 
+def standard_filter(field: TaskField, lookup: str) -> filters.Filter:
+    """Return the filter of a standard field's lookup: a choice of its values, a date, a text."""
+    options: dict[str, Any] = {"field_name": field.column, "lookup_expr": lookup}
+    if field.choices:
+        choice_class = ChoiceInFilter if lookup == "in" else filters.ChoiceFilter
+        return choice_class(choices=field.choices, **options)
+    if field.date:
+        return UtcIsoDateTimeFilter(**options)
+    return (CharInFilter if lookup == "in" else filters.CharFilter)(**options)
+
+
+def standard_filters() -> dict[str, filters.Filter]:
+    """Return the filters of the standard fields, by parameter, as the catalogue lists them."""
+    found = {}
+    for field in STANDARD_FIELDS:
+        for lookup in field.lookups:
+            parameter = field.name if lookup == "exact" else f"{field.name}__{lookup}"
+            found[parameter] = standard_filter(field, lookup)
+    return found
+
+
 class TaskResultFilterSet(ResultFilterSet):
     """The standard task filters (docs/api.md, "Filters"); extra fields are added per model."""
 
-    task_id = filters.CharFilter()
-    task_id__startswith = filters.CharFilter(field_name="task_id", lookup_expr="startswith")
-    task_id__in = CharInFilter(field_name="task_id", lookup_expr="in")
-    status = filters.ChoiceFilter(choices=TASK_STATE_CHOICES)
-    status__in = ChoiceInFilter(field_name="status", lookup_expr="in", choices=TASK_STATE_CHOICES)
-    task_name = filters.CharFilter()
-    task_name__in = CharInFilter(field_name="task_name", lookup_expr="in")
-    task_name__icontains = filters.CharFilter(field_name="task_name", lookup_expr="icontains")
-    worker = filters.CharFilter()
-    periodic_task_name = filters.CharFilter()
-    date_created__gte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="gte")
-    date_created__lte = UtcIsoDateTimeFilter(field_name="date_created", lookup_expr="lte")
-    date_started__gte = UtcIsoDateTimeFilter(field_name="date_started", lookup_expr="gte")
-    date_started__lte = UtcIsoDateTimeFilter(field_name="date_started", lookup_expr="lte")
-    date_done__gte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="gte")
-    date_done__lte = UtcIsoDateTimeFilter(field_name="date_done", lookup_expr="lte")
+    # Declared as if written here, in the class body's namespace: task_id, ..., date_done__lte.
+    locals().update(standard_filters())
     updated_since = UpdatedSinceFilter()
     # Read from the result (hidden with it): the exception type Celery stored.
     exc_type = ComputedFilter("exc_type")

@@ -53,6 +53,22 @@ STANDARD_METADATA_BEFORE = [
     ("meta", "Meta", "json", False),
     ("content_type", "Content type", "char", False),
 ]
+FILTERS_BEFORE = {
+    "task_id": {"exact": "task_id", "startswith": "task_id__startswith", "in": "task_id__in"},
+    "task_name": {
+        "exact": "task_name",
+        "in": "task_name__in",
+        "icontains": "task_name__icontains",
+    },
+    "status": {"exact": "status", "in": "status__in"},
+    "worker": {"exact": "worker"},
+    "periodic_task_name": {"exact": "periodic_task_name"},
+    "date_created": {"gte": "date_created__gte", "lte": "date_created__lte"},
+    "date_started": {"gte": "date_started__gte", "lte": "date_started__lte"},
+    "date_done": {"gte": "date_done__gte", "lte": "date_done__lte"},
+    # The computed filters read the result; the metadata lists the last of them under it.
+    "result": {"exact": "exc_pattern"},
+}
 ORDERING_BEFORE = [
     "task_id",
     "task_name",
@@ -92,6 +108,28 @@ def test_the_metadata_labels_and_kinds_are_the_catalogues(staff_client):
         assert field["label"] == entry.label
         # A filter with choices makes a select of any field: the status' states.
         assert field["kind"] == ("choices" if field.get("choices") else entry.kind)
+
+
+def test_the_standard_filters_are_the_catalogues_lookups_as_before(staff_client):
+    filters = {
+        field["name"]: field["filters"]
+        for field in standard_entries(metadata(staff_client))
+        if field["filters"]
+    }
+    assert filters == FILTERS_BEFORE
+    assert {name: tuple(lookups) for name, lookups in filters.items() if name not in CONTENT} == {
+        field.name: field.lookups for field in STANDARD_FIELDS if field.lookups
+    }
+
+
+def test_a_status_filter_accepts_the_catalogues_choices_only(staff_client, make_task):
+    make_task(status="FAILURE")
+    url = reverse("results_api:task-list")
+    assert len(staff_client.get(url, {"status__in": "FAILURE,RETRY"}).json()["results"]) == 1
+    response = staff_client.get(url, {"status": "BROKEN"})
+    assert response.status_code == 400
+    assert "status" in response.json()
+    assert {value for value, _ in STANDARD["status"].choices} >= {"FAILURE", "RETRY"}
 
 
 def test_a_task_shows_the_catalogues_fields_in_its_order(staff_client, make_task):
