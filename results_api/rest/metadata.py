@@ -43,6 +43,7 @@ from ..fields.catalogue import STANDARD
 from ..fields.rules import FieldKind, field_kind, field_rules
 from ..stats.queries import INTERVALS, group_by_fields
 from .actions import ACTIONS, action_enabled
+from .filters import ComputedFilter
 from .live_updates import UPDATED_SINCE
 
 __all__ = ["ACTION_STATES", "describe_tasks", "filter_choices"]
@@ -61,10 +62,19 @@ def _label(field: models.Field | None, name: str) -> str:
 
 
 def _filters_by_field(filterset_class: type[FilterSet]) -> dict[str, dict[str, str]]:
-    """Return ``{field name: {lookup: parameter}}`` of the filter set's filters."""
+    """Return ``{field name: {lookup: parameter}}`` of the filter set's filters.
+
+    A computed filter (``exc_type``, ``exc_pattern``) compares a value the
+    database computes from the result, not the result: it is no filter of
+    the ``result`` field.
+    """
     found: dict[str, dict[str, str]] = {}
     for name, filter_ in filterset_class.base_filters.items():
-        if name == UPDATED_SINCE or getattr(filter_, "method", None):
+        if (
+            name == UPDATED_SINCE
+            or getattr(filter_, "method", None)
+            or isinstance(filter_, ComputedFilter)
+        ):
             continue
         found.setdefault(filter_.field_name, {})[filter_.lookup_expr] = name
     return found

@@ -66,8 +66,6 @@ FILTERS_BEFORE = {
     "date_created": {"gte": "date_created__gte", "lte": "date_created__lte"},
     "date_started": {"gte": "date_started__gte", "lte": "date_started__lte"},
     "date_done": {"gte": "date_done__gte", "lte": "date_done__lte"},
-    # The computed filters read the result; the metadata lists the last of them under it.
-    "result": {"exact": "exc_pattern"},
 }
 ORDERING_BEFORE = [
     "task_id",

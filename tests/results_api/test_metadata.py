@@ -72,6 +72,11 @@ def test_updated_since_is_no_field_filter(staff_client):
     assert "updated_since" not in fields["date_done"]["filters"].values()
 
 
+def test_the_computed_failure_filters_are_no_filters_of_the_result(staff_client):
+    fields = fields_by_name(metadata(staff_client))
+    assert fields["result"]["filters"] == {}
+
+
 def test_extra_fields_of_a_custom_model_are_described_by_kind(staff_client, custom_model):
     fields = fields_by_name(metadata(staff_client))
     assert fields["tenant"]["kind"] == "foreign_key"
