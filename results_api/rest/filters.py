@@ -202,11 +202,14 @@ def standard_filters() -> dict[str, filters.Filter]:
     return found
 
 
-class TaskResultFilterSet(ResultFilterSet):
+# The standard fields' filters (task_id, ..., date_done__lte), declared from the catalogue;
+# django-filter lists a base class's declared filters first.
+StandardTaskFilterSet = type("StandardTaskFilterSet", (ResultFilterSet,), standard_filters())
+
+
+class TaskResultFilterSet(StandardTaskFilterSet):  # type: ignore[misc,valid-type]
     """The standard task filters (docs/api.md, "Filters"); extra fields are added per model."""
 
-    # Declared as if written here, in the class body's namespace: task_id, ..., date_done__lte.
-    locals().update(standard_filters())
     updated_since = UpdatedSinceFilter()
     # Read from the result (hidden with it): the exception type Celery stored.
     exc_type = ComputedFilter("exc_type")
