@@ -237,7 +237,9 @@ class BulkActionsMixin(_ViewSetBase):
 
 
 def _audit_message(run: BulkAction) -> str:
-    skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(run.skipped.items()))
+    skipped = ", ".join(
+        f"{count} {reason}" for reason, count in sorted(run.skipped.items()) if count
+    )
     return (
         f"Bulk {run.action} (run {run.pk}) through the results API of the tasks matching "
         f"[{run.filters or 'no filter'}]: {run.acted} of {run.matched} acted on"

@@ -387,6 +387,15 @@ def test_each_bulk_action_is_recorded_in_the_admin_history(superuser_client, fai
     assert "4 of 5 acted on; skipped: 1 arguments_unusable" in entries[1].change_message
 
 
+def test_the_record_of_a_revoke_that_skipped_nothing_names_no_skipped_rows(
+    superuser_client, failures, bulk_on
+):
+    confirm(superuser_client, "revoke", status=states.STARTED)
+
+    message = LogEntry.objects.get().change_message
+    assert "1 of 1 acted on; done." in message and "skipped" not in message
+
+
 def test_a_single_retry_and_revoke_are_recorded_against_their_task(
     superuser_client, failures, settings, celery_app, queue
 ):
