@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, router
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from django_celery_results.models import get_task_result_model
@@ -42,21 +43,34 @@ def permission_name(action: str, model: Any) -> str:
 
 
 class BulkActionPermission(BasePermission):
-    """The bulk action's own permission, and the single action's it builds on."""
+    """The bulk action's own permission, and the single action's it builds on.
+
+    A refusal's message names what is missing, so that the user (or whoever
+    grants permissions) knows what to ask for.
+    """
 
     def has_permission(self, request: Any, view: Any) -> bool:
         action = view.kwargs.get("bulk_action")
         model = view.get_model()
+        bulk = permission_name(action, model)
         if action == "delete":
-            single = [
-                request.user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}")
-            ]
+            delete = f"{model._meta.app_label}.delete_{model._meta.model_name}"
+            single = [request.user.has_perm(delete)]
+            self.message = _("A bulk delete needs the permissions %(delete)s and %(bulk)s.") % {
+                "delete": delete,
+                "bulk": bulk,
+            }
         else:
+            setting = f"{action.upper()}_PERMISSION_CLASSES"
             single = [
                 permission().has_permission(request, view)
-                for permission in getattr(api_settings, f"{action.upper()}_PERMISSION_CLASSES")
+                for permission in getattr(api_settings, setting)
             ]
-        return all(single) and request.user.has_perm(permission_name(action, model))
+            self.message = _(
+                "A bulk %(action)s needs the single action's permission classes "
+                "(RESULTS_API[%(setting)r]) and the permission %(bulk)s."
+            ) % {"action": action, "setting": setting, "bulk": bulk}
+        return all(single) and request.user.has_perm(bulk)
 
 
 def create_bulk_permissions(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

@@ -319,6 +319,22 @@ def test_staff_without_the_bulk_permission_is_refused(
 
 
 @pytest.mark.parametrize("action", ["retry", "revoke", "delete"])
+def test_a_refusal_names_the_permissions_the_bulk_action_needs(
+    staff_client, failures, bulk_on, bulk_permissions, action
+):
+    model = get_task_result_model()._meta
+    bulk = f"{model.app_label}.bulk_{action}_{model.model_name}"
+
+    detail = staff_client.get(bulk_url(action)).json()["detail"]
+
+    assert bulk in detail
+    if action == "delete":
+        assert f"{model.app_label}.delete_{model.model_name}" in detail
+    else:
+        assert f"{action.upper()}_PERMISSION_CLASSES" in detail
+
+
+@pytest.mark.parametrize("action", ["retry", "revoke", "delete"])
 def test_the_bulk_permission_without_the_single_actions_is_refused(
     failures, bulk_on, bulk_permissions, action, settings
 ):
