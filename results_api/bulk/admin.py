@@ -114,7 +114,7 @@ def _confirmation(
         "action_name": f"bulk_{action}",
         "action_title": title,
         "found": found,
-        "skipped": [(str(REASONS.get(r, r)), n) for r, n in sorted(found.skipped.items())],
+        "skipped": [(str(REASONS.get(r, r)), n) for r, n in sorted(found.skipped.items()) if n],
         "select_across": select_across,
         "selected": [] if select_across else request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

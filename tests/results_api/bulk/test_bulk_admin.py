@@ -51,6 +51,16 @@ def test_the_first_click_shows_what_would_be_done_and_asks_to_confirm(
     assert queue.messages() == []
 
 
+def test_the_confirmation_lists_no_skipped_rows_when_none_are_skipped(admin_client, tasks, bulk_on):
+    response = admin_client.post(
+        changelist(), {"action": "bulk_revoke", "_selected_action": select(tasks, "running")}
+    )
+
+    page = response.content.decode()
+    assert "The action will act on 1 of them." in page
+    assert "Skipped" not in page and "already finished" not in page
+
+
 def test_confirming_retries_the_selected_tasks_and_records_it(admin_client, tasks, bulk_on, queue):
     response = admin_client.post(
         changelist(),
