@@ -65,12 +65,19 @@ def token_for(selection: Selection) -> str:
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
-def read_token(token: Any, user: Any, action: str, filters: str) -> Selection:
-    """Return the selection ``token`` was issued for, if it may confirm this request."""
+def read_token(
+    token: Any, user: Any, action: str, filters: str, *, expires: bool = True
+) -> Selection:
+    """Return the selection ``token`` was issued for, if it may confirm this request.
+
+    ``expires=False`` skips ``BULK_TOKEN_MAX_AGE``: for a token already
+    confirmed, whose run is being resumed or answered again.
+    """
     if not isinstance(token, str) or not token:
         raise BadToken(_("Send the token of a preview (GET) of this bulk action."))
+    max_age = api_settings.BULK_TOKEN_MAX_AGE if expires else None
     try:
-        payload = signing.loads(token, salt=SALT, max_age=api_settings.BULK_TOKEN_MAX_AGE)
+        payload = signing.loads(token, salt=SALT, max_age=max_age)
         owner, previewed, previewed_filters, matched, last_pk = payload
     except signing.SignatureExpired:
         raise BadToken(_("The preview has expired; preview the bulk action again.")) from None

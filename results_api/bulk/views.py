@@ -174,13 +174,15 @@ class BulkActionsMixin(_ViewSetBase):
         body = BulkConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         token = body.validated_data["token"]
+        key = run_key(token)
+        # A token already confirmed does not expire: its run resumes (or answers) whenever
+        # confirmed again, so that a fresh preview never retries its rows a second time.
+        run = BulkAction.objects.filter(key=key).first()
         try:
-            selection = read_token(token, request.user.pk, name, filters)
+            selection = read_token(token, request.user.pk, name, filters, expires=run is None)
         except BadToken as exc:
             raise ValidationError({"token": [str(exc)]}) from None
         model = cast(Any, self).get_model()
-        key = run_key(token)
-        run = BulkAction.objects.filter(key=key).first()
         if run is None:
             matched = queryset.count()
             if matched > selection.matched:

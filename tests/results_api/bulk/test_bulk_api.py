@@ -470,6 +470,41 @@ def test_a_retry_interrupted_half_way_resumes_without_sending_a_task_twice(
     assert sorted(message["id"] for message in queue.messages()) == sorted(claims)
 
 
+def test_a_retry_interrupted_half_way_resumes_after_its_token_has_expired(
+    superuser_client, failures, bulk_on, queue, monkeypatch
+):
+    from django.core import signing
+
+    from results_api.bulk import run as bulk_run
+
+    real_send, real_time = bulk_run.send_retry, signing.time.time
+    sent = []
+
+    def send_then_crash(*args, **kwargs):
+        if len(sent) == 3:
+            raise SystemExit("the process dies (a server's request timeout)")
+        sent.append(1)
+        real_send(*args, **kwargs)
+
+    monkeypatch.setattr(bulk_run, "send_retry", send_then_crash)
+    url = bulk_url("retry", status=states.FAILURE)
+    preview = superuser_client.get(url).json()
+    with pytest.raises(SystemExit):
+        superuser_client.post(url, {"token": preview["token"]}, format="json")
+    monkeypatch.setattr(bulk_run, "send_retry", real_send)
+    BulkAction.objects.update(leased_until=None)  # the dead process's lease has run out
+    other = bulk_url("delete", status=states.FAILURE)
+    later = superuser_client.get(other).json()["token"]  # a preview never confirmed
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() + 3600)  # both expired
+
+    done = superuser_client.post(url, {"token": preview["token"]}, format="json")
+    fresh = superuser_client.post(other, {"token": later}, format="json")
+
+    assert (done.json()["acted"], done.json()["state"]) == (4, "done")
+    assert sorted(m["retry_of"] for m in queue.messages()) == [f"f-{n}" for n in range(4)]
+    assert fresh.status_code == 400 and "expired" in fresh.json()["token"][0]
+
+
 def test_a_second_confirmation_while_the_first_runs_is_refused(superuser_client, failures, bulk_on):
     preview = superuser_client.get(bulk_url("delete")).json()
     run = BulkAction.objects.create(
