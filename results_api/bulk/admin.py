@@ -59,12 +59,15 @@ def _bulk(action: str, title: Any) -> Any:
         if request.POST.get("post") != "yes":
             return _confirmation(model_admin, request, queryset, action, title, found)
         model = queryset.model
+        # "Select all" acts on the changelist's filters: the record names them, as the API's does.
+        across = request.POST.get("select_across") == "1"
+        filters = request.GET.urlencode() if across else ""
         run = BulkAction.objects.create(
             key=uuid.uuid4().hex,
             action=action,
             model=model._meta.label_lower,
             user=request.user,
-            filters=_("selected in the admin"),
+            filters=filters or _("selected in the admin"),
             matched=found.matched,
         )
         acquire(run)
@@ -78,11 +81,12 @@ def _bulk(action: str, title: Any) -> Any:
             )
             return None
         skipped = sum(run.skipped.values())
+        matching = f" (all matching [{filters or 'no filter'}])" if across else ""
         record_action(
             request.user,
             model,
-            f"Bulk {action} (run {run.pk}) in the admin of {run.matched} selected tasks: "
-            f"{run.acted} acted on, {skipped} skipped; {run.state}.",
+            f"Bulk {action} (run {run.pk}) in the admin of {run.matched} selected tasks"
+            f"{matching}: {run.acted} acted on, {skipped} skipped; {run.state}.",
         )
         model_admin.message_user(
             request,

@@ -94,6 +94,22 @@ def test_select_all_acts_on_every_row_the_changelist_filters_select(
     assert sorted(message["retry_of"] for message in queue.messages()) == ["f-0", "f-1", "f-2"]
 
 
+def test_the_record_of_select_all_names_the_changelist_filters(admin_client, tasks, bulk_on, queue):
+    admin_client.post(
+        f"{changelist()}?status__exact=FAILURE",
+        {
+            "action": "bulk_retry",
+            "select_across": "1",
+            "_selected_action": select(tasks, "f-0"),
+            "post": "yes",
+        },
+    )
+
+    message = LogEntry.objects.get().change_message
+    assert "of 3 selected tasks (all matching [status__exact=FAILURE]): 3 acted on" in message
+    assert BulkAction.objects.get().filters == "status__exact=FAILURE"
+
+
 def test_the_actions_are_offered_only_with_the_bulk_permission(
     client, tasks, bulk_on, bulk_permissions, django_user_model
 ):
