@@ -46,6 +46,7 @@ MESSAGES: tuple[str, ...] = (
     gettext_noop("No such task"),
     gettext_noop("No task changed in this range."),
     gettext_noop("No task with this id is stored, or it is outside what you may see."),
+    gettext_noop("Confirm again to go on with the same run."),
     gettext_noop("Not done ({status}): {message}"),
     gettext_noop("PENDING (queued)"),
     gettext_noop("Retry"),

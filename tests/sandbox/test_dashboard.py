@@ -647,6 +647,55 @@ def test_a_bulk_retry_of_the_filtered_failures_is_previewed_then_done_and_record
     assert f"task_id__in={failed}" in recorded[0][0]
 
 
+def test_a_bulk_confirmation_cut_off_on_its_way_back_resumes_the_same_run(
+    pages: Pages, sandbox: Sandbox, output_dir: Path
+) -> None:
+    """A proxy's timeout hides the outcome: confirming again answers it, without a second run."""
+    failed, *_ = wait_for_stored(sandbox, "r.status = 'FAILURE' AND t.slug = 'acme'", "a failure")
+    runs_before = sandbox.query("SELECT COUNT(*) FROM results_api_bulkaction")[0][0]
+    staff = pages.open("admin", f"{DASHBOARD}?live=0&status=FAILURE")
+    staff.locator("#bulk").wait_for()
+    staff.check(f'tr[data-task-id="{failed}"] input.select-row')
+    staff.select_option("#bulk-action", "retry")
+    staff.click("#bulk button[type=submit]")
+    staff.wait_for_function(
+        "document.querySelector('#bulk-summary').textContent.startsWith('Retry: 1 tasks')"
+    )
+    cut_off = []
+
+    def timed_out_once(route: Any) -> None:
+        if route.request.method != "POST" or cut_off:
+            route.continue_()
+            return
+        cut_off.append(route.fetch().status)  # the server acts; the page hears a gateway timeout
+        route.fulfill(status=504, content_type="text/html", body="<html>504 Gateway Timeout</html>")
+
+    staff.route("**/api/results/tasks/bulk/retry/?*", timed_out_once)
+    staff.click("#bulk-confirm")
+    staff.wait_for_function(
+        "document.querySelector('#bulk-summary').textContent.startsWith('Not done (504)')"
+    )
+
+    assert cut_off == [200]
+    assert "Confirm again" in staff.inner_text("#bulk-summary")
+    assert staff.locator("#bulk-confirm").is_enabled()
+    staff.screenshot(path=str(output_dir / "dashboard-bulk-cut-off.png"))
+    staff.click("#bulk-confirm")
+    staff.wait_for_function(
+        "document.querySelector('#bulk-summary').textContent.startsWith('Done: 1 of 1')"
+    )
+    assert sandbox.query("SELECT COUNT(*) FROM results_api_bulkaction")[0][0] == runs_before + 1
+    retried = sandbox.query(
+        "SELECT COUNT(*) FROM results_api_bulkretry WHERE task_pk ="
+        " (SELECT id FROM tenants_taskresult WHERE task_id = ?) AND run_id ="
+        " (SELECT MAX(id) FROM results_api_bulkaction)",
+        (failed,),
+    )
+    assert retried == [(1,)]
+    # The 504 was the point: no problem of the page.
+    pages.problems[:] = [problem for problem in pages.problems if not problem.startswith("504")]
+
+
 def test_the_search_box_finds_tasks_by_their_content_and_says_why_each_matched(
     pages: Pages, sandbox: Sandbox, output_dir: Path
 ) -> None:

@@ -10,10 +10,14 @@ import { $, el } from "./dom.js";
 import { t } from "./page.js";
 import { apiFilters } from "./url-state.js";
 
-/** Return the name of bulk action ``name`` in the page's language. */
 // The most rows that may be picked: their ids travel in the URL, which servers cap (about 4 KB).
 export const MAX_PICKED = 60;
+// A confirmation refused for what it carries (its token, the user's rights) fails again if
+// sent again. After any other failure (a run in progress, the broker, a proxy's timeout) the
+// same token resumes the same run, where a new preview would start another one.
+const REFUSED_FOR_GOOD = new Set([400, 403, 404]);
 
+/** Return the name of bulk action ``name`` in the page's language. */
 const label = (name) => ({ retry: t("Retry"), revoke: t("Revoke"), delete: t("Delete") })[name] ?? name;
 
 /** Offer the bulk actions this user may take, or hide the control when there is none. */
@@ -53,16 +57,20 @@ export async function previewBulk(app) {
 export async function confirmBulk(app, done) {
   if (!app.bulk) return;
   const { url, token } = app.bulk;
-  app.bulk = null;
   $("bulk-confirm").disabled = true;
   try {
     const body = await app.client.post(url, { token });
+    app.bulk = null;
     show(t("Done: {acted} of {matched} tasks acted on.", { acted: body.acted, matched: body.matched }), [], false);
     app.selection.clear();
     showScope(app);
     await done();
   } catch (error) {
-    show(t("Not done ({status}): {message}", { status: error.status, message: error.message }), [], false);
+    const resumable = !REFUSED_FOR_GOOD.has(error.status);
+    if (!resumable) app.bulk = null;
+    const failed = t("Not done ({status}): {message}", { status: error.status, message: error.message });
+    const again = `${failed}${/[.!?]$/.test(failed) ? "" : "."} ${t("Confirm again to go on with the same run.")}`;
+    show(resumable ? again : failed, [], resumable);
   }
 }
 
