@@ -76,6 +76,7 @@ def test_a_bulk_retry_of_failures_is_run_again_by_a_real_worker(
     assert statuses(list(retried), until=states.SUCCESS) == [states.SUCCESS] * 3
 
 
+@pytest.mark.slow  # waits past the tasks' due time
 def test_a_bulk_revoke_of_queued_tasks_stops_a_real_worker_from_running_them(
     worker_bulk, celery_app, settings, tenant
 ):
