@@ -15,6 +15,7 @@ every web process answers the same numbers.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -166,7 +167,8 @@ class StoredMetrics:
         lag = GaugeMetricFamily(
             f"{PREFIX}rollup_lag_seconds",
             "Seconds between now and the last final result a rollup holds "
-            '(rollup="stats": tasks/stats/; rollup="metrics": these totals).',
+            '(rollup="stats": tasks/stats/; rollup="metrics": these totals); '
+            "+Inf until its first run.",
             labels=["rollup"],
         )
         key, using, now = model_key(self.model), self.queryset.db, timezone.now()
@@ -181,6 +183,7 @@ class StoredMetrics:
             .first(),
         }
         for name, head in heads.items():
-            if head is not None:
-                lag.add_metric([name], max((now - head).total_seconds(), 0.0))
+            # A rollup that never ran is behind by every result: an alert on the lag fires.
+            seconds = math.inf if head is None else max((now - head).total_seconds(), 0.0)
+            lag.add_metric([name], seconds)
         return lag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import shutil
 import subprocess
 
@@ -149,6 +150,14 @@ def test_the_lag_of_each_rollup_is_a_gauge(staff_client, make_task, settings):
 
     assert set(lag) == {(("rollup", "stats"),), (("rollup", "metrics"),)}
     assert all(300 <= seconds < 400 for seconds in lag.values())
+
+
+def test_a_rollup_that_never_ran_lags_by_infinity(staff_client, make_task):
+    finished(make_task)
+
+    lag = scrape(staff_client)["celery_results_rollup_lag_seconds"]
+
+    assert lag == {(("rollup", "stats"),): math.inf, (("rollup", "metrics"),): math.inf}
 
 
 def test_the_output_passes_promtool_check_metrics(staff_client, make_task):
