@@ -160,13 +160,19 @@ class Pages:
 
 
 @pytest.fixture
-def pages(browser: Any, sandbox: Sandbox) -> Iterator[Pages]:
+def pages(browser: Any, sandbox: Sandbox, output_dir: Path) -> Iterator[Pages]:
     wait_for_tenant_rows(sandbox, tenants=3)
     opened = Pages(browser, sandbox)
     try:
         yield opened
-        # A server error's traceback is in the web server's log.
-        assert not opened.problems, (opened.problems, sandbox.log("web"))
+        if opened.problems:
+            # A server error's traceback is in the web server's log: kept whole beside the
+            # screenshots, its end in the failure (pytest shortens an assertion's message).
+            log = sandbox.var_dir / "log" / "web.log"
+            if log.exists():
+                shutil.copy(log, output_dir / "sandbox-web-at-failure.log")
+            end = sandbox.log("web")
+            pytest.fail(f"{opened.problems}\n--- web.log (end)\n{end}", pytrace=False)
     finally:
         opened.close()
 
