@@ -146,11 +146,6 @@ def to_the_second(value: datetime.datetime | None) -> str | None:
     return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
 
 
-# The stored content the change page shows masked (the store's content columns), each
-# through a display method of its own; the dates it shows to the second, likewise.
-MASKED_COLUMNS = CONTENT_COLUMNS
-
-
 def _label(model: type[models.Model], column: str) -> Any:
     """Return the verbose name of ``column``: a display method is labelled as what it shows."""
     return cast(models.Field, model._meta.get_field(column)).verbose_name
@@ -307,7 +302,7 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
                         **options,
                         "fields": tuple(
                             _VIEW_ONLY_FIELDS.get(field)
-                            or (f"masked_{field}" if field in MASKED_COLUMNS else field)
+                            or (f"masked_{field}" if field in CONTENT_COLUMNS else field)
                             for field in options["fields"]
                         ),
                     },
@@ -322,7 +317,7 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if _edits_allowed():
             return self.readonly_fields
-        masked = [f"masked_{name}" for name in MASKED_COLUMNS]
+        masked = [f"masked_{name}" for name in CONTENT_COLUMNS]
         dates = [f"{name}_to_the_second" for name in DATE_COLUMNS]
         return [
             *(field.name for field in self.opts.local_fields),
@@ -391,7 +386,7 @@ class TaskResultAdmin(ReadOnlyUnlessEditsAllowed, ResultAdminMixin, FlatCostAdmi
         )
 
 
-for _column in MASKED_COLUMNS:  # labelled as the columns they show
+for _column in CONTENT_COLUMNS:  # labelled as the columns they show
     getattr(TaskResultAdmin, f"masked_{_column}").short_description = _label(
         AbstractTaskResult, _column
     )

@@ -33,7 +33,6 @@ from django.utils import timezone
 from django_celery_results.models.abstract import AbstractTaskResult
 
 from ..conf import api_settings
-from ..fields.durations import DURATION_NAMES
 from ..fields.durations import RUNTIME as RUNTIME_RULE
 from ..fields.durations import WAIT as WAIT_RULE
 from ..stats import histogram, task_counts
@@ -44,7 +43,6 @@ from .models import MetricState, MetricTotal
 COUNT = "count"
 RUNTIME = RUNTIME_RULE.name
 WAIT = WAIT_RULE.name
-DURATIONS = DURATION_NAMES
 WINDOW = datetime.timedelta(days=1)
 
 
