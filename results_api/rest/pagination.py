@@ -44,6 +44,7 @@ from django_celery_results.columns import concrete_field
 
 from ..conf import api_settings
 from ..fields.durations import DURATIONS
+from ..search.query import matches_of
 from .request_values import database_safe
 
 PRIMARY_KEY = "pk"
@@ -209,10 +210,15 @@ class KeysetCursorPagination(CursorPagination):
         self.terms = order_terms(queryset.model, self.ordering)
         reverse, values = self.decode_cursor(request) or (False, None)
 
-        queryset = ordered(queryset, self.terms, reverse)
-        if values is not None:
-            queryset = queryset.filter(rows_after(self.terms, values, reverse))
-        rows = list(queryset[: self.page_size + 1])
+        def arrange(rows: models.QuerySet) -> models.QuerySet:
+            rows = ordered(rows, self.terms, reverse)
+            return rows if values is None else rows.filter(rows_after(self.terms, values, reverse))
+
+        matches = matches_of(request, queryset.model)
+        if matches is not None:
+            rows = matches.first(arrange, self.page_size + 1)
+        else:
+            rows = list(arrange(queryset)[: self.page_size + 1])
         has_more = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         if reverse:

@@ -16,7 +16,7 @@ from django_filters import rest_framework as filters
 
 from django_celery_results.models.abstract import AbstractTaskResult
 
-from .query import search_queryset
+from .query import REQUEST_ATTRIBUTE, search_matches
 from .syntax import SearchQuery, SearchSyntaxError, parse
 from .text import COLUMNS, excerpt, row_lines, shown_lines
 
@@ -63,7 +63,12 @@ class SearchFilter(filters.CharFilter):
     def filter(self, qs: models.QuerySet, value: Any) -> models.QuerySet:
         if not isinstance(value, SearchQuery):
             return qs
-        return search_queryset(qs, value)
+        matches = search_matches(qs, value)
+        request = getattr(self.parent, "request", None)
+        if request is not None:
+            # For the paginator, which reads a page of them in steps (SearchMatches.first).
+            setattr(request, REQUEST_ATTRIBUTE, matches)
+        return matches.queryset()
 
 
 def search_excerpt(

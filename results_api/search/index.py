@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
@@ -138,15 +139,25 @@ def _locked_state(model: type[AbstractTaskResult], using: str) -> TaskSearchStat
 
 
 def current_mark(model: type[AbstractTaskResult], using: str) -> datetime.datetime | None:
-    """Return ``indexed_until`` if the side table serves ``model`` with today's rules, else None."""
+    """Return ``indexed_until`` if the side table serves ``model`` with today's rules, else None.
+
+    One plain statement: every search asks it first, and the ORM's query
+    building cost more than the database's answer.
+    """
     if not indexable(model):
         return None
-    state = (
-        TaskSearchState.objects.using(using)
-        .filter(model=model_key(model))
-        .values_list("indexed_until", "fingerprint")
-        .first()
-    )
-    if state is None or state[1] != fingerprint(model):
+    connection = connections[using]
+    table = connection.ops.quote_name(TaskSearchState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT indexed_until, fingerprint FROM {table} WHERE model = %s",
+            [model_key(model)],
+        )
+        state = cursor.fetchone()
+    if state is None or state[1] != fingerprint(model) or state[0] is None:
         return None
-    return state[0]
+    mark = state[0]
+    if settings.USE_TZ and timezone.is_naive(mark):
+        # SQLite and MySQL give a plain cursor the time without its zone, as Django stores it.
+        mark = timezone.make_aware(mark, connection.timezone)
+    return mark

@@ -66,6 +66,22 @@ def test_a_change_of_the_masking_rules_is_never_answered_from_the_old_text(
     assert task_ids(staff_client.get(tasks_url(search="ann"))) == ["t-pin"]
 
 
+def test_a_page_holds_the_indexed_and_the_live_matches_in_order(staff_client, make_task):
+    for number in range(3):
+        make_task(task_id=f"t-old-{number}", result=json.dumps("needle"))
+    make_task(task_id="t-old-other", result=json.dumps("hay"))
+    fill(timezone.now())
+    for number in range(2):
+        make_task(task_id=f"t-new-{number}", result=json.dumps("needle"))
+    make_task(task_id="t-new-other", result=json.dumps("hay"))
+    seen, url = [], tasks_url(search="needle", page_size=2)
+    while url:
+        response = staff_client.get(url)
+        seen += task_ids(response)
+        url = response.json()["next"]
+    assert seen == ["t-new-1", "t-new-0", "t-old-2", "t-old-1", "t-old-0"]
+
+
 def test_more_unindexed_rows_than_the_scan_limit_is_a_503(staff_client, make_task, settings):
     settings.RESULTS_API = {"SEARCH_SCAN_LIMIT": 1}
     make_task(result=json.dumps("abc"))

@@ -109,6 +109,29 @@ def test_percent_underscore_and_backslash_match_themselves(staff_client, make_ta
     assert search(staff_client, "c:\\tmp") == ["t-like"]
 
 
+def test_a_number_is_found_inside_a_longer_one(staff_client, shop, matched):
+    matched()
+    assert search(staff_client, "2345") == ["t-order"]
+    assert search(staff_client, "r-1234") == ["t-order"]
+
+
+def test_a_number_longer_than_the_indexed_pieces_is_found_whole_only(
+    staff_client, make_task, matched
+):
+    make_task(task_id="t-long", result=json.dumps({"invoice": "INV-20261205123456"}))
+    make_task(task_id="t-near", result=json.dumps({"invoice": "INV-20261205999999"}))
+    matched()
+    assert search(staff_client, "1205123456") == ["t-long"]
+    assert search(staff_client, "20261205") == ["t-near", "t-long"]
+
+
+def test_a_number_inside_a_very_long_run_of_digits_is_found(staff_client, make_task, matched):
+    make_task(task_id="t-digits", result=json.dumps("7" * 20 + "123456789" + "7" * 20))
+    make_task(task_id="t-other", result=json.dumps("7" * 49))
+    matched()
+    assert search(staff_client, "77123456789") == ["t-digits"]
+
+
 def test_a_term_too_short_is_a_400_naming_search(staff_client, shop):
     response = staff_client.get(tasks_url(search="ab"))
     assert response.status_code == 400
