@@ -9,7 +9,7 @@ stored since (a retried task's own new failure among them) are left alone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +19,12 @@ from django.db.models import Count, Max
 
 from ..control import Unretryable, retry_arguments
 
-__all__ = ["ACTIONS", "Preview", "keyset_batches", "preview", "refusal", "within"]
+__all__ = ["ACTIONS", "FirstRows", "Preview", "keyset_batches", "preview", "refusal", "within"]
 
 ACTIONS = ("retry", "revoke", "delete")
+# Reads the first ``count`` rows of a selection as ``arrange`` orders and bounds them, where the
+# selection's filters have a way of their own (a search's two steps); None: the queryset's own.
+FirstRows = Callable[[Callable[[models.QuerySet], models.QuerySet], int], list[Any]]
 # The columns a bulk action reads of each row.
 COLUMNS = ("pk", "task_id", "task_name", "status", "task_args", "task_kwargs", "content_type")
 
@@ -54,31 +57,42 @@ def refusal(action: str, task: Any) -> str | None:
 
 
 def keyset_batches(
-    queryset: models.QuerySet, size: int, after: Any = None, fields: tuple[str, ...] = ()
+    queryset: models.QuerySet,
+    size: int,
+    after: Any = None,
+    fields: tuple[str, ...] = (),
+    first: FirstRows | None = None,
 ) -> Iterator[list[Any]]:
     """Yield the rows of ``queryset`` in primary-key order, ``size`` at a time, after ``after``.
 
     Model instances with the columns a retry reads; with ``fields``, tuples
     of the primary key and those fields (a delete or a revoke reads no more).
+    ``first`` reads each batch instead of ``queryset`` (see ``FirstRows``).
     """
-    if fields:
-        ordered = queryset.order_by("pk").values_list(*dict.fromkeys(("pk", *fields)))
-    else:
-        ordered = queryset.select_related(None).only(*COLUMNS[1:]).order_by("pk")
+
+    def arrange(rows: models.QuerySet) -> models.QuerySet:
+        if after is not None:
+            rows = rows.filter(pk__gt=after)
+        if fields:
+            return rows.order_by("pk").values_list(*dict.fromkeys(("pk", *fields)))
+        return rows.select_related(None).only(*COLUMNS[1:]).order_by("pk")
+
     while True:
-        page = ordered.filter(pk__gt=after) if after is not None else ordered
-        batch = list(page[:size])
+        batch = first(arrange, size) if first is not None else list(arrange(queryset)[:size])
         if not batch:
             return
         yield batch
         after = batch[-1][0] if fields else batch[-1].pk
 
 
-def preview(action: str, queryset: models.QuerySet, batch_size: int) -> Preview:
+def preview(
+    action: str, queryset: models.QuerySet, batch_size: int, first: FirstRows | None = None
+) -> Preview:
     """Return what ``action`` would do to the rows of ``queryset``.
 
     A delete and a revoke are counted by the database; a retry reads each
-    row (in batches), whose stored arguments only Python can judge.
+    row (in batches, through ``first`` if given), whose stored arguments
+    only Python can judge.
     """
     if action != "retry":
         counted = queryset.aggregate(matched=Count("pk"), last_pk=Max("pk"))
@@ -87,7 +101,7 @@ def preview(action: str, queryset: models.QuerySet, batch_size: int) -> Preview:
             result.skipped["finished"] = queryset.filter(status__in=states.READY_STATES).count()
         return result
     result = Preview(action, matched=0)
-    for batch in keyset_batches(queryset, batch_size):
+    for batch in keyset_batches(queryset, batch_size, first=first):
         result.matched += len(batch)
         result.last_pk = batch[-1].pk
         result.skipped.update(

@@ -45,7 +45,7 @@ from kombu.exceptions import EncodeError
 from ..conf import api_settings
 from ..control import get_celery_app, retry_arguments, send_retry
 from .models import BulkAction, BulkRetry
-from .plan import keyset_batches, refusal
+from .plan import FirstRows, keyset_batches, refusal
 
 __all__ = ["LEASE", "RunBusy", "acquire", "release", "run_bulk_action"]
 
@@ -77,16 +77,19 @@ def run_bulk_action(
     batch_size: int,
     options: dict[str, Any] | None = None,
     after_batch: Callable[[BulkAction], None] | None = None,
+    first: FirstRows | None = None,
 ) -> BulkAction:
     """Act on the rows of ``queryset`` after ``run.last_pk``, batch by batch; return the run.
 
     The caller holds the lease (``acquire``). ``after_batch(run)`` is called
-    once each batch is committed (progress).
+    once each batch is committed (progress). ``first`` reads the batches
+    where the filters have a way of their own (``FirstRows``).
     """
     act, fields = ACTS[run.action]
     pause = api_settings.BULK_PAUSE_FACTOR
     started = time.monotonic()
-    for batch in keyset_batches(queryset, batch_size, after=run.last_pk, fields=fields):
+    batches = keyset_batches(queryset, batch_size, after=run.last_pk, fields=fields, first=first)
+    for batch in batches:
         acted = act(run, queryset.model, batch, options or {}, batch_size)
         logger.info("bulk %s %s: %s more rows (%s so far)", run.action, run.pk, acted, run.acted)
         if after_batch is not None:

@@ -9,7 +9,7 @@ bulk action's own (:mod:`results_api.bulk.permissions`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from ..conf import api_settings
 from ..control import BrokerUnavailable
 from .models import BulkAction
 from .permissions import BulkActionPermission
-from .plan import ACTIONS, preview, within
+from .plan import ACTIONS, FirstRows, preview, within
 from .run import RunBusy, acquire, release, run_bulk_action
 from .selection import BadToken, Selection, canonical_filters, read_token, run_key, token_for
 
@@ -134,6 +134,11 @@ class BulkActionsMixin(_ViewSetBase):
             raise NotFound()
         super().initial(request, *args, **kwargs)
 
+    def first_rows(self, bound: Callable[[Any], Any] | None = None) -> FirstRows | None:
+        """How to read batches of the filtered rows (narrowed by ``bound``) where the filters
+        need a way of their own; None: read the filtered queryset. A subclass's hook."""
+        return None
+
     @action(detail=False, methods=["get", "post"], url_path=r"bulk/(?P<bulk_action>[a-z]+)")
     def bulk(self, request: Request, bulk_action: str) -> Response:
         """Preview (GET) or carry out (POST, with the preview's token) a bulk action."""
@@ -156,7 +161,7 @@ class BulkActionsMixin(_ViewSetBase):
                     % {"matched": matched, "limit": limit}
                 }
             )
-        found = preview(name, queryset, api_settings.BULK_BATCH_SIZE)
+        found = preview(name, queryset, api_settings.BULK_BATCH_SIZE, self.first_rows())
         selection = Selection(request.user.pk, name, filters, found.matched, found.last_pk)
         token = token_for(selection)
         answer = {
@@ -215,6 +220,7 @@ class BulkActionsMixin(_ViewSetBase):
                     within(queryset, selection.last_pk),
                     api_settings.BULK_BATCH_SIZE,
                     options,
+                    first=self.first_rows(lambda rows: within(rows, selection.last_pk)),
                 )
             except OperationalError as exc:
                 release(run)  # what was done stays done; confirming again goes on from there

@@ -13,6 +13,7 @@ generated ones.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -42,9 +43,11 @@ from django_celery_results.setting_caches import forget_when_changed
 from django_celery_results.status import NotShown, group_children
 from django_celery_results.url_ids import id_from_segment
 
+from ..bulk.plan import FirstRows
 from ..bulk.views import BulkActionsMixin
 from ..conf import SETTING_NAME, api_settings
 from ..search.filters import SEARCH_PARAM, SearchField, search_excerpt
+from ..search.query import matches_of
 from ..stats.from_rollup import stats_from_rollup
 from ..stats.queries import (
     bound_to_buckets,
@@ -275,6 +278,15 @@ class TaskReadViewSet(ResultViewSet):
         response[NEXT_UPDATED_SINCE] = format_since(started)
         self.add_search_excerpts(response)
         return response
+
+    def first_rows(self, bound: Callable[[Any], Any] | None = None) -> FirstRows | None:
+        """A search's bulk batches are read in the two steps of its pages (``SearchMatches``)."""
+        matches = matches_of(self.request, self.get_model())
+        if matches is None:
+            return None
+        if bound is not None:
+            matches = dataclasses.replace(matches, base=bound(matches.base))
+        return matches.first
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)

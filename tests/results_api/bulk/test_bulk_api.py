@@ -10,12 +10,14 @@ from celery import Celery, states
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from django_celery_results import recorder
 from django_celery_results.models import get_task_result_model
 from results_api.bulk.models import BulkAction, BulkRetry
 from results_api.bulk.run import acquire
+from results_api.search.index import index_search_text
 
 from ..conftest import action_url
 from .conftest import bulk_url, confirm
@@ -252,6 +254,24 @@ def test_the_bulk_search_selects_by_content(superuser_client, failures, bulk_on,
 
     assert done.json()["acted"] == 1
     assert "order" not in ids()
+
+
+def test_a_bulk_search_acts_on_the_indexed_and_the_live_matches(
+    superuser_client, bulk_on, make_task
+):
+    for task_id in ("old-1", "old-2", "old-3"):
+        make_task(task_id=task_id, status=states.FAILURE, result=json.dumps("needle"))
+    make_task(task_id="old-hay", status=states.FAILURE, result=json.dumps("hay"))
+    index_search_text(get_task_result_model(), until=timezone.now())
+    make_task(task_id="new-1", status=states.FAILURE, result=json.dumps("needle"))
+    make_task(task_id="new-hay", status=states.FAILURE, result=json.dumps("hay"))
+
+    retry = superuser_client.get(bulk_url("retry", search="needle"))
+    _preview, done = confirm(superuser_client, "delete", search="needle")
+
+    assert retry.json()["matched"] == 4
+    assert done.json()["acted"] == 4
+    assert ids() == {"old-hay", "new-hay"}
 
 
 @pytest.mark.django_db(transaction=True)
