@@ -66,7 +66,7 @@ class SearchFilter(filters.CharFilter):
         matches = search_matches(qs, value)
         request = getattr(self.parent, "request", None)
         if request is not None:
-            # For the paginator, which reads a page of them in steps (SearchMatches.first).
+            # For pages and bulk batches, read in two steps (SearchMatches.first).
             setattr(request, REQUEST_ATTRIBUTE, matches)
         return matches.queryset()
 
