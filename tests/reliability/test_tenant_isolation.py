@@ -13,8 +13,10 @@ page size; then, for that user:
 * each detail of another tenant's row is a 404, of an own row a 200;
 * ``tasks/stats/``, grouped by random fields, counts exactly those rows;
 * groups list and detail show the user's groups only;
-* a ``search`` inside the rows' content (free text, a phrase, a key) is one
-  more filter: it finds the user's own rows only, as the list and stats show;
+* a ``search`` inside the rows' content (free text, a phrase, a key, a
+  number), with the search side table filled up to a point or not at all,
+  is one more filter: it finds the user's own rows only, as the list and
+  stats show;
 * a ``tenant`` filter naming another tenant answers exactly like one naming
   no tenant at all: empty, never a hint that the tenant exists.
 """
@@ -35,6 +37,7 @@ from rest_framework.test import APIClient
 
 from django_celery_results.models import get_group_result_model, get_task_result_model
 from results_api.rest.ordering import task_ordering_fields
+from results_api.search.index import index_search_text
 from results_api.stats.queries import group_by_fields
 from tests.reliability.support import record_figures
 
@@ -50,8 +53,10 @@ WORKERS = ("celery@a", "celery@b", None)
 PRIORITIES = ("low", "normal", "high")
 ATTEMPTS = (None, 0, 1, 2)
 ORDERS = ("ord-101", "ord-102", "ord-2")
-# Free text, a phrase and a key-targeted term, each shared by several tenants' rows.
-SEARCHES = ("ord-10", '"ord-1"', "kwargs.order:ord-2", "tasks.mul", "ORD-102")
+# Free text, a phrase, a key-targeted term and numbers, each shared by several tenants' rows.
+SEARCHES = ("ord-10", '"ord-1"', "kwargs.order:ord-2", "tasks.mul", "ORD-102", "20241", "2024")
+# How far the search side table reaches when an example fills it: some rows indexed, some live.
+INDEXED_UNTIL = T0 + datetime.timedelta(minutes=1)
 STATUSES = (states.SUCCESS, states.FAILURE, states.STARTED, states.PENDING, states.RETRY)
 
 rows_strategy = st.lists(
@@ -188,7 +193,7 @@ def create(rows: list[dict], tenants: dict) -> list:
             content_type="application/json",
             content_encoding="utf-8",
             result="1",
-            task_kwargs=json.dumps({"order": values["order"]}),
+            task_kwargs=json.dumps({"order": values["order"], "invoice": f"INV-2024{number % 3}"}),
         )
         # date_created and date_done are automatic on save; set them as drawn.
         model._default_manager.filter(pk=row.pk).update(
@@ -236,14 +241,20 @@ def explore(world, figures, data, rows, user, ordering_field, descending, page_s
         ),
         label="group_by",
     )
+    # Every other example with a search fills the side table (a draw would change the examples).
+    indexed = bool(search) and len(rows) % 2 == 0
     with transaction.atomic():
         created = create(rows, tenants)
+        if indexed:
+            index_search_text(get_task_result_model(), until=INDEXED_UNTIL)
         check_isolation(client, other, root, user, params, group_by, created, tenants, figures)
         transaction.set_rollback(True)
     figures["examples"] += 1
     figures["rows"] += len(rows)
     figures["filters"] += len(filters)
     figures["searches"] += "search" in filters
+    figures["indexed_searches"] += indexed
+    figures["number_searches"] += bool(search) and search.isdigit()
 
 
 def test_no_endpoint_returns_or_counts_another_tenants_row(world, figures):
@@ -259,6 +270,8 @@ def test_no_endpoint_returns_or_counts_another_tenants_row(world, figures):
     assert figures["list_rows_seen"] >= MAX_EXAMPLES, figures
     assert figures["foreign_cursors_tried"] >= 10, figures
     assert figures["searches"] >= MAX_EXAMPLES // 4, figures
+    assert figures["indexed_searches"] >= MAX_EXAMPLES // 10, figures
+    assert figures["number_searches"] >= MAX_EXAMPLES // 20, figures
 
 
 def check_isolation(client, other, root, user, params, group_by, created, tenants, figures):

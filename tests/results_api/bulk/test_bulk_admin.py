@@ -36,6 +36,19 @@ def select(tasks, *task_ids: str) -> list[str]:
     return [str(task.pk) for task in tasks if task.task_id in task_ids]
 
 
+def retry_all_failures(admin_client, tasks) -> None:
+    """Confirm a bulk retry of one selected row with "select all" on the failures' changelist."""
+    admin_client.post(
+        f"{changelist()}?status__exact=FAILURE",
+        {
+            "action": "bulk_retry",
+            "select_across": "1",
+            "_selected_action": select(tasks, "f-0"),
+            "post": "yes",
+        },
+    )
+
+
 def test_the_first_click_shows_what_would_be_done_and_asks_to_confirm(
     admin_client, tasks, bulk_on, queue
 ):
@@ -81,29 +94,13 @@ def test_confirming_retries_the_selected_tasks_and_records_it(admin_client, task
 def test_select_all_acts_on_every_row_the_changelist_filters_select(
     admin_client, tasks, bulk_on, queue
 ):
-    admin_client.post(
-        f"{changelist()}?status__exact=FAILURE",
-        {
-            "action": "bulk_retry",
-            "select_across": "1",
-            "_selected_action": select(tasks, "f-0"),
-            "post": "yes",
-        },
-    )
+    retry_all_failures(admin_client, tasks)
 
     assert sorted(message["retry_of"] for message in queue.messages()) == ["f-0", "f-1", "f-2"]
 
 
 def test_the_record_of_select_all_names_the_changelist_filters(admin_client, tasks, bulk_on, queue):
-    admin_client.post(
-        f"{changelist()}?status__exact=FAILURE",
-        {
-            "action": "bulk_retry",
-            "select_across": "1",
-            "_selected_action": select(tasks, "f-0"),
-            "post": "yes",
-        },
-    )
+    retry_all_failures(admin_client, tasks)
 
     message = LogEntry.objects.get().change_message
     assert "of 3 selected tasks (all matching [status__exact=FAILURE]): 3 acted on" in message

@@ -15,8 +15,10 @@ from rest_framework.test import APIClient
 
 from django_celery_results import recorder
 from django_celery_results.models import get_task_result_model
+from results_api.bulk import run as bulk_run
 from results_api.bulk.models import BulkAction, BulkRetry
 from results_api.bulk.run import acquire
+from results_api.bulk.selection import run_key
 from results_api.search.index import index_search_text
 
 from ..conftest import action_url
@@ -105,8 +107,6 @@ def test_a_filter_that_now_selects_more_rows_than_the_preview_is_refused(
 def test_a_retry_leaves_alone_the_failures_its_own_retries_store_while_it_runs(
     superuser_client, failures, bulk_on, queue, make_task, monkeypatch
 ):
-    from results_api.bulk import run as bulk_run
-
     real_send = bulk_run.send_retry
 
     def send_and_fail_at_once(app, task, arguments, new_id, producer=None):
@@ -455,11 +455,11 @@ def test_a_single_retry_and_revoke_are_recorded_against_their_task(
 # Interrupted
 
 
-def test_a_retry_interrupted_half_way_resumes_without_sending_a_task_twice(
-    superuser_client, failures, bulk_on, queue, monkeypatch
-):
-    from results_api.bulk import run as bulk_run
+def crash_after_three_sends(monkeypatch):
+    """Make a bulk run's process die (a crash, a request timeout) after three retries sent.
 
+    Returns the real send, to put back for the confirmation that resumes.
+    """
     real_send = bulk_run.send_retry
     sent = []
 
@@ -470,6 +470,13 @@ def test_a_retry_interrupted_half_way_resumes_without_sending_a_task_twice(
         real_send(*args, **kwargs)
 
     monkeypatch.setattr(bulk_run, "send_retry", send_then_crash)
+    return real_send
+
+
+def test_a_retry_interrupted_half_way_resumes_without_sending_a_task_twice(
+    superuser_client, failures, bulk_on, queue, monkeypatch
+):
+    real_send = crash_after_three_sends(monkeypatch)
     preview = superuser_client.get(bulk_url("retry", status=states.FAILURE)).json()
     with pytest.raises(SystemExit):
         superuser_client.post(
@@ -495,18 +502,7 @@ def test_a_retry_interrupted_half_way_resumes_after_its_token_has_expired(
 ):
     from django.core import signing
 
-    from results_api.bulk import run as bulk_run
-
-    real_send, real_time = bulk_run.send_retry, signing.time.time
-    sent = []
-
-    def send_then_crash(*args, **kwargs):
-        if len(sent) == 3:
-            raise SystemExit("the process dies (a server's request timeout)")
-        sent.append(1)
-        real_send(*args, **kwargs)
-
-    monkeypatch.setattr(bulk_run, "send_retry", send_then_crash)
+    real_send, real_time = crash_after_three_sends(monkeypatch), signing.time.time
     url = bulk_url("retry", status=states.FAILURE)
     preview = superuser_client.get(url).json()
     with pytest.raises(SystemExit):
@@ -528,7 +524,7 @@ def test_a_retry_interrupted_half_way_resumes_after_its_token_has_expired(
 def test_a_second_confirmation_while_the_first_runs_is_refused(superuser_client, failures, bulk_on):
     preview = superuser_client.get(bulk_url("delete")).json()
     run = BulkAction.objects.create(
-        key=__import__("results_api.bulk.selection", fromlist=["x"]).run_key(preview["token"]),
+        key=run_key(preview["token"]),
         action="delete",
         model="x",
         matched=6,
