@@ -21,6 +21,7 @@ happened, and :func:`parse_literal` / :func:`render_literal` serve redaction.
 from __future__ import annotations
 
 import ast
+import threading
 from typing import Any
 
 from celery.utils.saferepr import saferepr
@@ -38,6 +39,11 @@ __all__ = [
 
 # Longer text is not parsed: Celery's reprs are about 1 KB, and parsing cost grows with size.
 MAX_PARSED_LENGTH = 100_000
+# Parses take turns. CPython 3.11 keeps the AST constructor's recursion depth in state all
+# threads share: a thread that starts a parse while another's is half built (a garbage
+# collection run in between lets it) makes that one fail with "SystemError: AST constructor
+# recursion depth mismatch" (a threaded server's search answered a 500).
+_PARSING = threading.RLock()
 TRUNCATION_SUFFIX = "..."
 
 
@@ -54,7 +60,8 @@ def parse_literal(text: str) -> Any:
     if len(text) > MAX_PARSED_LENGTH:
         raise NotALiteral(f"longer than {MAX_PARSED_LENGTH:,} characters")
     try:
-        value = ast.literal_eval(text)
+        with _PARSING:
+            value = ast.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
         raise NotALiteral(f"not a Python literal ({type(exc).__name__})") from None
     if sum(map(text.count, "([{")) > MAX_DEPTH and exceeds_depth(value):

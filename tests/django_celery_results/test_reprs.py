@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import gc
+import threading
+import time
+
 import pytest
 from celery.utils.saferepr import saferepr
 
@@ -129,3 +134,45 @@ def test_render_writes_ellipsis_back_as_celery_does():
     assert render_literal((1, {"a": [...]}, ...)) == "(1, {'a': [...]}, ...)"
     assert render_literal(("one",)) == "('one',)"
     assert render_literal(set()) == "set()"
+
+
+# Parses per thread: without turns taken, 3.11 failed within 15 every time tried.
+ROUNDS = 15
+
+
+@pytest.mark.slow
+def test_literals_parsed_in_several_threads_at_once_all_parse():
+    """CPython 3.11 shares the AST constructor's state between threads: without turns taken,
+    a garbage collection that switches threads mid-parse made another parse fail (on 3.12.1
+    and 3.13.0 the same race never failed, so there this passes either way)."""
+    text = repr([{"key": [number, (number, "s"), {"v": [1, 2]}]} for number in range(200)])
+    expected = ast.literal_eval(text)
+    failures: list[BaseException] = []
+
+    def switch_threads(phase: str, info: dict) -> None:
+        if phase == "start":
+            time.sleep(0.0002)
+
+    def parse_at_depth(depth: int) -> None:
+        if depth:
+            return parse_at_depth(depth - 1)  # each thread parses from a stack of its own depth
+        for _ in range(ROUNDS):
+            try:
+                assert parse_literal(text) == expected
+            except BaseException as exc:  # any failure is the test's answer
+                failures.append(exc)
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(20)
+    gc.callbacks.append(switch_threads)
+    try:
+        threads = [threading.Thread(target=parse_at_depth, args=(10 + 20 * n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        gc.callbacks.remove(switch_threads)
+        gc.set_threshold(*threshold)
+
+    assert failures == []
